@@ -1,0 +1,1 @@
+"""The rules of rectiflow: tables, calendar, lifecycle. No Prefect, SMTP or web here."""

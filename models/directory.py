@@ -1,0 +1,66 @@
+"""Looking up units, people, items and who is responsible for what."""
+
+from sqlmodel import Session, select
+
+from models.catalogue import Manifestation
+from models.errors import RuleError
+from models.finding import Finding
+from models.org import Membership, Person, Role, Unit
+
+
+def person_by_email(session: Session, email: str, *, field: str = "as") -> Person:
+    person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+    if person is None:
+        raise RuleError("unknown_person", field=field, value=email)
+    return person
+
+
+def unit_by_code(session: Session, code: str, *, field: str = "unit") -> Unit:
+    unit = session.exec(select(Unit).where(Unit.code == code.strip())).first()
+    if unit is None:
+        raise RuleError("unknown_unit", field=field, value=code)
+    return unit
+
+
+def manifestation_by_id(session: Session, ident: str, *, field: str = "manifestation") -> Manifestation:
+    man = session.get(Manifestation, ident.strip())
+    if man is None:
+        raise RuleError("unknown_manifestation", field=field, value=ident)
+    return man
+
+
+def finding_by_code(session: Session, code: str, *, field: str = "code") -> Finding:
+    finding = session.exec(select(Finding).where(Finding.code == code.strip().upper())).first()
+    if finding is None:
+        raise RuleError("unknown_code", field=field, value=code)
+    return finding
+
+
+def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list[Person]:
+    """Active people holding a role (in one unit, or anywhere), oldest first."""
+    query = (
+        select(Person).join(Membership, Membership.person_id == Person.id)
+        .where(Membership.role == role, Person.active == True)  # noqa: E712
+        .order_by(Person.id)
+    )
+    if unit_id is not None:
+        query = query.where(Membership.unit_id == unit_id)
+    return list(session.exec(query).unique())
+
+
+def responsible_owner(session: Session, finding: Finding) -> Person | None:
+    """The owner named at filing, else the unit's branch secretary (first responsible)."""
+    if finding.proposed_owner_id is not None:
+        named = session.get(Person, finding.proposed_owner_id)
+        if named is not None and named.active:
+            return named
+    secretaries = holders(session, Role.secretary, unit_id=finding.unit_id)
+    return secretaries[0] if secretaries else None
+
+
+def verifiers(session: Session, finding: Finding) -> list[Person]:
+    """Who is asked to verify: the inspector who filed it, else the supervisors."""
+    filer = session.get(Person, finding.filed_by_id)
+    if filer is not None and filer.active and filer.id != finding.owner_id:
+        return [filer]
+    return [p for p in holders(session, Role.supervisor) if p.id != finding.owner_id]

@@ -1,0 +1,60 @@
+"""Refusals a user can cause, named by field, in Chinese first (English available)."""
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "unknown_unit": ("未知单位：{value}", "unknown unit: {value}"),
+    "unknown_manifestation": ("负面清单中没有此项：{value}", "not on the negative list: {value}"),
+    "unknown_person": ("未知人员：{value}", "unknown person: {value}"),
+    "inactive_person": ("人员已停用：{value}", "person is inactive: {value}"),
+    "unknown_code": ("未找到整改事项：{value}", "no such item: {value}"),
+    "unknown_class": (
+        "整改类别须为 immediate / limited / long：{value}",
+        "deadline class must be immediate, limited or long: {value}",
+    ),
+    "required": ("不能为空", "is required"),
+    "too_long": ("过长（最多 {limit} 字）", "is too long (at most {limit} characters)"),
+    "bad_date": ("日期格式应为 YYYY-MM-DD：{value}", "date must be YYYY-MM-DD: {value}"),
+    "date_in_past": ("日期须晚于今天：{value}", "date must be after today: {value}"),
+    "forbidden": (
+        "{actor} 无权执行“{command}”（需要：{need}）",
+        "{actor} may not {command} this item (needs: {need})",
+    ),
+    "bad_state": (
+        "事项 {code} 当前为“{state}”，不能{command}",
+        "item {code} is {state}; cannot {command}",
+    ),
+    "same_person": (
+        "验收人不能是责任人本人（职责分离）",
+        "the verifier must not be the owner (separation of duties)",
+    ),
+    "same_owner": ("新责任人与原责任人相同：{value}", "new owner is the current owner: {value}"),
+    "no_owner": (
+        "单位 {value} 没有支部书记，请用 --owner 指定责任人",
+        "unit {value} has no secretary; name an owner with --owner",
+    ),
+    "file_missing": ("文件不存在：{value}", "file not found: {value}"),
+    "file_too_large": (
+        "文件过大（上限 {limit} 字节）：{value}", "file too large (limit {limit} bytes): {value}",
+    ),
+    "bad_file": ("{field} 内容有误：{detail}", "{field} is malformed: {detail}"),
+    "chain_broken": ("审计链在第 {value} 条记录处断裂", "audit chain broken at event {value}"),
+}
+
+
+class RuleError(Exception):
+    """A refusal: nothing was changed. `field` names the input at fault."""
+
+    def __init__(self, key: str, *, field: str = "", **params: Any) -> None:
+        self.key = key
+        self.field = field
+        self.params = params
+        super().__init__(self.render("en"))
+
+    def render(self, language: str = "zh") -> str:
+        zh, en = MESSAGES[self.key]
+        text = (zh if language == "zh" else en).format(field=self.field, **self.params)
+        if self.field and self.key != "bad_file":
+            return f"{self.field}: {text}"
+        return text

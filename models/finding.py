@@ -1,0 +1,69 @@
+"""The rectification item (整改事项): one problem found, the unit of the workflow."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.catalogue import DeadlineClass
+from models.columns import enum_type, utc
+
+
+class State(StrEnum):
+    filed = "filed"
+    assigned = "assigned"
+    submitted = "submitted"
+    closed = "closed"
+    withdrawn = "withdrawn"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (State.closed, State.withdrawn)
+
+
+STATE_LABELS: dict[State, tuple[str, str]] = {
+    State.filed: ("已立项", "filed"),
+    State.assigned: ("整改中", "assigned"),
+    State.submitted: ("待验收", "submitted"),
+    State.closed: ("已销号", "closed"),
+    State.withdrawn: ("已撤销", "withdrawn"),
+}
+
+CLASS_LABELS: dict[DeadlineClass, tuple[str, str]] = {
+    DeadlineClass.immediate: ("立行立改", "immediate"),
+    DeadlineClass.limited: ("限期整改", "limited"),
+    DeadlineClass.long: ("长期整改", "long-term"),
+}
+
+
+class Finding(SQLModel, table=True):
+    __table_args__ = (Index("ix_finding_open_due", "state", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=24)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    manifestation_id: str = Field(foreign_key="manifestation.id", index=True)
+    title: str = Field(max_length=200)
+    detail: str = Field(default="", max_length=4000)
+    deadline_class: DeadlineClass = Field(sa_type=enum_type(DeadlineClass))
+    state: State = Field(sa_type=enum_type(State))
+    filed_by_id: int = Field(foreign_key="person.id")
+    filed_at: datetime = Field(sa_type=utc)
+    # The owner named at filing; else the unit's secretary is assigned.
+    proposed_owner_id: int | None = Field(default=None, foreign_key="person.id")
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    assigned_at: datetime | None = Field(default=None, sa_type=utc)
+    due_on: date | None = None
+    original_due_on: date | None = None
+    due_provisional: bool = False
+    escalation_level: int = 0
+    closed_at: datetime | None = Field(default=None, sa_type=utc)
+    # Bumped by every command: dedupe keys and "changed since" checks read it.
+    version: int = 0
+    updated_at: datetime = Field(sa_type=utc)
+    # The Prefect side: its case run, and why it has none yet (reconcile starts it).
+    flow_run_id: str | None = Field(default=None, max_length=36, index=True)
+    run_note: str = Field(default="", max_length=500)
+    # Highest audit event id already mirrored to Prefect's event feed.
+    published_event_id: int = 0

@@ -1,0 +1,110 @@
+"""Read views of the ledger (整改台账): one item in full, or every item in a row."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.audit import Event
+from models.calendar import WorkCalendar, local_date
+from models.catalogue import Manifestation
+from models.finding import CLASS_LABELS, STATE_LABELS, Finding
+from models.org import Person, Unit
+from models.policy import Policy
+
+COLOURS = {0: "", 1: "blue", 2: "yellow", 3: "red"}
+
+
+@dataclass
+class ItemView:
+    code: str
+    state: str
+    state_label: str
+    unit_code: str
+    unit: str
+    manifestation_id: str
+    manifestation: str
+    title: str
+    detail: str
+    deadline_class: str
+    deadline_class_label: str
+    owner: str | None
+    owner_email: str | None
+    filed_at: datetime
+    due_on: date | None
+    original_due_on: date | None
+    due_provisional: bool
+    # Working days until due (>0), 0 on the day, <0 overdue; None when closed/unassigned.
+    working_days_left: int | None
+    overdue: bool
+    escalation_level: int
+    colour: str
+    flow_run_id: str | None
+    run_note: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, date | datetime):
+                data[key] = value.isoformat()
+        for ev in data["events"]:
+            ev["at"] = ev["at"].isoformat()
+        return data
+
+
+def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None,
+          calendar: WorkCalendar, today: date, lang: int) -> ItemView:
+    left = None
+    if finding.due_on is not None and finding.state.is_open:
+        left = calendar.working_days_between(today, finding.due_on)
+        if finding.due_on < today and left == 0:
+            left = -1  # overdue across a holiday still counts as late
+    return ItemView(
+        code=finding.code, state=finding.state.value,
+        state_label=STATE_LABELS[finding.state][lang], unit_code=unit.code, unit=unit.name,
+        manifestation_id=man.id, manifestation=man.title_zh if lang == 0 else man.title_en,
+        title=finding.title, detail=finding.detail,
+        deadline_class=finding.deadline_class.value,
+        deadline_class_label=CLASS_LABELS[finding.deadline_class][lang],
+        owner=owner.name if owner else None, owner_email=owner.email if owner else None,
+        filed_at=finding.filed_at, due_on=finding.due_on,
+        original_due_on=finding.original_due_on, due_provisional=finding.due_provisional,
+        working_days_left=left,
+        overdue=bool(finding.state.is_open and finding.due_on and finding.due_on < today),
+        escalation_level=finding.escalation_level,
+        colour=COLOURS.get(finding.escalation_level, ""),
+        flow_run_id=finding.flow_run_id, run_note=finding.run_note,
+    )
+
+
+def item_view(session: Session, finding: Finding, *, now: datetime, policy: Policy,
+              with_events: bool = True) -> ItemView:
+    unit = session.get(Unit, finding.unit_id)
+    man = session.get(Manifestation, finding.manifestation_id)
+    owner = session.get(Person, finding.owner_id) if finding.owner_id else None
+    assert unit is not None and man is not None
+    view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
+                 local_date(now, policy.timezone), 0 if policy.language == "zh" else 1)
+    if with_events:
+        events = session.exec(select(Event).where(Event.finding_id == finding.id)
+                              .order_by(Event.seq)).all()
+        view.events = [{"seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind,
+                        "data": dict(e.data)} for e in events]
+    return view
+
+
+def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[ItemView]:
+    rows = session.exec(
+        select(Finding, Unit, Manifestation)
+        .join(Unit, Unit.id == Finding.unit_id)
+        .join(Manifestation, Manifestation.id == Finding.manifestation_id)
+        .order_by(Finding.id)
+    ).all()
+    people = {p.id: p for p in session.exec(select(Person))}
+    calendar = WorkCalendar.from_session(session)
+    today = local_date(now, policy.timezone)
+    lang = 0 if policy.language == "zh" else 1
+    return [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang)
+            for f, u, m in rows]

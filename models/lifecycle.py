@@ -1,0 +1,120 @@
+"""The lifecycle of an item (DESIGN §3), declared in one table.
+
+    filed ──assign──▶ assigned ──submit──▶ submitted ──accept──▶ closed
+      │                 ▲  │                   │
+      │                 │  └─reassign (stays assigned, new owner)
+      │                 └──────return──────────┘   (reason required)
+      └──withdraw──▶ withdrawn   (also from assigned; reason required)
+
+Overdue is derived from the due date, never a state.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from models.errors import RuleError
+from models.finding import STATE_LABELS, Finding, State
+from models.org import Membership, Person, Role
+
+
+class Command(StrEnum):
+    file = "file"
+    assign = "assign"
+    reassign = "reassign"
+    submit = "submit"
+    return_ = "return"
+    accept = "accept"
+    withdraw = "withdraw"
+
+
+class Who(StrEnum):
+    """Who may act, relative to the item."""
+
+    system = "system"  # a flow acting for the bureau
+    owner = "owner"  # the item's current owner
+    secretary = "secretary"  # secretary of the item's unit
+    inspector = "inspector"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+@dataclass(frozen=True)
+class Transition:
+    command: Command
+    sources: frozenset[State | None]
+    target: State
+    who: frozenset[Who]
+    needs_reason: bool = False
+    verifier: bool = False  # separation of duties: the actor must not be the owner
+
+
+def _t(command: Command, sources: set[State | None], target: State, who: set[Who],
+       **flags: bool) -> Transition:
+    return Transition(command, frozenset(sources), target, frozenset(who), **flags)
+
+
+S, W = State, Who
+TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
+    _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
+    _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
+    _t(Command.reassign, {S.assigned},           S.assigned,  {W.secretary, W.supervisor, W.admin}),
+    _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
+    _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
+       needs_reason=True, verifier=True),
+    _t(Command.accept,   {S.submitted},          S.closed,    {W.inspector, W.supervisor, W.admin},
+       verifier=True),
+    _t(Command.withdraw, {S.filed, S.assigned},  S.withdrawn, {W.inspector, W.admin},
+       needs_reason=True),
+)}  # fmt: skip
+
+COMMAND_LABELS: dict[Command, tuple[str, str]] = {
+    Command.file: ("立项", "file"),
+    Command.assign: ("交办", "assign"),
+    Command.reassign: ("改派", "reassign"),
+    Command.submit: ("提交整改材料", "submit"),
+    Command.return_: ("退回", "return"),
+    Command.accept: ("验收销号", "accept"),
+    Command.withdraw: ("撤销", "withdraw"),
+}
+
+
+def standing(session: Session, actor: Person | None, finding: Finding | None) -> set[Who]:
+    """What the actor is, relative to this item."""
+    if actor is None:
+        return {Who.system}
+    roles = session.exec(select(Membership).where(Membership.person_id == actor.id)).all()
+    held: set[Who] = set()
+    for m in roles:
+        if m.role in (Role.inspector, Role.supervisor, Role.admin):
+            held.add(Who(m.role.value))
+        if m.role is Role.secretary and finding is not None and m.unit_id == finding.unit_id:
+            held.add(Who.secretary)
+    if finding is not None and finding.owner_id is not None and finding.owner_id == actor.id:
+        held.add(Who.owner)
+    return held
+
+
+def check(session: Session, command: Command, *, actor: Person | None,
+          finding: Finding | None, reason: str = "", language: str = "zh") -> Transition:
+    """Refuse with a RuleError unless this actor may apply this command now."""
+    t = TRANSITIONS[command]
+    label = COMMAND_LABELS[command][0 if language == "zh" else 1]
+    if actor is not None and not actor.active:
+        raise RuleError("inactive_person", field="as", value=actor.email)
+    held = standing(session, actor, finding)
+    if not held & t.who:
+        raise RuleError("forbidden", field="as", actor=actor.email if actor else "system",
+                        command=label, need=", ".join(sorted(t.who)))
+    state = finding.state if finding is not None else None
+    if state not in t.sources:
+        assert finding is not None
+        raise RuleError("bad_state", field="code", code=finding.code,
+                        state=STATE_LABELS[finding.state][0 if language == "zh" else 1],
+                        command=label)
+    if t.verifier and finding is not None and actor is not None and actor.id == finding.owner_id:
+        raise RuleError("same_person", field="as")
+    if t.needs_reason and not reason.strip():
+        raise RuleError("required", field="reason")
+    return t

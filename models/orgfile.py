@@ -1,0 +1,119 @@
+"""Load the organisation (units, people, roles) from a YAML file.
+
+The whole file is checked first and every problem is reported with its place in the
+file; only a clean file changes the ledger. Units are matched by code, people by email.
+A listed person's roles become exactly those in the file; people not listed are left alone.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, delete, select
+
+from models.errors import RuleError
+from models.org import Membership, Person, Role, Unit, UnitKind
+
+
+class OrgFileError(Exception):
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass
+class OrgSummary:
+    units: int
+    people: int
+    roles: int
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleError("file_missing", field="file", value=str(path)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
+
+
+def load_org(session: Session, *, path: Path) -> OrgSummary:
+    raw = _read(path)
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise OrgFileError(path.name, ["top level must be a mapping with 'units' and 'people'"])
+    units_raw = raw.get("units") or []
+    people_raw = raw.get("people") or []
+    if not isinstance(units_raw, list) or not isinstance(people_raw, list):
+        raise OrgFileError(path.name, ["'units' and 'people' must be lists"])
+
+    known_units = {u.code for u in session.exec(select(Unit))}
+    codes: dict[str, dict[str, Any]] = {}
+    for i, u in enumerate(units_raw, start=1):
+        where = f"units[{i}]"
+        if not isinstance(u, dict) or not u.get("code") or not u.get("name"):
+            problems.append(f"{where}: needs 'code' and 'name'")
+            continue
+        code = str(u["code"])
+        if code in codes:
+            problems.append(f"{where}: duplicate unit code {code!r}")
+        if u.get("kind") not in UnitKind.__members__:
+            problems.append(f"{where} ({code}): kind must be one of {', '.join(UnitKind)}")
+        codes[code] = u
+    for i, u in enumerate(units_raw, start=1):
+        parent = isinstance(u, dict) and u.get("parent")
+        if parent and parent not in codes and parent not in known_units:
+            problems.append(f"units[{i}]: unknown parent {parent!r}")
+
+    emails: set[str] = set()
+    for i, p in enumerate(people_raw, start=1):
+        where = f"people[{i}]"
+        if not isinstance(p, dict) or not p.get("email") or not p.get("name"):
+            problems.append(f"{where}: needs 'email' and 'name'")
+            continue
+        email = str(p["email"]).strip().lower()
+        if "@" not in email:
+            problems.append(f"{where}: not an email address {email!r}")
+        if email in emails:
+            problems.append(f"{where}: duplicate email {email}")
+        emails.add(email)
+        for j, r in enumerate(p.get("roles") or [], start=1):
+            rwhere = f"{where}.roles[{j}]"
+            if not isinstance(r, dict):
+                problems.append(f"{rwhere}: must be {{unit: CODE, role: ROLE}}")
+                continue
+            if r.get("unit") not in codes and r.get("unit") not in known_units:
+                problems.append(f"{rwhere}: unknown unit {r.get('unit')!r}")
+            if r.get("role") not in Role.__members__:
+                problems.append(f"{rwhere}: role must be one of {', '.join(Role)}")
+    if problems:
+        raise OrgFileError(path.name, problems)
+
+    by_code = {u.code: u for u in session.exec(select(Unit))}
+    for code, u in codes.items():
+        unit = by_code.get(code) or Unit(code=code, name="", kind=UnitKind.branch)
+        unit.name, unit.kind = str(u["name"]), UnitKind(u["kind"])
+        session.add(unit)
+        by_code[code] = unit
+    session.flush()
+    for code, u in codes.items():
+        by_code[code].parent_id = by_code[u["parent"]].id if u.get("parent") else None
+    roles = 0
+    for p in people_raw:
+        email = str(p["email"]).strip().lower()
+        person = session.exec(select(Person).where(Person.email == email)).first()
+        person = person or Person(email=email, name="")
+        person.name = str(p["name"])
+        person.active = bool(p.get("active", True))
+        person.language = p.get("language")
+        session.add(person)
+        session.flush()
+        session.execute(delete(Membership).where(Membership.person_id == person.id))
+        for unit_code, role in dict.fromkeys((r["unit"], r["role"]) for r in p.get("roles") or []):
+            session.add(Membership(person_id=person.id, unit_id=by_code[unit_code].id,
+                                   role=Role(role)))
+            roles += 1
+    session.flush()
+    return OrgSummary(units=len(codes), people=len(people_raw), roles=roles)

@@ -1,0 +1,60 @@
+"""The transactional outbox: mail is written with the change that causes it.
+
+A command adds Notification rows in its own transaction; delivery sends them later. The
+unique dedupe key makes a repeated command or pass add nothing twice.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Index, select
+from sqlmodel import Field, Session, SQLModel
+
+from models.columns import enum_type, json_type, utc
+
+
+class MailStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"  # claimed by a deliverer; a stale claim is retried
+    sent = "sent"
+    failed = "failed"  # gave up after the last attempt; visible in the ledger
+    cancelled = "cancelled"
+
+
+class Notification(SQLModel, table=True):
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    finding_id: int | None = Field(default=None, foreign_key="finding.id", index=True)
+    recipient_id: int = Field(foreign_key="person.id")
+    recipient_email: str = Field(max_length=254)
+    template: str = Field(max_length=40)
+    language: str = Field(default="zh", max_length=5)
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=json_type())
+    status: MailStatus = Field(default=MailStatus.pending, sa_type=enum_type(MailStatus))
+    attempts: int = 0
+    created_at: datetime = Field(sa_type=utc)
+    next_attempt_at: datetime = Field(sa_type=utc)
+    claimed_at: datetime | None = Field(default=None, sa_type=utc)
+    sent_at: datetime | None = Field(default=None, sa_type=utc)
+    error: str = Field(default="", max_length=1000)
+
+
+def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_email: str,
+            template: str, language: str, context: dict[str, Any], now: datetime,
+            finding_id: int | None = None) -> Notification | None:
+    """Add one mail to the outbox unless its dedupe key is already there."""
+    exists = session.execute(
+        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    ).first()
+    if exists:
+        return None
+    row = Notification(
+        dedupe_key=dedupe_key, finding_id=finding_id, recipient_id=recipient_id,
+        recipient_email=recipient_email, template=template, language=language,
+        context=context, created_at=now, next_attempt_at=now,
+    )
+    session.add(row)
+    return row

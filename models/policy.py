@@ -1,0 +1,28 @@
+"""The rule parameters commands need, taken from settings once."""
+
+from dataclasses import dataclass, field
+
+from models.catalogue import DeadlineClass
+from models.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Policy:
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    days: dict[DeadlineClass, int] = field(default_factory=lambda: {
+        DeadlineClass.immediate: 5, DeadlineClass.limited: 20, DeadlineClass.long: 60,
+    })
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> "Policy":
+        s = settings or get_settings()
+        return cls(
+            timezone=s.timezone,
+            language=s.language,
+            days={
+                DeadlineClass.immediate: s.days_immediate,
+                DeadlineClass.limited: s.days_limited,
+                DeadlineClass.long: s.days_long,
+            },
+        )

@@ -1,0 +1,67 @@
+"""One settings object, read from RECTIFLOW_* environment variables."""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"
+    starttls = "starttls"
+    ssl = "ssl"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECTIFLOW_", extra="ignore")
+
+    data_dir: Path = Path(".rectiflow")
+    # Empty means SQLite at <data_dir>/ledger.db.
+    database_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    language: str = Field(default="zh", pattern="^(zh|en)$")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: SmtpSecurity = SmtpSecurity.none
+    # CA bundle for a relay with a private certificate; empty = the system's trust store.
+    smtp_ca_file: str = ""
+    smtp_timeout: float = 10.0
+    mail_from: str = "rectiflow@example.org"
+    mail_from_name: str = "整改督办系统"
+    # Outbox retry: attempt n waits base * 2**(n-1) seconds, capped; then the row fails.
+    mail_retry_base_seconds: int = 60
+    mail_retry_cap_seconds: int = 3600
+    mail_max_attempts: int = 12
+
+    portal_url: str = "http://127.0.0.1:8000"
+    prefect_api_url: str = "http://127.0.0.1:4200/api"
+
+    # Working days allowed by each deadline class.
+    days_immediate: int = 5
+    days_limited: int = 20
+    days_long: int = 60
+
+    max_evidence_bytes: int = 20 * 1024 * 1024
+    negative_list_file: Path | None = None
+
+    @property
+    def ledger_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,75 @@
+"""Shared fixtures: real SQLite files (and PostgreSQL schemas when configured)."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from models.catalogue import load_negative_list
+from models.db import create_schema, make_engine, transaction
+from models.orgfile import load_org
+from models.policy import Policy
+
+PG_URL = os.environ.get("RECTIFLOW_TEST_DATABASE_URL", "")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEMO_ORG = os.path.join(os.path.dirname(__file__), "..", "models", "data", "demo_org.yaml")
+
+
+def at(text: str) -> datetime:
+    """A Shanghai wall-clock time as an aware UTC instant: at('2026-11-26 09:00')."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def seed(engine: Engine) -> None:
+    from pathlib import Path
+
+    with transaction(engine) as session:
+        load_negative_list(session)
+        load_org(session, path=Path(DEMO_ORG))
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    create_schema(engine)
+    seed(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """The seeded ledger on every backend: SQLite always, PostgreSQL when configured."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+        create_schema(engine)
+        seed(engine)
+        yield engine
+        engine.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("RECTIFLOW_TEST_DATABASE_URL not set: PostgreSQL run not requested")
+    schema = "t_" + uuid.uuid4().hex[:16]
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    engine = make_engine(PG_URL, schema=schema)
+    try:
+        create_schema(engine)
+        seed(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
