@@ -47,7 +47,7 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql"] if PG_URL else ["sqlite"])
 def engine(request, tmp_path) -> Iterator[Engine]:
     """The seeded ledger on every backend: SQLite always, PostgreSQL when configured."""
     if request.param == "sqlite":
@@ -57,8 +57,6 @@ def engine(request, tmp_path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    if not PG_URL:
-        pytest.skip("RECTIFLOW_TEST_DATABASE_URL not set: PostgreSQL run not requested")
     schema = "t_" + uuid.uuid4().hex[:16]
     admin = sa.create_engine(PG_URL)
     with admin.begin() as conn:

@@ -1,0 +1,1 @@
+"""Mail: rendering (Jinja2), the .ics deadline, delivery of the outbox over SMTP."""

@@ -1,0 +1,111 @@
+"""Deliver the outbox: claim due rows, send them over one SMTP connection, mark each.
+
+A row is claimed (pending -> sending) in its own transaction before sending, so two
+deliverers never take the same row; it is marked sent right after the server accepts it.
+If the process dies between the two, the claim goes stale and the row is retried after
+the lease (at-least-once; the Message-ID repeats, so mail clients fold the duplicate).
+A failed server schedules the row again with exponential backoff: nothing is lost.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import emails
+from sqlalchemy import Engine, and_, or_, update
+from sqlmodel import select
+
+from models.db import transaction
+from models.outbox import MailStatus, Notification
+from models.settings import Settings
+from notifications.render import RenderedMail, render
+from notifications.smtp import backend_for
+
+log = logging.getLogger(__name__)
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[str] = field(default_factory=list)  # dedupe keys
+    retry: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"sent {len(self.sent)}, to retry {len(self.retry)}, failed {len(self.failed)}"
+
+
+def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int) -> list[Notification]:
+    with transaction(engine) as session:
+        due = or_(
+            and_(Notification.status == MailStatus.pending, Notification.next_attempt_at <= now),
+            and_(Notification.status == MailStatus.sending, Notification.claimed_at < now - CLAIM_LEASE),
+        )
+        query = select(Notification).where(due).order_by(Notification.id).limit(limit)
+        if finding_id is not None:
+            query = query.where(Notification.finding_id == finding_id)
+        rows = list(session.exec(query.with_for_update(skip_locked=True)))
+        for row in rows:
+            row.status, row.claimed_at = MailStatus.sending, now
+            session.add(row)
+        return rows
+
+
+def _message(row: Notification, mail: RenderedMail, settings: Settings) -> emails.Message:
+    domain = settings.mail_from.rpartition("@")[2] or "rectiflow"
+    msg_id = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:32]
+    message = emails.Message(
+        subject=mail.subject, html=mail.html, text=mail.text,
+        mail_from=(settings.mail_from_name, settings.mail_from),
+        message_id=f"<{msg_id}@{domain}>",
+        headers={"X-Rectiflow-Key": row.dedupe_key},
+    )
+    for a in mail.attachments:
+        message.attach(data=a.data, filename=a.filename, mime_type=a.mime_type)
+    return message
+
+
+def _finish(engine: Engine, row: Notification, *, ok: bool, error: str, now: datetime,
+            settings: Settings) -> MailStatus:
+    attempts = row.attempts + 1
+    if ok:
+        values = {"status": MailStatus.sent, "sent_at": now, "attempts": attempts, "error": ""}
+    elif attempts >= settings.mail_max_attempts:
+        values = {"status": MailStatus.failed, "attempts": attempts, "error": error[:1000]}
+    else:
+        wait = min(settings.mail_retry_base_seconds * 2 ** (attempts - 1), settings.mail_retry_cap_seconds)
+        values = {"status": MailStatus.pending, "attempts": attempts, "error": error[:1000],
+                  "next_attempt_at": now + timedelta(seconds=wait)}
+    with transaction(engine) as session:
+        session.execute(update(Notification).where(Notification.id == row.id).values(**values))
+    return values["status"]
+
+
+def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: int | None = None,
+            limit: int = 500) -> DeliveryReport:
+    """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
+    report = DeliveryReport()
+    rows = _claim(engine, now=now, finding_id=finding_id, limit=limit)
+    if not rows:
+        return report
+    backend = backend_for(settings)
+    try:
+        for row in rows:
+            try:
+                mail = render(row.template, language=row.language, context=dict(row.context),
+                              portal_url=settings.portal_url, stamp=now)
+                response = _message(row, mail, settings).send(to=row.recipient_email, smtp=backend)
+                error = "" if response is not None and response.success else str(
+                    getattr(response, "error", "no response"))
+            except Exception as exc:  # an SMTP outage or a bad template: retry later
+                error = f"{type(exc).__name__}: {exc}"
+                backend.close()  # the connection may be half-dead; reopen for the next row
+            status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings)
+            {MailStatus.sent: report.sent, MailStatus.pending: report.retry}.get(
+                status, report.failed).append(row.dedupe_key)
+            if error:
+                log.warning("mail %s not sent: %s", row.dedupe_key, error)
+    finally:
+        backend.close()
+    return report

@@ -1,0 +1,45 @@
+"""A deadline as an all-day iCalendar event (RFC 5545), attached to assignment mail."""
+
+from datetime import date, datetime, timedelta
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Fold at 75 octets without splitting a UTF-8 character."""
+    out, current = [], b""
+    for ch in line:
+        b = ch.encode()
+        if len(current) + len(b) > (75 if not out else 74):
+            out.append(current.decode())
+            current = b""
+        current += b
+    out.append(current.decode())
+    return "\r\n ".join(out)
+
+
+def deadline_event(*, uid: str, due_on: date, summary: str, description: str, url: str,
+                   stamp: datetime, sequence: int = 0) -> bytes:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//rectiflow//deadline//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
+        f"DTSTART;VALUE=DATE:{due_on.strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(due_on + timedelta(days=1)).strftime('%Y%m%d')}",
+        f"SUMMARY:{_escape(summary)}",
+        f"DESCRIPTION:{_escape(description)}",
+        f"URL:{url}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()

@@ -1,0 +1,84 @@
+"""Render an outbox row into a mail: subject, plain text, HTML, attachments.
+
+Templates live in templates/<language>/<name>.txt (blocks `subject` and `body`) and
+<name>.html; HTML is autoescaped, and any missing variable is an error, not a blank.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from notifications.ics import deadline_event
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("zh", "en")
+
+CLASS_LABELS = {
+    "zh": {"immediate": "立行立改", "limited": "限期整改", "long": "长期整改"},
+    "en": {"immediate": "immediate", "limited": "limited", "long": "long-term"},
+}
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    mime_type: str
+
+
+@dataclass
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def item_link(portal_url: str, code: str) -> str:
+    return f"{portal_url.rstrip('/')}/items/{code}"
+
+
+def render(template: str, *, language: str, context: dict[str, Any], portal_url: str,
+           stamp: datetime | None = None, version: int = 0) -> RenderedMail:
+    language = language if language in LANGUAGES else "zh"
+    ctx = {
+        **context,
+        "language": language,
+        "link": item_link(portal_url, context["code"]) if "code" in context else portal_url,
+        "class_label": CLASS_LABELS[language].get(context.get("deadline_class", ""), ""),
+    }
+    text_tpl = _env.get_template(f"{language}/{template}.txt")
+    html_tpl = _env.get_template(f"{language}/{template}.html")
+    tctx = text_tpl.new_context(ctx)
+    subject = "".join(text_tpl.blocks["subject"](tctx)).strip()
+    text = "".join(text_tpl.blocks["body"](text_tpl.new_context(ctx))).strip() + "\n"
+    html = html_tpl.render(ctx)
+    # A title is user text: it must never break the header into two lines.
+    subject = " ".join(subject.split())
+    mail = RenderedMail(subject=subject, text=text, html=html)
+    if template == "assigned" or (template == "returned" and ctx.get("due_changed")):
+        if ctx.get("due_on"):
+            summary = ("整改期限：" if language == "zh" else "Deadline: ") + \
+                f"{ctx['code']} {ctx['title']}"
+            mail.attachments.append(Attachment(
+                filename="deadline.ics",
+                data=deadline_event(
+                    uid=f"{ctx['code'].lower()}-due@rectiflow", due_on=date.fromisoformat(ctx["due_on"]),
+                    summary=summary, description=f"{ctx['unit']} · {ctx['link']}", url=ctx["link"],
+                    stamp=stamp or datetime.now(UTC), sequence=version,
+                ),
+                mime_type="text/calendar; method=PUBLISH",
+            ))
+    return mail

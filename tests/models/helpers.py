@@ -1,0 +1,33 @@
+"""Small helpers for rule tests: people by email, a fresh finding, the clock."""
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from models import commands as cmd
+from models.db import transaction
+from models.directory import finding_by_code, person_by_email
+from models.finding import Finding
+from models.policy import Policy
+
+INSPECTOR = "zhou.jing@example.org"
+INSPECTOR2 = "wu.haitao@example.org"
+SUPERVISOR = "sun.hongmei@example.org"
+SECRETARY = "gao.peng@example.org"  # secretary of zb-xinxi
+MEMBER = "liang.xue@example.org"  # owner role in zb-xinxi
+OTHER_SECRETARY = "wang.jianguo@example.org"  # secretary of zb-bangongshi
+
+
+def file_and_assign(engine: Engine, *, now: datetime, policy: Policy, owner: str | None = None,
+                    unit: str = "zb-xinxi", manifestation: str = "lan-1") -> str:
+    with transaction(engine) as s:
+        f = cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), unit=unit,
+                             manifestation=manifestation, title="对群众诉求推诿", owner=owner,
+                             now=now, policy=policy)
+        cmd.assign(s, actor=None, finding=f, now=now, policy=policy)
+        return f.code
+
+
+def load(engine: Engine, code: str) -> Finding:
+    with transaction(engine) as s:
+        return finding_by_code(s, code)

@@ -1,0 +1,52 @@
+"""The hash-chained audit log detects edits, deletions and a cut tail."""
+
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+from models.audit import ChainHead, Event, verify_chain
+from models.db import transaction
+from tests.conftest import at
+from tests.models.helpers import file_and_assign
+
+NOW = at("2026-11-26 10:00")
+
+
+def chain(engine):
+    with transaction(engine) as s:
+        return verify_chain(s)
+
+
+def test_chain_links_every_event(engine, policy):
+    for _ in range(3):
+        file_and_assign(engine, now=NOW, policy=policy)
+    assert chain(engine) == (6, None)
+    with transaction(engine) as s:
+        events = s.exec(select(Event).order_by(Event.seq)).all()
+        assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+
+
+def test_edited_event_is_found(engine, policy):
+    for _ in range(3):
+        file_and_assign(engine, now=NOW, policy=policy)
+    with transaction(engine) as s:
+        s.execute(update(Event).where(Event.seq == 3).values(actor="someone@else.org"))
+    assert chain(engine) == (2, 3)
+
+
+def test_deleted_event_is_found(engine, policy):
+    for _ in range(2):
+        file_and_assign(engine, now=NOW, policy=policy)
+    with transaction(engine) as s:
+        s.execute(delete(Event).where(Event.seq == 2))
+    assert chain(engine) == (1, 3)
+
+
+def test_cut_tail_is_found(engine, policy):
+    for _ in range(2):
+        file_and_assign(engine, now=NOW, policy=policy)
+    with transaction(engine) as s:
+        s.execute(delete(Event).where(Event.seq == 4))
+    checked, bad = chain(engine)
+    assert (checked, bad) == (3, 4)
+    with transaction(engine) as s:
+        assert s.get(ChainHead, 1).seq == 4

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime
+
+import pytest
+from jinja2 import UndefinedError
+
+from notifications.render import render
+
+CTX = {
+    "code": "ZG-2026-11-0001", "title": "<script>alert(1)</script>窗口推诿", "detail": "",
+    "unit": "信息中心党支部", "manifestation_id": "lan-1", "manifestation_zh": "推诿扯皮",
+    "manifestation_en": "Passing the buck", "deadline_class": "immediate", "due_on": "2026-12-03",
+    "due_provisional": False, "owner": "高鹏", "recipient": "高鹏",
+}
+
+
+def test_assigned_in_chinese_with_ics_and_escaped_html():
+    mail = render("assigned", language="zh", context=CTX, portal_url="https://portal.example.org",
+                  stamp=datetime(2026, 11, 26, tzinfo=UTC))
+    assert mail.subject.startswith("【整改交办】ZG-2026-11-0001")
+    assert "请于 2026-12-03 前完成" in mail.subject
+    assert "立行立改" in mail.text and "https://portal.example.org/items/ZG-2026-11-0001" in mail.text
+    assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+    [ics] = mail.attachments
+    assert ics.filename == "deadline.ics"
+    body = ics.data.decode()
+    assert "DTSTART;VALUE=DATE:20261203" in body and "UID:zg-2026-11-0001-due@rectiflow" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+
+def test_english_and_every_template_renders():
+    for template, extra in [("assigned", {}), ("submitted", {"account": "done", "files": ["a.jpg"]}),
+                            ("returned", {"reason": "blurry", "due_changed": True}),
+                            ("closed", {"verifier": "Zhou"}), ("withdrawn", {"reason": "dup"})]:
+        for lang in ("zh", "en"):
+            mail = render(template, language=lang, context={**CTX, **extra}, portal_url="http://x")
+            assert mail.subject and mail.text.strip() and "<html" in mail.html
+            assert "\n" not in mail.subject
+    en = render("returned", language="en", context={**CTX, "reason": "blurry", "due_changed": True},
+                portal_url="http://x")
+    assert "Reason: blurry" in en.text and en.attachments  # a new due date comes with its .ics
+
+
+def test_missing_context_is_an_error_not_a_blank():
+    ctx = dict(CTX)
+    del ctx["unit"]
+    with pytest.raises(UndefinedError):
+        render("assigned", language="zh", context=ctx, portal_url="http://x")
