@@ -81,3 +81,15 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_engines: dict[str, Engine] = {}
+
+
+def open_ledger(url: str) -> Engine:
+    """The process's engine for a ledger URL, schema ensured once."""
+    if url not in _engines:
+        engine = make_engine(url)
+        create_schema(engine)
+        _engines[url] = engine
+    return _engines[url]

@@ -1,0 +1,1 @@
+"""People's ways in: the CLI (and later the web portal)."""

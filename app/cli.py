@@ -1,0 +1,254 @@
+"""`rectiflow`: the command line for inspectors, owners, verifiers and operators.
+
+Every command that changes an item applies one lifecycle command in one transaction,
+then wakes the item's case run. A refusal prints what was wrong and exits 2.
+"""
+
+import asyncio
+import functools
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from app import context as ctx
+from app.output import err, out, print_json, show_item, show_ledger
+from models import commands
+from models.audit import verify_chain
+from models.catalogue import load_negative_list
+from models.db import transaction
+from models.directory import finding_by_code, person_by_email
+from models.errors import RuleError
+from models.evidence import StoredFile, store_file
+from models.ledger import item_view, ledger_views
+from models.orgfile import OrgFileError, load_org
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="rectiflow — 整改事项督办 (rectification items on Prefect)")
+org_app = typer.Typer(no_args_is_help=True, help="The organisation: units, people, roles.")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+calendar_app = typer.Typer(no_args_is_help=True, help="Working-day calendar overrides.")
+app.add_typer(org_app, name="org")
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lang() -> str:
+    return ctx.settings().language
+
+
+def refusals(fn: F) -> F:
+    """A user's mistake is a message and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RuleError as exc:
+            err.print(f"[red]✗[/] {exc.render(lang())}")
+            raise typer.Exit(2) from None
+        except OrgFileError as exc:
+            err.print(f"[red]✗[/] {exc.source}:")
+            for problem in exc.problems:
+                err.print(f"  - {problem}")
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_day(value: str | None, *, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RuleError("bad_date", field=field, value=value) from None
+
+
+def wake(code: str) -> None:
+    """Tell the item's case run that the ledger changed."""
+    from flows.control import wake_case_run
+
+    result = asyncio.run(wake_case_run(ctx.ledger(), code))
+    if result == "unreachable":
+        msg = ("已记入台账；流程服务暂不可达，稍后由 reconcile 自动补发。" if lang() == "zh"
+               else "recorded in the ledger; Prefect is unreachable, reconcile will catch up.")
+        err.print(f"[yellow]![/] {code}: {msg}")
+
+
+def act(code: str, actor_email: str, apply: Callable[..., Any], **kwargs: Any) -> None:
+    with transaction(ctx.ledger()) as session:
+        finding = finding_by_code(session, code)
+        actor = person_by_email(session, actor_email)
+        apply(session, actor=actor, finding=finding, now=ctx.now(), policy=ctx.policy(), **kwargs)
+        code = finding.code
+    wake(code)
+    with transaction(ctx.ledger()) as session:
+        view = item_view(session, finding_by_code(session, code), now=ctx.now(), policy=ctx.policy(),
+                         with_events=False)
+    out.print(f"{view.code} {view.state_label}")
+
+
+@org_app.command("load")
+@refusals
+def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, people, roles)")) -> None:
+    """Load or update the organisation from a YAML file (all-or-nothing)."""
+    with transaction(ctx.ledger()) as session:
+        load_negative_list(session, path=ctx.settings().negative_list_file)
+        summary = load_org(session, path=file)
+    out.print(f"{summary.units} units, {summary.people} people, {summary.roles} roles loaded from {file}")
+
+
+@app.command("file")
+@refusals
+def file_cmd(
+    unit: str = typer.Option(..., "--unit", help="unit code, e.g. zb-xinxi"),
+    manifestation: str = typer.Option(..., "--manifestation", help="negative-list id, e.g. lan-1"),
+    title: str = typer.Option(..., "--title"),
+    detail: str = typer.Option("", "--detail"),
+    deadline_class: str | None = typer.Option(None, "--class", help="immediate | limited | long"),
+    owner: str | None = typer.Option(None, "--owner", help="owner email (default: branch secretary)"),
+    actor: str = typer.Option(..., "--as", help="your email"),
+) -> None:
+    """File a finding (立项). Prints its code; its case run assigns and mails the owner."""
+    from flows.control import start_case_run
+
+    with transaction(ctx.ledger()) as session:
+        finding = commands.file_finding(
+            session, actor=person_by_email(session, actor), unit=unit, manifestation=manifestation,
+            title=title, detail=detail, deadline_class=deadline_class, owner=owner, now=ctx.now(),
+            policy=ctx.policy())
+        code = finding.code
+    print(code)
+    if asyncio.run(start_case_run(ctx.ledger(), code)) is None:
+        msg = ("已立项；流程服务暂不可达，案件流程稍后由 reconcile 启动。" if lang() == "zh"
+               else "filed; Prefect is unreachable, reconcile will start the case run.")
+        err.print(f"[yellow]![/] {code}: {msg}")
+
+
+@app.command()
+@refusals
+def submit(
+    code: str = typer.Argument(...),
+    actor: str = typer.Option(..., "--as", help="your email (the owner)"),
+    note: str = typer.Option(..., "--note", help="what was done (整改情况说明)"),
+    files: list[Path] = typer.Option([], "--file", help="evidence file; repeat for several"),
+) -> None:
+    """Submit evidence for verification (提交整改材料)."""
+    settings = ctx.settings()
+    stored: list[StoredFile] = [store_file(settings.evidence_dir, f, max_bytes=settings.max_evidence_bytes)
+                                for f in files]
+    act(code, actor, commands.submit, account=note, files=stored)
+
+
+@app.command()
+@refusals
+def review(
+    code: str = typer.Argument(...),
+    actor: str = typer.Option(..., "--as", help="your email (not the owner)"),
+    accept: bool = typer.Option(False, "--accept", help="accept and close (销号)"),
+    return_reason: str | None = typer.Option(None, "--return", help="return with this reason (退回)"),
+    due: str | None = typer.Option(None, "--due", help="new due date YYYY-MM-DD when returning"),
+) -> None:
+    """Verify submitted evidence: --accept, or --return REASON [--due DATE]."""
+    if accept == (return_reason is not None):
+        raise RuleError("required", field="--accept | --return")
+    if accept:
+        if due is not None:
+            raise RuleError("bad_date", field="due", value=f"{due} (only with --return)")
+        act(code, actor, commands.accept)
+    else:
+        act(code, actor, commands.return_item, reason=return_reason or "",
+            new_due=parse_day(due, field="due"))
+
+
+@app.command()
+@refusals
+def withdraw(
+    code: str = typer.Argument(...),
+    actor: str = typer.Option(..., "--as"),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Withdraw an item filed in error (撤销); inspectors only, reason required."""
+    act(code, actor, commands.withdraw, reason=reason)
+
+
+@app.command()
+@refusals
+def reassign(
+    code: str = typer.Argument(...),
+    to: str = typer.Option(..., "--to", help="new owner's email"),
+    actor: str = typer.Option(..., "--as"),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Move an item to another owner (改派); the due date stays."""
+    act(code, actor, commands.reassign, to=to, reason=reason)
+
+
+@app.command()
+@refusals
+def show(code: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """One item: state, owner, due date, working days left, level, history."""
+    with transaction(ctx.ledger()) as session:
+        view = item_view(session, finding_by_code(session, code), now=ctx.now(), policy=ctx.policy())
+    print_json(view.as_json()) if as_json else show_item(view, lang())
+
+
+@app.command()
+@refusals
+def ledger(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The ledger (整改台账): every item in one table."""
+    with transaction(ctx.ledger()) as session:
+        views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
+    print_json([v.as_json() for v in views]) if as_json else show_ledger(views, lang())
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 at the first bad record."""
+    with transaction(ctx.ledger()) as session:
+        checked, bad = verify_chain(session)
+    if bad is not None:
+        err.print(f"[red]✗[/] {RuleError('chain_broken', value=bad).render(lang())} ({checked} ok before it)")
+        raise typer.Exit(1)
+    out.print(f"[green]✓[/] audit chain intact: {checked} events")
+
+
+@calendar_app.command("set")
+@refusals
+def calendar_set(
+    day: str = typer.Argument(..., help="YYYY-MM-DD"),
+    workday: bool = typer.Option(..., "--workday/--holiday"),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
+    from models.calendar import CalendarOverride
+
+    the_day = parse_day(day, field="day")
+    with transaction(ctx.ledger()) as session:
+        session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
+    out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
+
+
+@app.command()
+def up(
+    demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
+    limit: int = typer.Option(4, "--limit", help="case passes run at once"),
+) -> None:
+    """The embedded stack: Prefect server + UI, every deployment served, the SMTP sink."""
+    from app.stack import run_stack
+
+    run_stack(demo=demo, limit=limit)
+
+
+def main() -> None:
+    ctx.prefect_defaults(ctx.settings())
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""What every CLI command needs: settings, the ledger, the clock, Prefect's address."""
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from models.db import open_ledger
+from models.policy import Policy
+from models.settings import Settings, get_settings
+
+
+def prefect_defaults(settings: Settings) -> None:
+    """Point Prefect at the embedded stack unless the user configured Prefect themselves.
+    Must run before Prefect is imported: it reads its settings once."""
+    os.environ.setdefault("PREFECT_API_URL", settings.prefect_api_url)
+    os.environ.setdefault("PREFECT_HOME", str(Path(settings.data_dir).resolve() / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    # A CLI call must not hang on a stopped server: fail fast, reconcile repairs later.
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def ledger() -> Engine:
+    return open_ledger(settings().ledger_url)
+
+
+def policy() -> Policy:
+    return Policy.from_settings(settings())
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

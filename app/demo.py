@@ -1,0 +1,48 @@
+"""The demo: the seed organisation and a handful of sample findings across the branches."""
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import func, select
+
+from models import commands
+from models.catalogue import load_negative_list
+from models.db import transaction
+from models.directory import person_by_email
+from models.finding import Finding
+from models.orgfile import load_org
+from models.policy import Policy
+from models.settings import Settings
+
+DEMO_ORG = Path(__file__).resolve().parent.parent / "models" / "data" / "demo_org.yaml"
+
+SAMPLES = [  # unit, manifestation, inspector, title, detail
+    ("zb-bangongshi", "tuo-1", "zhou.jing@example.org", "公文流转超时限",
+     "11月抽查公文12件，其中3件超过规定办理时限2个工作日以上。"),
+    ("zb-zhengce", "fu-2", "wu.haitao@example.org", "基层报表重复报送",
+     "同一季度数据要求基层以三种格式分别报送，增加基层负担。"),
+    ("zb-shenpi1", "lan-2", "zheng.yun@example.org", "窗口咨询未及时回复",
+     "12345转办的4件企业咨询超过3个工作日未回复。"),
+    ("zb-shenpi2", "san-1", "zhou.jing@example.org", "午休后窗口迟开",
+     "督察当日14:00窗口未按时开放，群众等候约20分钟。"),
+    ("zb-xinxi", "yong-4", "wu.haitao@example.org", "系统运维仍靠手工台账",
+     "机房巡检记录仍为纸质手工台账，未纳入运维平台。"),
+]
+
+
+def load_demo(engine: Engine, *, settings: Settings, now_fn) -> list[str]:  # type: ignore[no-untyped-def]
+    """Load the demo organisation; file the sample findings once (none if any exist)."""
+    with transaction(engine) as session:
+        load_negative_list(session, path=settings.negative_list_file)
+        load_org(session, path=DEMO_ORG)
+    with transaction(engine) as session:
+        if session.exec(select(func.count()).select_from(Finding)).one():
+            return []
+        codes = []
+        policy = Policy.from_settings(settings)
+        for unit, manifestation, inspector, title, detail in SAMPLES:
+            f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
+                                      manifestation=manifestation, title=title, detail=detail,
+                                      now=now_fn(), policy=policy)
+            codes.append(f.code)
+        return codes

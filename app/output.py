@@ -1,0 +1,88 @@
+"""How the CLI shows items: rich tables for people, JSON for scripts."""
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from models.ledger import ItemView
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+COLOUR_STYLE = {"blue": "bold blue", "yellow": "bold yellow", "red": "bold red"}
+COLOUR_LABEL = {"zh": {"blue": "蓝", "yellow": "黄", "red": "红"},
+                "en": {"blue": "blue", "yellow": "yellow", "red": "red"}}
+
+LABELS = {
+    "zh": {"code": "编号", "state": "状态", "unit": "单位", "manifestation": "具体表现", "title": "问题",
+           "class": "类别", "owner": "责任人", "due": "整改期限", "original_due": "原定期限", "left": "剩余/逾期",
+           "level": "督办", "run": "流程", "events": "记录", "overdue": "逾期 {n} 个工作日",
+           "remaining": "剩余 {n} 个工作日", "today": "今日到期", "provisional": "（暂定）",
+           "no_run": "未启动：{note}"},
+    "en": {"code": "Code", "state": "State", "unit": "Unit", "manifestation": "Manifestation",
+           "title": "Problem", "class": "Class", "owner": "Owner", "due": "Due", "original_due": "Original due",
+           "left": "Left", "level": "Level", "run": "Case run", "events": "History",
+           "overdue": "{n} working days overdue", "remaining": "{n} working days left",
+           "today": "due today", "provisional": " (provisional)", "no_run": "not started: {note}"},
+}
+
+
+def left_text(view: ItemView, lang: str) -> str:
+    n = view.working_days_left
+    if n is None:
+        return "—"
+    if n < 0:
+        return LABELS[lang]["overdue"].format(n=-n)
+    return LABELS[lang]["today"] if n == 0 else LABELS[lang]["remaining"].format(n=n)
+
+
+def level_text(view: ItemView, lang: str) -> str:
+    if not view.escalation_level:
+        return "0"
+    colour = view.colour
+    return f"[{COLOUR_STYLE[colour]}]{view.escalation_level} {COLOUR_LABEL[lang][colour]}[/]"
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def show_item(view: ItemView, lang: str) -> None:
+    L = LABELS[lang]
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    due = f"{view.due_on or '—'}{L['provisional'] if view.due_provisional else ''}"
+    rows = [
+        (L["code"], view.code), (L["state"], view.state_label), (L["unit"], f"{view.unit} ({view.unit_code})"),
+        (L["manifestation"], f"{view.manifestation_id} {view.manifestation}"), (L["title"], view.title),
+        (L["class"], view.deadline_class_label), (L["owner"], f"{view.owner or '—'} {view.owner_email or ''}"),
+        (L["due"], due), (L["original_due"], str(view.original_due_on or "—")),
+        (L["left"], left_text(view, lang)), (L["level"], level_text(view, lang)),
+        (L["run"], view.flow_run_id or L["no_run"].format(note=view.run_note or "—")),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    out.print(table)
+    history = Table(title=L["events"], title_justify="left")
+    for col in ("#", "UTC", "", "", ""):
+        history.add_column(col)
+    for ev in view.events:
+        data = ev["data"]
+        note = data.get("reason") or data.get("owner") or data.get("title") or ""
+        history.add_row(str(ev["seq"]), ev["at"].strftime("%Y-%m-%d %H:%M"), ev["kind"], ev["actor"], str(note))
+    out.print(history)
+
+
+def show_ledger(views: list[ItemView], lang: str) -> None:
+    L = LABELS[lang]
+    table = Table()
+    for col in ("code", "state", "unit", "title", "owner", "due", "original_due", "left", "level"):
+        table.add_column(L[col])
+    for v in views:
+        table.add_row(v.code, v.state_label, v.unit, v.title, v.owner or "—",
+                      f"{v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}",
+                      str(v.original_due_on or "—"), left_text(v, lang), level_text(v, lang))
+    out.print(table)

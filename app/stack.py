@@ -1,0 +1,102 @@
+"""`rectiflow up`: the whole embedded stack on one machine, state under ./.rectiflow/.
+
+A Prefect server (with its UI) in a child process, the SMTP sink in a thread, and every
+deployment served from this process. Ctrl-C stops all of it.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+from app import context as ctx
+from app.output import err, out
+
+
+def _wait_healthy(api_url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"Prefect server exited with code {proc.returncode}; see .rectiflow/prefect-server.log")
+        try:
+            with urlopen(f"{api_url}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"Prefect server did not answer at {api_url} within {timeout:.0f} s")
+
+
+def start_prefect_server(data_dir: Path, api_url: str) -> subprocess.Popen[bytes]:
+    log = (data_dir / "prefect-server.log").open("ab")
+    host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", port or "4200"],
+        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+    )
+    _wait_healthy(api_url, proc)
+    return proc
+
+
+def run_stack(*, demo: bool, limit: int) -> None:
+    settings = ctx.settings()
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Served runs are child processes: give them absolute paths and the same mail settings.
+    os.environ["RECTIFLOW_DATA_DIR"] = str(data_dir)
+    api_url = os.environ["PREFECT_API_URL"]
+
+    sink = None
+    if "RECTIFLOW_SMTP_HOST" not in os.environ:
+        from notifications.sink import MailSink
+
+        sink = MailSink(data_dir / "mail", host="127.0.0.1", port=settings.smtp_port).start()
+
+    out.print(f"starting Prefect server at {api_url} …")
+    server = start_prefect_server(data_dir, api_url)
+    try:
+        from app.demo import load_demo
+        from flows.control import start_missing_case_runs
+        from flows.serve import apply_deployments, serve_all
+        from models.catalogue import load_negative_list
+        from models.db import transaction
+
+        engine = ctx.ledger()
+        with transaction(engine) as session:
+            load_negative_list(session, path=settings.negative_list_file)
+        if demo:
+            codes = load_demo(engine, settings=settings, now_fn=ctx.now)
+            if codes:
+                out.print(f"demo: filed {', '.join(codes)}")
+        asyncio.run(apply_deployments())
+        started = asyncio.run(start_missing_case_runs(engine))
+        if started:
+            out.print(f"started case runs for {len(started)} open items")
+        ui = api_url.removesuffix("/api")
+        out.print(
+            "\n[bold]rectiflow is up[/]\n"
+            f"  Prefect UI    {ui}  (case runs: {ui}/runs)\n"
+            f"  mail folder   {data_dir / 'mail'}"
+            f"{'  (SMTP sink on 127.0.0.1:' + str(settings.smtp_port) + ')' if sink else ''}\n"
+            f"  ledger        {settings.ledger_url}\n"
+            f"  try           .venv/bin/rectiflow ledger\n"
+            "  stop          Ctrl-C\n"
+        )
+        serve_all(limit=limit)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        err.print("stopping …")
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(server.pid, signal.SIGKILL)
+        if sink is not None:
+            sink.stop()

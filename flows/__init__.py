@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration only. The rules live in models/."""

@@ -1,0 +1,96 @@
+"""Starting and waking case runs: the thin glue between the ledger and Prefect.
+
+The ledger is changed first, then Prefect is told. If Prefect cannot be reached the
+change stands; the item records why its run is missing or asleep, and reconcile (or the
+next `rectiflow up`) repairs it.
+"""
+
+import logging
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.deployments import arun_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.flow_runs import aresume_flow_run
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from models.catalogue import DeadlineClass, Manifestation
+from models.db import transaction
+from models.directory import finding_by_code
+from models.finding import Finding, State
+from models.org import Unit
+from tasks.ledger import record_run
+
+log = logging.getLogger(__name__)
+CASE_DEPLOYMENT = "rectification-case/rectification-case"
+
+
+def _labels(engine: Engine, code: str) -> tuple[str, str, list[str]]:
+    with transaction(engine) as session:
+        f = finding_by_code(session, code)
+        unit = session.get(Unit, f.unit_id)
+        man = session.get(Manifestation, f.manifestation_id)
+        assert unit is not None and man is not None
+        cls: DeadlineClass = f.deadline_class
+        return f.code, unit.name, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
+
+
+async def start_case_run(engine: Engine, code: str) -> str | None:
+    """Create the item's case run (once: keyed by code). Returns its id, or None."""
+    code, unit_name, tags = _labels(engine, code)
+    try:
+        run = await arun_deployment(
+            CASE_DEPLOYMENT, parameters={"code": code, "unit": unit_name}, timeout=0,
+            as_subflow=False, idempotency_key=f"case-{code}", tags=["rectiflow", *tags],
+            flow_run_name=f"{code} {unit_name}",
+        )
+    except Exception as exc:  # Prefect down or deployment missing: the item stays filed
+        note = f"case run not started: {type(exc).__name__}: {exc}"
+        log.warning("%s: %s", code, note)
+        record_run(engine, code, flow_run_id=None, note=note)
+        return None
+    record_run(engine, code, flow_run_id=str(run.id), note="")
+    return str(run.id)
+
+
+async def wake_case_run(engine: Engine, code: str) -> str:
+    """After a command changed the item: resume its suspended run (or start a missing one).
+
+    Returns what happened: "resumed", "running" (the pass under way re-reads the ledger
+    before it suspends), "started", "finished" or "unreachable".
+    """
+    with transaction(engine) as session:
+        finding = finding_by_code(session, code)
+        run_id, open_ = finding.flow_run_id, finding.state.is_open
+    if run_id is None:
+        return "started" if open_ and await start_case_run(engine, code) else "unreachable"
+    try:
+        async with get_client() as client:
+            run = await client.read_flow_run(UUID(run_id))
+        state = run.state
+        if state is None or state.is_final():
+            return "finished"
+        if not state.is_paused():
+            return "running"
+        await aresume_flow_run(UUID(run_id))
+        record_run(engine, code, flow_run_id=run_id, note="")
+        return "resumed"
+    except ObjectNotFound:
+        return "started" if open_ and await start_case_run(engine, code) else "unreachable"
+    except Exception as exc:
+        record_run(engine, code, flow_run_id=run_id, note=f"resume failed: {type(exc).__name__}: {exc}")
+        return "unreachable"
+
+
+async def start_missing_case_runs(engine: Engine) -> list[str]:
+    """Start a run for every open item that has none (e.g. filed while Prefect was down)."""
+    with transaction(engine) as session:
+        codes = list(session.exec(select(Finding.code).where(
+            Finding.flow_run_id.is_(None),  # type: ignore[union-attr]
+            Finding.state.in_([s for s in State if s.is_open]))))  # type: ignore[attr-defined]
+    started = []
+    for code in codes:
+        if await start_case_run(engine, code):
+            started.append(code)
+    return started

@@ -1,0 +1,20 @@
+"""`file-findings`: file one finding (flat parameters, so the Prefect UI's run form works)
+and start its case run."""
+
+from prefect import flow, get_run_logger
+
+from flows.control import start_case_run
+from tasks.ledger import file_one, ledger
+
+
+@flow(name="file-findings", persist_result=False)
+async def file_findings(unit: str, manifestation: str, title: str, inspector: str, detail: str = "",
+                        deadline_class: str = "", owner: str = "") -> str:
+    """unit: unit code (e.g. zb-xinxi); manifestation: negative-list id (e.g. lan-1);
+    inspector: the filer's email; deadline_class: immediate / limited / long (default: the
+    manifestation's); owner: an email, default the unit's branch secretary."""
+    code = file_one(unit=unit, manifestation=manifestation, title=title, inspector=inspector,
+                    detail=detail, deadline_class=deadline_class, owner=owner)
+    run_id = await start_case_run(ledger(), code)
+    get_run_logger().info("filed %s, case run %s", code, run_id or "pending (reconcile starts it)")
+    return code

@@ -1,0 +1,1 @@
+"""Prefect tasks: one side effect each, safe to retry."""

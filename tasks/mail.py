@@ -1,0 +1,15 @@
+"""Deliver an item's pending mail from the outbox."""
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from models.settings import get_settings
+from notifications.delivery import deliver
+from tasks.ledger import ledger, now
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def deliver_mail(finding_id: int | None = None) -> dict[str, int]:
+    """Send what is due (for one item, or all). Failures stay in the outbox for later."""
+    report = deliver(ledger(), settings=get_settings(), now=now(), finding_id=finding_id)
+    return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}

@@ -1,0 +1,74 @@
+"""Show the item in the Prefect UI: its markdown artifact and the event feed."""
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+from sqlalchemy import update
+from sqlmodel import select
+
+from models.audit import Event
+from models.db import transaction
+from models.finding import Finding
+from tasks.ledger import ledger
+
+
+def _md(text: Any) -> str:
+    # Table cells hold user text: keep it on one line and out of the markup.
+    return str(text if text is not None else "—").replace("|", "\\|").replace("\n", " ")
+
+
+def case_markdown(view: dict[str, Any]) -> str:
+    left = view["working_days_left"]
+    if left is None:
+        remaining = "—"
+    elif left < 0:
+        remaining = f"逾期 {-left} 个工作日"
+    else:
+        remaining = f"剩余 {left} 个工作日"
+    colour = {"blue": "🔵 蓝", "yellow": "🟡 黄", "red": "🔴 红"}.get(view["colour"], "—")
+    rows = [
+        ("状态 State", view["state_label"]), ("单位 Unit", view["unit"]),
+        ("问题 Problem", view["title"]),
+        ("具体表现 Manifestation", f"{view['manifestation_id']} {view['manifestation']}"),
+        ("整改类别 Class", view["deadline_class_label"]), ("责任人 Owner", view["owner"]),
+        ("整改期限 Due", f"{view['due_on'] or '—'}{'（暂定）' if view['due_provisional'] else ''}"),
+        ("剩余 Left", remaining), ("督办 Level", f"{view['escalation_level']} {colour}"),
+    ]
+    lines = [f"# {view['code']} {_md(view['title'])}", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {_md(v)} |" for k, v in rows]
+    lines += ["", "## 记录 History", "", "| # | 时间 At (UTC) | 操作 Action | 人员 Actor | 说明 Note |",
+              "|---|---|---|---|---|"]
+    for ev in view["events"]:
+        data = ev["data"]
+        note = data.get("reason") or data.get("owner") or data.get("title") or ""
+        lines.append(f"| {ev['seq']} | {ev['at'][:19]} | {ev['kind']} | {_md(ev['actor'])} | {_md(note)} |")
+    return "\n".join(lines) + "\n"
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_case(view: dict[str, Any]) -> int:
+    """Update the case artifact and mirror new ledger events into Prefect's event feed."""
+    create_markdown_artifact(
+        key=f"case-{view['code'].lower()}", markdown=case_markdown(view),
+        description=f"整改事项 {view['code']} · {view['unit']}",
+    )
+    with transaction(ledger()) as session:
+        finding = session.get(Finding, view["id"])
+        assert finding is not None
+        new = session.exec(select(Event).where(Event.finding_id == finding.id,
+                                               Event.seq > finding.published_event_id)
+                           .order_by(Event.seq)).all()
+        for ev in new:
+            emit_event(
+                event=f"rectiflow.item.{ev.kind}",
+                resource={"prefect.resource.id": f"rectiflow.item.{view['code']}",
+                          "prefect.resource.name": view["code"], "rectiflow.unit": view["unit_code"]},
+                payload={"seq": ev.seq, "actor": ev.actor, "at": ev.at.isoformat(), **dict(ev.data)},
+            )
+        if new:
+            session.execute(update(Finding).where(Finding.id == finding.id)
+                            .values(published_event_id=new[-1].seq))
+        return len(new)
