@@ -74,7 +74,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
             codes = load_demo(engine, settings=settings, now_fn=ctx.now)
             if codes:
                 out.print(f"demo: filed {', '.join(codes)}")
-        asyncio.run(apply_deployments())
+        apply_deployments()
         started = asyncio.run(start_missing_case_runs(engine))
         if started:
             out.print(f"started case runs for {len(started)} open items")

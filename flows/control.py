@@ -19,6 +19,7 @@ from models.catalogue import DeadlineClass, Manifestation
 from models.db import transaction
 from models.directory import finding_by_code
 from models.finding import Finding, State
+from models.instance import instance_id
 from models.org import Unit
 from tasks.ledger import record_run
 
@@ -26,23 +27,24 @@ log = logging.getLogger(__name__)
 CASE_DEPLOYMENT = "rectification-case/rectification-case"
 
 
-def _labels(engine: Engine, code: str) -> tuple[str, str, list[str]]:
+def _labels(engine: Engine, code: str) -> tuple[str, str, str, list[str]]:
     with transaction(engine) as session:
         f = finding_by_code(session, code)
+        ledger_id = instance_id(session)
         unit = session.get(Unit, f.unit_id)
         man = session.get(Manifestation, f.manifestation_id)
         assert unit is not None and man is not None
         cls: DeadlineClass = f.deadline_class
-        return f.code, unit.name, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
+        return f.code, unit.name, ledger_id, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
 
 
 async def start_case_run(engine: Engine, code: str) -> str | None:
-    """Create the item's case run (once: keyed by code). Returns its id, or None."""
-    code, unit_name, tags = _labels(engine, code)
+    """Create the item's case run, once per (ledger, code). Returns its id, or None."""
+    code, unit_name, ledger_id, tags = _labels(engine, code)
     try:
         run = await arun_deployment(
             CASE_DEPLOYMENT, parameters={"code": code, "unit": unit_name}, timeout=0,
-            as_subflow=False, idempotency_key=f"case-{code}", tags=["rectiflow", *tags],
+            as_subflow=False, idempotency_key=f"case-{ledger_id}-{code}", tags=["rectiflow", *tags],
             flow_run_name=f"{code} {unit_name}",
         )
     except Exception as exc:  # Prefect down or deployment missing: the item stays filed

@@ -1,5 +1,7 @@
 """Serve every deployment from one process (the embedded stack)."""
 
+import asyncio
+
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
@@ -18,9 +20,15 @@ def deployments() -> list[RunnerDeployment]:
     ]
 
 
-async def apply_deployments() -> None:
-    for d in deployments():
-        await d.apply()
+def apply_deployments() -> None:
+    """Register the deployments now, so runs can be created before serving starts."""
+    built = deployments()  # built outside the event loop: to_deployment dispatches on it
+
+    async def _apply() -> None:
+        for d in built:
+            await d.apply()
+
+    asyncio.run(_apply())
 
 
 def serve_all(*, limit: int) -> None:

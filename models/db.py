@@ -64,10 +64,12 @@ def create_schema(engine: Engine) -> None:
     """Create every table (idempotent) and the audit chain's head row."""
     from models import tables  # noqa: F401  (registers every table on the metadata)
     from models.audit import ensure_chain_head
+    from models.instance import ensure_instance
 
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         ensure_chain_head(session)
+        ensure_instance(session)
         session.commit()
 
 

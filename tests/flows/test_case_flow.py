@@ -1,0 +1,93 @@
+"""End to end on a real Prefect server and a real SMTP server: one case run per item."""
+
+import asyncio
+
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+from tests.mail import wait_for_mail
+from tests.stack import Stack, artifact
+
+INSPECTOR, OWNER, VERIFIER = "zhou.jing@example.org", "gao.peng@example.org", "wu.haitao@example.org"
+
+
+def parts(mail):
+    return {p.get_content_type(): p for p in mail.walk()}
+
+
+def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "群众诉求推诿",
+                     "--as", INSPECTOR).strip().splitlines()[0]
+    assert code.startswith("ZG-")
+
+    run = stack.flow_run(code)
+    assert run.name == f"{code} 信息中心党支部"
+    assert {"unit:zb-xinxi", "group:lan", "class:immediate"} <= set(run.tags)
+
+    # First pass: assign to the branch secretary, mail them, sleep.
+    run = stack.step(code)
+    assert run.state.type is StateType.PAUSED and run.state.name == "Suspended"
+    [assigned] = wait_for_mail(stack.sink, 1)
+    assert assigned["To"] == OWNER and assigned["Subject"].startswith("【整改交办】")
+    assert "高鹏同志" in parts(assigned)["text/plain"].get_content()
+    assert parts(assigned)["text/calendar"].get_filename() == "deadline.ics"
+    art = asyncio.run(artifact(f"case-{code.lower()}"))
+    assert "整改中" in art.data and "高鹏" in art.data
+
+    # The owner submits with a file: the run is resumed, the verifier mailed.
+    photo = tmp_path / "现场照片.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    stack.cli("submit", code, "--as", OWNER, "--note", "已建立首问负责制", "--file", str(photo))
+    assert stack.flow_run(code).state.type is StateType.SCHEDULED  # resumed, waiting for a worker
+    assert stack.step(code).state.name == "Suspended"
+    mails = wait_for_mail(stack.sink, 2)
+    assert mails[1]["To"] == INSPECTOR and "现场照片.jpg" in parts(mails[1])["text/plain"].get_content()
+
+    # A stray "Resume" click in the UI costs one harmless pass: no mail, no change.
+    resume_flow_run(stack.run_id(code))
+    assert stack.step(code).state.name == "Suspended"
+    assert len(list(stack.sink.folder.glob("*.eml"))) == 2
+
+    # Returned with a reason: the owner hears why, then resubmits; another verifier accepts.
+    stack.cli("review", code, "--as", VERIFIER, "--return", "缺少制度文件", "--due", "2026-12-31")
+    stack.step(code)
+    returned = wait_for_mail(stack.sink, 3)[2]
+    assert returned["To"] == OWNER and "缺少制度文件" in parts(returned)["text/plain"].get_content()
+    stack.cli("submit", code, "--as", OWNER, "--note", "补充制度文件")
+    stack.step(code)
+    stack.cli("review", code, "--as", VERIFIER, "--accept")
+    run = stack.step(code)
+    assert run.state.type is StateType.COMPLETED
+
+    closed = wait_for_mail(stack.sink, 5)[4]
+    assert closed["Subject"].startswith("【已销号】")
+    assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}")).data
+    assert "intact: 6 events" in stack.cli("audit", "verify")
+    # After completion a command has nothing to wake, and nothing is mailed twice.
+    assert len(list(stack.sink.folder.glob("*.eml"))) == 5
+
+
+def test_withdrawn_item_finishes_its_run(stack: Stack):
+    code = stack.cli("file", "--unit", "zb-zhengce", "--manifestation", "san-2", "--title", "上班炒股",
+                     "--as", INSPECTOR).split()[0]
+    stack.step(code)
+    stack.cli("withdraw", code, "--as", INSPECTOR, "--reason", "误报")
+    assert stack.step(code).state.type is StateType.COMPLETED
+    mails = wait_for_mail(stack.sink, 2)
+    assert mails[1]["Subject"].startswith("【已撤销】")
+
+
+def test_prefect_down_keeps_the_finding_and_a_later_start_repairs_it(stack: Stack, free_api_url):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.control import start_missing_case_runs
+
+    with temporary_settings({PREFECT_API_URL: free_api_url}):
+        result = stack.cli("file", "--unit", "zb-shenpi1", "--manifestation", "tuo-2", "--title", "回复超期",
+                           "--as", INSPECTOR)
+    code = result.split()[0]
+    show = stack.cli("show", code, "--json")
+    assert '"flow_run_id": null' in show and "case run not started" in show
+    assert asyncio.run(start_missing_case_runs(stack.engine)) == [code]
+    assert stack.step(code).state.name == "Suspended"
+    assert wait_for_mail(stack.sink, 1)[0]["To"] == "zhu.wei@example.org"

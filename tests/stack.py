@@ -1,0 +1,77 @@
+"""A per-test rectiflow stack on the session's Prefect server: its own ledger file,
+data folder and SMTP sink, and helpers that act as the worker for case runs."""
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.exceptions import Pause
+from prefect.flow_engine import run_flow_async
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from app.cli import app
+from flows.case import rectification_case
+from models.db import open_ledger, transaction
+from models.directory import finding_by_code
+from models.settings import get_settings
+from notifications.sink import MailSink
+
+runner = CliRunner()
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    sink: MailSink
+
+    @property
+    def engine(self) -> Engine:
+        return open_ledger(get_settings().ledger_url)
+
+    def cli(self, *args: str, expect: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == expect, (result.exit_code, result.output, result.exception)
+        return result.stdout
+
+    def run_id(self, code: str) -> UUID:
+        with transaction(self.engine) as s:
+            run_id = finding_by_code(s, code).flow_run_id
+        assert run_id, f"{code} has no case run"
+        return UUID(run_id)
+
+    def flow_run(self, code: str) -> FlowRun:
+        return asyncio.run(read_run(self.run_id(code)))
+
+    def step(self, code: str) -> FlowRun:
+        """Act as the worker: execute the run's next pass, return its state afterwards."""
+        return asyncio.run(execute(self.run_id(code)))
+
+
+async def read_run(run_id: UUID) -> FlowRun:
+    async with get_client() as client:
+        return await client.read_flow_run(run_id)
+
+
+async def execute(run_id: UUID) -> FlowRun:
+    run = await read_run(run_id)
+    assert run.state is not None and run.state.is_scheduled(), f"run not ready: {run.state}"
+    try:
+        await run_flow_async(rectification_case, flow_run=run, parameters=run.parameters,
+                             return_type="state")
+    except Pause:
+        pass  # the pass suspended: the process would exit here
+    return await read_run(run_id)
+
+
+async def artifact(key: str) -> Any:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async with get_client() as client:
+        found = await client.read_latest_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        return found[0] if found else None
