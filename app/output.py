@@ -9,7 +9,8 @@ from rich.table import Table
 from models.ledger import ItemView
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Messages must stay whole when piped: a wrapped line would split a file name in two.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 COLOUR_STYLE = {"blue": "bold blue", "yellow": "bold yellow", "red": "bold red"}
 COLOUR_LABEL = {"zh": {"blue": "蓝", "yellow": "黄", "red": "红"},
@@ -79,10 +80,17 @@ def show_item(view: ItemView, lang: str) -> None:
 def show_ledger(views: list[ItemView], lang: str) -> None:
     L = LABELS[lang]
     table = Table()
-    for col in ("code", "state", "unit", "title", "owner", "due", "original_due", "left", "level"):
+    table.add_column(L["code"], no_wrap=True)
+    table.add_column(L["state"], no_wrap=True)
+    for col in ("unit", "title", "owner"):
+        table.add_column(L[col])
+    table.add_column(L["due"], no_wrap=True)
+    for col in ("left", "level"):
         table.add_column(L[col])
     for v in views:
-        table.add_row(v.code, v.state_label, v.unit, v.title, v.owner or "—",
-                      f"{v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}",
-                      str(v.original_due_on or "—"), left_text(v, lang), level_text(v, lang))
+        due = f"{v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}"
+        if v.original_due_on and v.original_due_on != v.due_on:
+            due += f"\n({L['original_due']} {v.original_due_on})"
+        table.add_row(v.code, v.state_label, v.unit, v.title, v.owner or "—", due,
+                      left_text(v, lang), level_text(v, lang))
     out.print(table)

@@ -1,0 +1,75 @@
+"""`rectiflow up --demo` as a user runs it: a real Prefect server, served deployments,
+the SMTP sink. Demo case runs reach Suspended; a CLI submit wakes one; Ctrl-C stops all."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.mail import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_until(predicate, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def runs(api: str) -> list[dict]:
+    try:
+        r = httpx.post(f"{api}/flow_runs/filter", json={"limit": 50}, timeout=5)
+        return r.json() if r.status_code == 200 else []
+    except httpx.HTTPError:
+        return []
+
+
+@pytest.fixture
+def up(tmp_path):
+    api = f"http://127.0.0.1:{free_port()}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+    env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api)
+    exe = Path(sys.executable).parent / "rectiflow"
+    proc = subprocess.Popen([str(exe), "up", "--demo"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    yield api, env, tmp_path / "rf", exe, proc
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
+    api, env, data, exe, proc = up
+    def all_suspended():
+        found = [r for r in runs(api) if r["state_name"] == "Suspended"]
+        return found if len(found) == 5 else None
+
+    suspended = wait_until(all_suspended, timeout=150, what="5 demo case runs Suspended")
+    names = sorted(r["name"] for r in suspended)
+    assert names[0].startswith("ZG-") and "办公室党支部" in " ".join(names)
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 5, timeout=30, what="5 assignment mails")
+
+    # An owner submits from the CLI: the served run wakes, mails the verifier, sleeps again.
+    code = sorted(names)[0].split()[0]
+    ledger = subprocess.run([str(exe), "show", code, "--json"], cwd=data.parent, env=env,
+                            capture_output=True, text=True, check=True)
+    owner = json.loads(ledger.stdout)["owner_email"]
+    subprocess.run([str(exe), "submit", code, "--as", owner, "--note", "已整改"], cwd=data.parent, env=env,
+                   check=True, capture_output=True)
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=60, what="the verifier's mail")
+
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    # Everything it started is gone: the API no longer answers.
+    assert runs(api) == []
