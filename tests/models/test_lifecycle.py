@@ -217,3 +217,16 @@ def test_inactive_people_cannot_act(engine, policy):
     with pytest.raises(RuleError) as err:
         run(engine, policy, "submit", code, SECRETARY)
     assert err.value.key == "inactive_person"
+
+
+def test_concurrent_filers_get_distinct_consecutive_codes(engine, policy):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_: int) -> str:
+        return file_and_assign(engine, now=NOW, policy=policy)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(one, range(24)))
+    assert sorted(codes) == [f"ZG-2026-11-{n:04d}" for n in range(1, 25)]
+    with transaction(engine) as s:
+        assert verify_chain(s) == (48, None)
