@@ -74,7 +74,7 @@ def wake(code: str) -> None:
     from flows.control import wake_case_run
 
     result = asyncio.run(wake_case_run(ctx.ledger(), code))
-    if result == "unreachable":
+    if result in ("unreachable", "busy"):
         msg = ("已记入台账；流程服务暂不可达，稍后由 reconcile 自动补发。" if lang() == "zh"
                else "recorded in the ledger; Prefect is unreachable, reconcile will catch up.")
         err.print(f"[yellow]![/] {code}: {msg}")

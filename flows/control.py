@@ -5,7 +5,9 @@ change stands; the item records why its run is missing or asleep, and reconcile 
 next `rectiflow up`) repairs it.
 """
 
+import asyncio
 import logging
+import time
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -56,11 +58,13 @@ async def start_case_run(engine: Engine, code: str) -> str | None:
     return str(run.id)
 
 
-async def wake_case_run(engine: Engine, code: str) -> str:
+async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10.0) -> str:
     """After a command changed the item: resume its suspended run (or start a missing one).
 
-    Returns what happened: "resumed", "running" (the pass under way re-reads the ledger
-    before it suspends), "started", "finished" or "unreachable".
+    A pass already running may have read the item before this change, so wait (briefly)
+    for it to settle, then resume it. Returns what happened: "resumed", "pending" (a pass
+    is about to start and will read the ledger afresh), "finished", "started", "busy"
+    (still running; noted for reconcile) or "unreachable".
     """
     with transaction(engine) as session:
         finding = finding_by_code(session, code)
@@ -69,12 +73,19 @@ async def wake_case_run(engine: Engine, code: str) -> str:
         return "started" if open_ and await start_case_run(engine, code) else "unreachable"
     try:
         async with get_client() as client:
-            run = await client.read_flow_run(UUID(run_id))
-        state = run.state
-        if state is None or state.is_final():
-            return "finished"
-        if not state.is_paused():
-            return "running"
+            deadline = time.monotonic() + settle_seconds
+            while True:
+                state = (await client.read_flow_run(UUID(run_id))).state
+                if state is None or state.is_final():
+                    return "finished"
+                if state.is_paused():
+                    break
+                if not state.is_running():
+                    return "pending"  # Scheduled / Pending: the next pass reads the ledger anew
+                if time.monotonic() > deadline:
+                    record_run(engine, code, flow_run_id=run_id, note="busy at wake; reconcile resumes it")
+                    return "busy"
+                await asyncio.sleep(0.2)
         await aresume_flow_run(UUID(run_id))
         record_run(engine, code, flow_run_id=run_id, note="")
         return "resumed"

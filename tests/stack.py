@@ -75,3 +75,15 @@ async def artifact(key: str) -> Any:
         found = await client.read_latest_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
         return found[0] if found else None
+
+
+async def item_events(code: str) -> list[str]:
+    """The names of Prefect events about this item, oldest first."""
+    async with get_client() as client:
+        resp = await client._client.post("/events/filter", json={
+            "filter": {"any_resource": {"id": [f"rectiflow.item.{code}"]},
+                       "occurred": {"since": "2000-01-01T00:00:00Z"}, "order": "ASC"},
+            "limit": 50})
+        resp.raise_for_status()
+        return [e["event"] for e in resp.json()["events"]]
+

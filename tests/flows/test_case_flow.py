@@ -6,7 +6,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from tests.mail import wait_for_mail
-from tests.stack import Stack, artifact
+from tests.stack import Stack, artifact, item_events
+from tests.waiting import wait_until
 
 INSPECTOR, OWNER, VERIFIER = "zhou.jing@example.org", "gao.peng@example.org", "wu.haitao@example.org"
 
@@ -63,6 +64,9 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert closed["Subject"].startswith("【已销号】")
     assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}")).data
     assert "intact: 6 events" in stack.cli("audit", "verify")
+    # The Prefect event feed reads like the ledger (events arrive asynchronously).
+    expected = [f"rectiflow.item.{k}" for k in ("file", "assign", "submit", "return", "submit", "accept")]
+    wait_until(lambda: asyncio.run(item_events(code)) == expected, timeout=15, what=f"events {expected}")
     # After completion a command has nothing to wake, and nothing is mailed twice.
     assert len(list(stack.sink.folder.glob("*.eml"))) == 5
 
@@ -91,3 +95,36 @@ def test_prefect_down_keeps_the_finding_and_a_later_start_repairs_it(stack: Stac
     assert asyncio.run(start_missing_case_runs(stack.engine)) == [code]
     assert stack.step(code).state.name == "Suspended"
     assert wait_for_mail(stack.sink, 1)[0]["To"] == "zhu.wei@example.org"
+
+
+def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stack):
+    from prefect.client.orchestration import get_client
+    from prefect.states import Running
+
+    from flows.control import wake_case_run
+
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "fu-1", "--title", "以会议落实会议",
+                     "--as", INSPECTOR).split()[0]
+    stack.step(code)
+    run_id = stack.run_id(code)
+
+    async def force_running() -> None:
+        async with get_client() as client:
+            await client.set_flow_run_state(run_id, Running(), force=True)
+
+    asyncio.run(force_running())
+    assert asyncio.run(wake_case_run(stack.engine, code, settle_seconds=0.5)) == "busy"
+    assert "busy at wake" in stack.cli("show", code, "--json")
+    # Once the pass has gone to sleep, waking resumes it and clears the note.
+    stack.cli("submit", code, "--as", OWNER, "--note", "改为现场办公")  # run still 'Running': noted
+    from prefect.states import Suspended
+
+    async def force_suspended() -> None:
+        async with get_client() as client:
+            await client.set_flow_run_state(run_id, Suspended(timeout_seconds=None, pause_key="t"), force=True)
+
+    asyncio.run(force_suspended())
+    assert asyncio.run(wake_case_run(stack.engine, code)) == "resumed"
+    assert '"run_note": ""' in stack.cli("show", code, "--json")
+    assert stack.step(code).state.name == "Suspended"
+    assert wait_for_mail(stack.sink, 2)[1]["To"] == INSPECTOR
