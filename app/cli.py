@@ -195,7 +195,7 @@ def show(code: str = typer.Argument(...), as_json: bool = typer.Option(False, "-
     """One item: state, owner, due date, working days left, level, history."""
     with transaction(ctx.ledger()) as session:
         view = item_view(session, finding_by_code(session, code), now=ctx.now(), policy=ctx.policy())
-    print_json(view.as_json()) if as_json else show_item(view, lang())
+    print_json(view.as_json()) if as_json else show_item(view, lang(), ctx.settings().timezone)
 
 
 @app.command()

@@ -2,11 +2,13 @@
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
 from models.ledger import ItemView
+from models.lifecycle import COMMAND_LABELS, Command
 
 out = Console(highlight=False)
 # Messages must stay whole when piped: a wrapped line would split a file name in two.
@@ -30,6 +32,9 @@ LABELS = {
 }
 
 
+HISTORY = {"zh": ("操作", "人员", "说明"), "en": ("Action", "Actor", "Note")}
+
+
 def left_text(view: ItemView, lang: str) -> str:
     n = view.working_days_left
     if n is None:
@@ -50,7 +55,7 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def show_item(view: ItemView, lang: str) -> None:
+def show_item(view: ItemView, lang: str, timezone: str) -> None:
     L = LABELS[lang]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
@@ -68,12 +73,17 @@ def show_item(view: ItemView, lang: str) -> None:
         table.add_row(k, v)
     out.print(table)
     history = Table(title=L["events"], title_justify="left")
-    for col in ("#", "UTC", "", "", ""):
+    for col in ("#", timezone, *HISTORY[lang]):
         history.add_column(col)
     for ev in view.events:
         data = ev["data"]
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
-        history.add_row(str(ev["seq"]), ev["at"].strftime("%Y-%m-%d %H:%M"), ev["kind"], ev["actor"], str(note))
+        try:
+            action = COMMAND_LABELS[Command(ev["kind"])][0 if lang == "zh" else 1]
+        except ValueError:
+            action = ev["kind"]
+        at = ev["at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        history.add_row(str(ev["seq"]), at, action, ev["actor"], str(note))
     out.print(history)
 
 

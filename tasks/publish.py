@@ -1,6 +1,8 @@
 """Show the item in the Prefect UI: its markdown artifact and the event feed."""
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -12,6 +14,8 @@ from sqlmodel import select
 from models.audit import Event
 from models.db import transaction
 from models.finding import Finding
+from models.lifecycle import COMMAND_LABELS, Command
+from models.settings import get_settings
 from tasks.ledger import ledger
 
 
@@ -20,7 +24,19 @@ def _md(text: Any) -> str:
     return str(text if text is not None else "—").replace("|", "\\|").replace("\n", " ")
 
 
-def case_markdown(view: dict[str, Any]) -> str:
+def _local(at: str, timezone: str) -> str:
+    return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _action(kind: str) -> str:
+    try:
+        zh, en = COMMAND_LABELS[Command(kind)]
+    except ValueError:
+        return kind
+    return f"{zh} {en}"
+
+
+def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> str:
     left = view["working_days_left"]
     if left is None:
         remaining = "—"
@@ -39,12 +55,13 @@ def case_markdown(view: dict[str, Any]) -> str:
     ]
     lines = [f"# {view['code']} {_md(view['title'])}", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {_md(v)} |" for k, v in rows]
-    lines += ["", "## 记录 History", "", "| # | 时间 At (UTC) | 操作 Action | 人员 Actor | 说明 Note |",
+    lines += ["", "## 记录 History", "", f"| # | 时间 At ({timezone}) | 操作 Action | 人员 Actor | 说明 Note |",
               "|---|---|---|---|---|"]
     for ev in view["events"]:
         data = ev["data"]
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
-        lines.append(f"| {ev['seq']} | {ev['at'][:19]} | {ev['kind']} | {_md(ev['actor'])} | {_md(note)} |")
+        lines.append(f"| {ev['seq']} | {_local(ev['at'], timezone)} | {_action(ev['kind'])} | {_md(ev['actor'])} "
+                     f"| {_md(note)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -52,7 +69,7 @@ def case_markdown(view: dict[str, Any]) -> str:
 def publish_case(view: dict[str, Any]) -> int:
     """Update the case artifact and mirror new ledger events into Prefect's event feed."""
     create_markdown_artifact(
-        key=f"case-{view['code'].lower()}", markdown=case_markdown(view),
+        key=f"case-{view['code'].lower()}", markdown=case_markdown(view, timezone=get_settings().timezone),
         description=f"整改事项 {view['code']} · {view['unit']}",
     )
     with transaction(ledger()) as session:

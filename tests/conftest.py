@@ -81,3 +81,7 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=60):
         yield PREFECT_API_URL.value()
+
+
+# Per-test stacks on the session's Prefect server, for tests/flows and tests/app.
+from tests.stack_fixtures import case_deployment, free_api_url, stack  # noqa: E402, F401

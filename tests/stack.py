@@ -3,6 +3,7 @@ data folder and SMTP sink, and helpers that act as the worker for case runs."""
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -68,21 +69,26 @@ async def execute(run_id: UUID) -> FlowRun:
     return await read_run(run_id)
 
 
-async def artifact(key: str) -> Any:
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+async def artifact(key: str, *, flow_run_id: UUID) -> Any:
+    """The newest version of a keyed artifact written by this run (keys repeat across tests)."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     async with get_client() as client:
-        found = await client.read_latest_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]),
+                                           flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
         return found[0] if found else None
 
 
-async def item_events(code: str) -> list[str]:
-    """The names of Prefect events about this item, oldest first."""
+async def item_events(code: str, *, since: datetime) -> list[str]:
+    """The names of Prefect events about this item since a moment, oldest first.
+    (Every test's ledger starts at ZG-…-0001 on the one session server: hence `since`.)"""
     async with get_client() as client:
         resp = await client._client.post("/events/filter", json={
             "filter": {"any_resource": {"id": [f"rectiflow.item.{code}"]},
-                       "occurred": {"since": "2000-01-01T00:00:00Z"}, "order": "ASC"},
+                       "occurred": {"since": since.isoformat()}, "order": "ASC"},
             "limit": 50})
         resp.raise_for_status()
         return [e["event"] for e in resp.json()["events"]]

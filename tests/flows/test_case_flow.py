@@ -1,6 +1,7 @@
 """End to end on a real Prefect server and a real SMTP server: one case run per item."""
 
 import asyncio
+from datetime import UTC, datetime
 
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
@@ -17,6 +18,7 @@ def parts(mail):
 
 
 def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
+    started = datetime.now(UTC)
     code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "群众诉求推诿",
                      "--as", INSPECTOR).strip().splitlines()[0]
     assert code.startswith("ZG-")
@@ -32,7 +34,7 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert assigned["To"] == OWNER and assigned["Subject"].startswith("【整改交办】")
     assert "高鹏同志" in parts(assigned)["text/plain"].get_content()
     assert parts(assigned)["text/calendar"].get_filename() == "deadline.ics"
-    art = asyncio.run(artifact(f"case-{code.lower()}"))
+    art = asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code)))
     assert "整改中" in art.data and "高鹏" in art.data
 
     # The owner submits with a file: the run is resumed, the verifier mailed.
@@ -62,11 +64,12 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
 
     closed = wait_for_mail(stack.sink, 5)[4]
     assert closed["Subject"].startswith("【已销号】")
-    assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}")).data
+    assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code))).data
     assert "intact: 6 events" in stack.cli("audit", "verify")
     # The Prefect event feed reads like the ledger (events arrive asynchronously).
     expected = [f"rectiflow.item.{k}" for k in ("file", "assign", "submit", "return", "submit", "accept")]
-    wait_until(lambda: asyncio.run(item_events(code)) == expected, timeout=15, what=f"events {expected}")
+    wait_until(lambda: asyncio.run(item_events(code, since=started)) == expected, timeout=15,
+               what=f"events {expected}")
     # After completion a command has nothing to wake, and nothing is mailed twice.
     assert len(list(stack.sink.folder.glob("*.eml"))) == 5
 

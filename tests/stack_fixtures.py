@@ -1,6 +1,8 @@
+"""A rectiflow stack per test on the session's Prefect server (tests/flows and tests/app)."""
+
 import pytest
 
-from flows.serve import deployments
+from flows.serve import apply_deployments
 from models.settings import get_settings
 from notifications.sink import MailSink
 from tests.conftest import seed
@@ -10,15 +12,7 @@ from tests.stack import Stack
 
 @pytest.fixture(scope="session")
 def case_deployment(prefect_server):
-    import asyncio
-
-    built = deployments()
-
-    async def apply() -> None:
-        for d in built:
-            await d.apply()
-
-    asyncio.run(apply())
+    apply_deployments()
     return prefect_server
 
 
