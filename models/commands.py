@@ -3,14 +3,12 @@ applies the change, appends audit events and writes the mail it causes to the ou
 They flush but never commit: the caller's transaction makes each all-or-nothing."""
 
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models.audit import append_event
 from models.calendar import WorkCalendar, local_date
-from models.catalogue import DeadlineClass, Manifestation
+from models.catalogue import DeadlineClass
 from models.codes import next_code
 from models.directory import (
     finding_by_code,
@@ -20,76 +18,19 @@ from models.directory import (
     unit_by_code,
     verifiers,
 )
+from models.effects import cancel_pending_alerts, clean_text, notify, record_transition, start_deadline
 from models.errors import RuleError
 from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.finding import Finding, State
-from models.lifecycle import TRANSITIONS, Command, check
-from models.org import Person, Unit
-from models.outbox import MailStatus, Notification, enqueue
+from models.lifecycle import Command, check
+from models.org import Person
+from models.outbox import MailStatus, Notification
 from models.policy import Policy
 
 __all__ = [
-    "accept", "assign", "file_finding", "finding_by_code", "reassign", "return_item",
+    "accept", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
     "submit", "withdraw",
 ]
-
-
-def _text(value: str | None, *, field: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise RuleError("required", field=field)
-    if len(value) > limit:
-        raise RuleError("too_long", field=field, limit=limit)
-    return value
-
-
-def _apply(session: Session, finding: Finding, command: Command, *, actor: Person | None,
-           now: datetime, data: dict[str, Any]) -> None:
-    """Move the item to the command's target state and record it in the chain."""
-    before = None if command is Command.file else finding.state
-    finding.state = TRANSITIONS[command].target
-    finding.version += 1
-    finding.updated_at = now
-    session.add(finding)
-    session.flush()
-    append_event(
-        session, finding_id=finding.id, actor=actor.email if actor else "system",
-        kind=command.value, now=now,
-        data={"code": finding.code, "from": before.value if before else None,
-              "to": finding.state.value, **data},
-    )
-
-
-def _notify(session: Session, finding: Finding, recipient: Person, template: str, *,
-            policy: Policy, now: datetime, **extra: Any) -> None:
-    unit = session.get(Unit, finding.unit_id)
-    man = session.get(Manifestation, finding.manifestation_id)
-    owner = session.get(Person, finding.owner_id) if finding.owner_id else None
-    assert unit is not None and man is not None
-    context = {
-        "code": finding.code, "title": finding.title, "detail": finding.detail,
-        "unit": unit.name, "manifestation_id": man.id,
-        "manifestation_zh": man.title_zh, "manifestation_en": man.title_en,
-        "deadline_class": finding.deadline_class.value,
-        "due_on": finding.due_on.isoformat() if finding.due_on else None,
-        "due_provisional": finding.due_provisional,
-        "owner": owner.name if owner else None, "recipient": recipient.name,
-        **extra,
-    }
-    enqueue(
-        session, dedupe_key=f"{finding.code}:{finding.version}:{template}:{recipient.id}",
-        finding_id=finding.id, recipient_id=recipient.id, recipient_email=recipient.email,
-        template=template, language=recipient.language or policy.language,
-        context=context, now=now,
-    )
-
-
-def _due_after(session: Session, finding: Finding, *, now: datetime, policy: Policy) -> None:
-    deadline = WorkCalendar.from_session(session).add_working_days(
-        local_date(now, policy.timezone), policy.days[finding.deadline_class])
-    finding.due_on = deadline.day
-    finding.original_due_on = finding.original_due_on or deadline.day
-    finding.due_provisional = deadline.provisional
 
 
 def file_finding(session: Session, *, actor: Person, unit: str, manifestation: str,
@@ -99,8 +40,8 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
     check(session, Command.file, actor=actor, finding=None, language=policy.language)
     the_unit = unit_by_code(session, unit)
     man = manifestation_by_id(session, manifestation)
-    title = _text(title, field="title", limit=200)
-    detail = _text(detail, field="detail", limit=4000, required=False)
+    title = clean_text(title, field="title", limit=200)
+    detail = clean_text(detail, field="detail", limit=4000, required=False)
     if deadline_class:
         try:
             cls = DeadlineClass(deadline_class.strip())
@@ -121,7 +62,7 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
     session.flush()
     if responsible_owner(session, finding) is None:
         raise RuleError("no_owner", field="owner", value=the_unit.code)
-    _apply(session, finding, Command.file, actor=actor, now=now,
+    record_transition(session, finding, Command.file, actor=actor, now=now,
            data={"unit": the_unit.code, "manifestation": man.id, "class": cls.value,
                  "title": title})
     return finding
@@ -136,10 +77,10 @@ def assign(session: Session, *, actor: Person | None, finding: Finding, now: dat
         raise RuleError("no_owner", field="owner", value=str(finding.unit_id))
     finding.owner_id = owner.id
     finding.assigned_at = now
-    _due_after(session, finding, now=now, policy=policy)
-    _apply(session, finding, Command.assign, actor=actor, now=now,
+    start_deadline(session, finding, now=now, policy=policy)
+    record_transition(session, finding, Command.assign, actor=actor, now=now,
            data={"owner": owner.email, "due_on": finding.due_on})
-    _notify(session, finding, owner, "assigned", policy=policy, now=now)
+    notify(session, finding, owner, "assigned", policy=policy, now=now)
     return finding
 
 
@@ -159,11 +100,12 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
             Notification.recipient_id == finding.owner_id)):
         row.status = MailStatus.cancelled
         session.add(row)
+    cancel_pending_alerts(session, finding)
     finding.owner_id = new_owner.id
-    _apply(session, finding, Command.reassign, actor=actor, now=now,
+    record_transition(session, finding, Command.reassign, actor=actor, now=now,
            data={"owner": new_owner.email, "previous": old.email if old else None,
                  "reason": reason.strip()})
-    _notify(session, finding, new_owner, "assigned", policy=policy, now=now)
+    notify(session, finding, new_owner, "assigned", policy=policy, now=now)
     return finding
 
 
@@ -171,7 +113,7 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
            files: list[StoredFile], now: datetime, policy: Policy) -> Evidence:
     """The owner hands in the account of the rectification and its evidence."""
     check(session, Command.submit, actor=actor, finding=finding, language=policy.language)
-    account = _text(account, field="note", limit=8000)
+    account = clean_text(account, field="note", limit=8000)
     evidence = Evidence(finding_id=finding.id, account=account, submitted_by_id=actor.id,
                         submitted_at=now)
     session.add(evidence)
@@ -179,10 +121,10 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
     for f in files:
         session.add(EvidenceFile(evidence_id=evidence.id, sha256=f.sha256, size=f.size,
                                  original_name=f.original_name))
-    _apply(session, finding, Command.submit, actor=actor, now=now,
+    record_transition(session, finding, Command.submit, actor=actor, now=now,
            data={"evidence": evidence.id, "files": [f.sha256 for f in files]})
     for reviewer in verifiers(session, finding):
-        _notify(session, finding, reviewer, "submitted", policy=policy, now=now,
+        notify(session, finding, reviewer, "submitted", policy=policy, now=now,
                 account=account, files=[f.original_name for f in files])
     return evidence
 
@@ -199,21 +141,23 @@ def return_item(session: Session, *, actor: Person, finding: Finding, reason: st
     """The verifier sends the item back (退回) with a reason, optionally a new due date."""
     check(session, Command.return_, actor=actor, finding=finding, reason=reason,
           language=policy.language)
-    reason = _text(reason, field="reason", limit=2000)
+    reason = clean_text(reason, field="reason", limit=2000)
     if new_due is not None:
         if new_due <= local_date(now, policy.timezone):
             raise RuleError("date_in_past", field="due", value=new_due.isoformat())
         finding.due_on = new_due
         finding.due_provisional = not WorkCalendar.from_session(session).knows(new_due)
+        finding.escalation_level = 0  # the deadline moved: the ladder starts again
+        cancel_pending_alerts(session, finding)
     review = Review(finding_id=finding.id, evidence_id=_latest_evidence(session, finding).id,
                     reviewer_id=actor.id, decision=Decision.return_, reason=reason,
                     new_due_on=new_due, at=now)
     session.add(review)
-    _apply(session, finding, Command.return_, actor=actor, now=now,
+    record_transition(session, finding, Command.return_, actor=actor, now=now,
            data={"reason": reason, "due_on": finding.due_on})
     owner = session.get(Person, finding.owner_id)
     assert owner is not None
-    _notify(session, finding, owner, "returned", policy=policy, now=now, reason=reason,
+    notify(session, finding, owner, "returned", policy=policy, now=now, reason=reason,
             due_changed=new_due is not None)
     return review
 
@@ -226,10 +170,12 @@ def accept(session: Session, *, actor: Person, finding: Finding, now: datetime,
                     reviewer_id=actor.id, decision=Decision.accept, at=now)
     session.add(review)
     finding.closed_at = now
-    _apply(session, finding, Command.accept, actor=actor, now=now, data={})
+    finding.escalation_level = 0
+    cancel_pending_alerts(session, finding)
+    record_transition(session, finding, Command.accept, actor=actor, now=now, data={})
     owner = session.get(Person, finding.owner_id)
     assert owner is not None
-    _notify(session, finding, owner, "closed", policy=policy, now=now, verifier=actor.name)
+    notify(session, finding, owner, "closed", policy=policy, now=now, verifier=actor.name)
     return review
 
 
@@ -238,10 +184,29 @@ def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
     """An inspector withdraws an item filed in error (撤销)."""
     check(session, Command.withdraw, actor=actor, finding=finding, reason=reason,
           language=policy.language)
-    reason = _text(reason, field="reason", limit=2000)
-    _apply(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
+    reason = clean_text(reason, field="reason", limit=2000)
+    record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
     if finding.owner_id is not None:
         owner = session.get(Person, finding.owner_id)
         assert owner is not None
-        _notify(session, finding, owner, "withdrawn", policy=policy, now=now, reason=reason)
+        notify(session, finding, owner, "withdrawn", policy=policy, now=now, reason=reason)
     return finding
+
+
+def reassign_all(session: Session, *, actor: Person, from_email: str, to: str, now: datetime,
+                 policy: Policy, reason: str = "") -> list[str]:
+    """Move every open item of one person (a departed owner) to another, all or nothing."""
+    old = person_by_email(session, from_email, field="from")
+    moved = []
+    for finding in session.exec(select(Finding).where(
+            Finding.owner_id == old.id,
+            Finding.state.in_([State.assigned, State.submitted])).order_by(Finding.id)):  # type: ignore[attr-defined]
+        reassign(session, actor=actor, finding=finding, to=to, now=now, policy=policy, reason=reason)
+        moved.append(finding.code)
+    new = person_by_email(session, to, field="to")
+    for finding in session.exec(select(Finding).where(Finding.proposed_owner_id == old.id,
+                                                      Finding.state == State.filed)):
+        finding.proposed_owner_id = new.id  # not yet assigned: it goes to the new owner
+        session.add(finding)
+        moved.append(finding.code)
+    return moved

@@ -58,3 +58,16 @@ class RuleError(Exception):
         if self.field and self.key != "bad_file":
             return f"{self.field}: {text}"
         return text
+
+MESSAGES.update({
+    "extension_late": (
+        "须在整改期限（{value}）之前申请延期", "an extension must be requested before the due date ({value})",
+    ),
+    "extension_not_later": (
+        "新期限须晚于当前期限 {value}", "the new date must be later than the current due date {value}",
+    ),
+    "extension_pending": (
+        "已有待审批的延期申请（至 {value}）", "an extension request is already pending (to {value})",
+    ),
+    "no_extension": ("没有待审批的延期申请", "no extension request is pending"),
+})

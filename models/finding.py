@@ -65,5 +65,7 @@ class Finding(SQLModel, table=True):
     # The Prefect side: its case run, and why it has none yet (reconcile starts it).
     flow_run_id: str | None = Field(default=None, max_length=36, index=True)
     run_note: str = Field(default="", max_length=500)
+    # The version the case run last went to sleep on: reconcile wakes it when they differ.
+    suspended_version: int = -1
     # Highest audit event id already mirrored to Prefect's event feed.
     published_event_id: int = 0

@@ -6,7 +6,8 @@
       │                 └──────return──────────┘   (reason required)
       └──withdraw──▶ withdrawn   (also from assigned; reason required)
 
-Overdue is derived from the due date, never a state.
+Overdue is derived from the due date, never a state. Commands whose target is None keep
+the state and change an attribute beside it (owner, extension).
 """
 
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ class Command(StrEnum):
     return_ = "return"
     accept = "accept"
     withdraw = "withdraw"
+    request_extension = "request_extension"
+    approve_extension = "approve_extension"
+    reject_extension = "reject_extension"
 
 
 class Who(StrEnum):
@@ -44,13 +48,13 @@ class Who(StrEnum):
 class Transition:
     command: Command
     sources: frozenset[State | None]
-    target: State
+    target: State | None  # None: the state stays
     who: frozenset[Who]
     needs_reason: bool = False
     verifier: bool = False  # separation of duties: the actor must not be the owner
 
 
-def _t(command: Command, sources: set[State | None], target: State, who: set[Who],
+def _t(command: Command, sources: set[State | None], target: State | None, who: set[Who],
        **flags: bool) -> Transition:
     return Transition(command, frozenset(sources), target, frozenset(who), **flags)
 
@@ -59,7 +63,7 @@ S, W = State, Who
 TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
     _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
     _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
-    _t(Command.reassign, {S.assigned},           S.assigned,  {W.secretary, W.supervisor, W.admin}),
+    _t(Command.reassign, {S.assigned, S.submitted}, None,     {W.secretary, W.supervisor, W.admin}),
     _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
     _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
        needs_reason=True, verifier=True),
@@ -67,6 +71,10 @@ TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
        verifier=True),
     _t(Command.withdraw, {S.filed, S.assigned},  S.withdrawn, {W.inspector, W.admin},
        needs_reason=True),
+    _t(Command.request_extension, {S.assigned},  None,        {W.owner}, needs_reason=True),
+    _t(Command.approve_extension, {S.assigned, S.submitted}, None, {W.supervisor, W.admin}, verifier=True),
+    _t(Command.reject_extension,  {S.assigned, S.submitted}, None, {W.supervisor, W.admin},
+       needs_reason=True, verifier=True),
 )}  # fmt: skip
 
 COMMAND_LABELS: dict[Command, tuple[str, str]] = {
@@ -77,6 +85,9 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
     Command.return_: ("退回", "return"),
     Command.accept: ("验收销号", "accept"),
     Command.withdraw: ("撤销", "withdraw"),
+    Command.request_extension: ("申请延期", "request an extension"),
+    Command.approve_extension: ("批准延期", "approve the extension"),
+    Command.reject_extension: ("驳回延期", "reject the extension"),
 }
 
 

@@ -1,16 +1,20 @@
 """Every ledger table, imported in one place so the metadata is complete."""
 
+from models.alerts import Alert
 from models.audit import ChainHead, Event
 from models.calendar import CalendarOverride
 from models.catalogue import Group, Manifestation
 from models.codes import CodeCounter
+from models.escalation import Escalation
 from models.evidence import Evidence, EvidenceFile, Review
+from models.extension import Extension
 from models.finding import Finding
 from models.instance import LedgerInstance
 from models.org import Membership, Person, Unit
 from models.outbox import Notification
 
 __all__ = [
-    "CalendarOverride", "ChainHead", "CodeCounter", "Event", "Evidence", "EvidenceFile",
-    "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notification", "Person", "Review", "Unit",
+    "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
+    "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notification", "Person",
+    "Review", "Unit",
 ]

@@ -56,6 +56,7 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
     ctx = {
         **context,
         "language": language,
+        "portal": portal_url.rstrip("/"),
         "link": item_link(portal_url, context["code"]) if "code" in context else portal_url,
         "class_label": CLASS_LABELS[language].get(context.get("deadline_class", ""), ""),
     }

@@ -52,7 +52,7 @@ def test_table_is_the_design(engine):
     assert t[Command.return_].needs_reason and t[Command.return_].verifier
     assert t[Command.accept].verifier and t[Command.accept].target is State.closed
     assert t[Command.withdraw].sources == {State.filed, State.assigned}
-    assert t[Command.reassign].target is State.assigned
+    assert t[Command.reassign].target is None and t[Command.reassign].sources == {State.assigned, State.submitted}
 
 
 def test_happy_path_with_return(engine, policy):

@@ -1,0 +1,86 @@
+"""What every command does besides its own rule: record the move in the audit chain, write
+mail to the outbox, start a deadline, drop alerts made stale by a change."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.alerts import Alert
+from models.audit import append_event
+from models.calendar import WorkCalendar, local_date
+from models.catalogue import Manifestation
+from models.errors import RuleError
+from models.finding import Finding
+from models.lifecycle import TRANSITIONS, Command
+from models.org import Person, Unit
+from models.outbox import enqueue
+from models.policy import Policy
+
+
+def clean_text(value: str | None, *, field: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise RuleError("required", field=field)
+    if len(value) > limit:
+        raise RuleError("too_long", field=field, limit=limit)
+    return value
+
+
+def record_transition(session: Session, finding: Finding, command: Command, *, actor: Person | None,
+           now: datetime, data: dict[str, Any]) -> None:
+    """Move the item to the command's target state and record it in the chain."""
+    before = None if command is Command.file else finding.state
+    finding.state = TRANSITIONS[command].target or finding.state
+    finding.version += 1
+    finding.updated_at = now
+    session.add(finding)
+    session.flush()
+    append_event(
+        session, finding_id=finding.id, actor=actor.email if actor else "system",
+        kind=command.value, now=now,
+        data={"code": finding.code, "from": before.value if before else None,
+              "to": finding.state.value, **data},
+    )
+
+
+def notify(session: Session, finding: Finding, recipient: Person, template: str, *,
+            policy: Policy, now: datetime, **extra: Any) -> None:
+    unit = session.get(Unit, finding.unit_id)
+    man = session.get(Manifestation, finding.manifestation_id)
+    owner = session.get(Person, finding.owner_id) if finding.owner_id else None
+    assert unit is not None and man is not None
+    context = {
+        "code": finding.code, "title": finding.title, "detail": finding.detail,
+        "unit": unit.name, "manifestation_id": man.id,
+        "manifestation_zh": man.title_zh, "manifestation_en": man.title_en,
+        "deadline_class": finding.deadline_class.value,
+        "due_on": finding.due_on.isoformat() if finding.due_on else None,
+        "due_provisional": finding.due_provisional,
+        "owner": owner.name if owner else None, "recipient": recipient.name,
+        **extra,
+    }
+    enqueue(
+        session, dedupe_key=f"{finding.code}:{finding.version}:{template}:{recipient.id}",
+        finding_id=finding.id, recipient_id=recipient.id, recipient_email=recipient.email,
+        template=template, language=recipient.language or policy.language,
+        context=context, now=now,
+    )
+
+
+def start_deadline(session: Session, finding: Finding, *, now: datetime, policy: Policy) -> None:
+    deadline = WorkCalendar.from_session(session).add_working_days(
+        local_date(now, policy.timezone), policy.days[finding.deadline_class])
+    finding.due_on = deadline.day
+    finding.original_due_on = finding.original_due_on or deadline.day
+    finding.due_provisional = deadline.provisional
+
+
+def cancel_pending_alerts(session: Session, finding: Finding) -> None:
+    """Reminders and escalation notes not yet in a digest are stale once the owner or the
+    deadline changes: the next sweep recomputes them."""
+    for alert in session.exec(select(Alert).where(Alert.finding_id == finding.id,
+                                                  Alert.digest_id.is_(None),  # type: ignore[union-attr]
+                                                  Alert.cancelled == False)):  # noqa: E712
+        alert.cancelled = True
+        session.add(alert)

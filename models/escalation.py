@@ -1,0 +1,148 @@
+"""The escalation ladder (督办): levels by working days overdue, each step recorded once.
+
+Escalation is an attribute beside the state (DESIGN §3): it does not move the item in
+its lifecycle, so it does not bump the item's version or wake its case run; the sweep
+publishes the new colour itself.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
+
+from models.audit import append_event
+from models.columns import utc
+from models.errors import RuleError
+from models.finding import Finding
+from models.org import Membership, Person, Role, Unit
+
+COLOURS = ("blue", "yellow", "red")
+AUDIENCES = ("owner", "secretary", "supervisor", "leader", "discipline")
+
+
+class Escalation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("finding_id", "level", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    level: int
+    due_on: date  # the deadline that was missed: a moved deadline may escalate anew
+    days_overdue: int
+    at: datetime = Field(sa_type=utc)
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    after: int  # working days overdue
+    colour: str
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    reminders: tuple[int, ...] = (3, 1, 0)
+    levels: tuple[Level, ...] = (
+        Level(1, 1, "blue", ("owner", "secretary")),
+        Level(2, 5, "yellow", ("supervisor",)),
+        Level(3, 10, "red", ("leader", "discipline")),
+    )
+
+    def level_for(self, days_overdue: int) -> int:
+        reached = [lv.level for lv in self.levels if days_overdue >= lv.after]
+        return max(reached, default=0)
+
+    def colour(self, level: int) -> str:
+        return next((lv.colour for lv in self.levels if lv.level == level), "")
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("models") / "data" / "escalation.yaml"))
+
+
+def parse_deadline_policy(raw: Any, *, source: str) -> DeadlinePolicy:
+    def bad(detail: str) -> RuleError:
+        return RuleError("bad_file", field=source, detail=detail)
+
+    if not isinstance(raw, dict):
+        raise bad("top level must have 'reminders' and 'levels'")
+    reminders = raw.get("reminders", [3, 1, 0])
+    if not isinstance(reminders, list) or not all(isinstance(r, int) and r >= 0 for r in reminders):
+        raise bad("reminders must be a list of whole numbers of working days, e.g. [3, 1, 0]")
+    levels = []
+    for i, item in enumerate(raw.get("levels") or [], start=1):
+        try:
+            lv = Level(int(item["level"]), int(item["after"]), str(item["colour"]), tuple(item["notify"]))
+        except (KeyError, TypeError, ValueError):
+            raise bad(f"levels[{i}] needs level, after, colour, notify") from None
+        if lv.colour not in COLOURS:
+            raise bad(f"levels[{i}]: colour must be one of {', '.join(COLOURS)}")
+        if unknown := set(lv.notify) - set(AUDIENCES):
+            raise bad(f"levels[{i}]: unknown audience {', '.join(sorted(unknown))}")
+        levels.append(lv)
+    levels.sort(key=lambda lv: lv.level)
+    if [lv.level for lv in levels] != list(range(1, len(levels) + 1)):
+        raise bad("levels must be numbered 1, 2, 3 … without gaps")
+    if any(b.after <= a.after for a, b in zip(levels, levels[1:], strict=False)):
+        raise bad("each level must start later ('after') than the one below it")
+    return DeadlinePolicy(reminders=tuple(sorted(set(reminders), reverse=True)), levels=tuple(levels))
+
+
+def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:
+    path = path or default_policy_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
+    return parse_deadline_policy(raw, source=path.name)
+
+
+def _ancestors(session: Session, unit_id: int) -> list[int]:
+    chain, current = [], session.get(Unit, unit_id)
+    while current is not None and current.id not in chain:
+        chain.append(current.id)
+        current = session.get(Unit, current.parent_id) if current.parent_id else None
+    return chain
+
+
+def audience(session: Session, finding: Finding, who: str) -> list[Person]:
+    """The active people a level's audience word stands for, for this item."""
+    if who == "owner":
+        owner = session.get(Person, finding.owner_id) if finding.owner_id else None
+        return [owner] if owner is not None and owner.active else []
+    role = Role(who)
+    query = (select(Person).join(Membership, Membership.person_id == Person.id)
+             .where(Membership.role == role, Person.active == True).order_by(Person.id))  # noqa: E712
+    if who == "secretary":
+        query = query.where(Membership.unit_id == finding.unit_id)
+    elif who == "supervisor":
+        above = session.exec(query.where(Membership.unit_id.in_(_ancestors(session, finding.unit_id)))).all()  # type: ignore[attr-defined]
+        if above:
+            return _unique(above)
+    return _unique(session.exec(query).all())
+
+
+def _unique(people: Any) -> list[Person]:
+    return list({p.id: p for p in people}.values())
+
+
+def escalate(session: Session, *, finding: Finding, level: int, days_overdue: int, now: datetime) -> bool:
+    """Record one step up the ladder (once per level per deadline). Returns False if done before."""
+    assert finding.due_on is not None
+    done = session.exec(select(Escalation).where(
+        Escalation.finding_id == finding.id, Escalation.level == level, Escalation.due_on == finding.due_on)).first()
+    if done is not None:
+        return False
+    session.add(Escalation(finding_id=finding.id, level=level, due_on=finding.due_on,
+                           days_overdue=days_overdue, at=now))
+    finding.escalation_level = max(finding.escalation_level, level)
+    session.add(finding)
+    session.flush()
+    append_event(session, finding_id=finding.id, actor="system", kind="escalate", now=now,
+                 data={"code": finding.code, "level": level, "days_overdue": days_overdue,
+                       "due_on": finding.due_on})
+    return True

@@ -1,0 +1,91 @@
+"""Extensions (延期申请): the owner asks for a later due date before the deadline; a
+supervisor approves or rejects. Approval moves the due date, keeps the original, and
+restarts reminders and the escalation ladder. Extensions are counted apart."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.calendar import WorkCalendar, local_date
+from models.columns import enum_type, utc
+from models.effects import cancel_pending_alerts, clean_text, notify, record_transition
+from models.errors import RuleError
+from models.escalation import audience
+from models.finding import Finding
+from models.lifecycle import Command, check
+from models.org import Person
+from models.policy import Policy
+
+
+class ExtensionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Extension(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    requested_by_id: int = Field(foreign_key="person.id")
+    requested_at: datetime = Field(sa_type=utc)
+    from_due: date
+    to_due: date
+    reason: str = Field(max_length=2000)
+    status: ExtensionStatus = Field(default=ExtensionStatus.pending, sa_type=enum_type(ExtensionStatus))
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = Field(default=None, sa_type=utc)
+    decision_reason: str = Field(default="", max_length=2000)
+
+
+def pending_extension(session: Session, finding: Finding) -> Extension | None:
+    return session.exec(select(Extension).where(Extension.finding_id == finding.id,
+                                                Extension.status == ExtensionStatus.pending)).first()
+
+
+def request_extension(session: Session, *, actor: Person, finding: Finding, to: date, reason: str,
+                      now: datetime, policy: Policy) -> Extension:
+    check(session, Command.request_extension, actor=actor, finding=finding, reason=reason, language=policy.language)
+    reason = clean_text(reason, field="reason", limit=2000)
+    assert finding.due_on is not None
+    if local_date(now, policy.timezone) > finding.due_on:
+        raise RuleError("extension_late", field="to", value=finding.due_on.isoformat())
+    if to <= finding.due_on:
+        raise RuleError("extension_not_later", field="to", value=finding.due_on.isoformat())
+    if (open_request := pending_extension(session, finding)) is not None:
+        raise RuleError("extension_pending", field="code", value=open_request.to_due.isoformat())
+    ext = Extension(finding_id=finding.id, requested_by_id=actor.id, requested_at=now,
+                    from_due=finding.due_on, to_due=to, reason=reason)
+    session.add(ext)
+    record_transition(session, finding, Command.request_extension, actor=actor, now=now,
+                      data={"to": to, "reason": reason})
+    for supervisor in audience(session, finding, "supervisor"):
+        if supervisor.id != finding.owner_id:
+            notify(session, finding, supervisor, "extension_requested", policy=policy, now=now,
+                   reason=reason, requested_due=to.isoformat())
+    return ext
+
+
+def decide_extension(session: Session, *, actor: Person, finding: Finding, approve: bool, now: datetime,
+                     policy: Policy, reason: str = "") -> Extension:
+    command = Command.approve_extension if approve else Command.reject_extension
+    check(session, command, actor=actor, finding=finding, reason=reason, language=policy.language)
+    ext = pending_extension(session, finding)
+    if ext is None:
+        raise RuleError("no_extension", field="code")
+    ext.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
+    ext.decided_by_id, ext.decided_at = actor.id, now
+    ext.decision_reason = clean_text(reason, field="reason", limit=2000, required=not approve)
+    session.add(ext)
+    if approve:
+        finding.due_on = ext.to_due  # original_due_on keeps the first deadline
+        finding.due_provisional = not WorkCalendar.from_session(session).knows(ext.to_due)
+        finding.escalation_level = 0
+        cancel_pending_alerts(session, finding)
+    record_transition(session, finding, command, actor=actor, now=now,
+                      data={"to": ext.to_due, "reason": ext.decision_reason})
+    owner = session.get(Person, finding.owner_id)
+    if owner is not None:
+        notify(session, finding, owner, "extension_decided", policy=policy, now=now, approved=approve,
+               reason=ext.decision_reason, requested_due=ext.to_due.isoformat())
+    return ext
