@@ -7,9 +7,10 @@ then wakes the item's case run. A refusal prints what was wrong and exits 2.
 import asyncio
 import functools
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -22,6 +23,7 @@ from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.errors import RuleError
 from models.evidence import StoredFile, store_file
+from models.extension import decide_extension, request_extension
 from models.ledger import item_view, ledger_views
 from models.orgfile import OrgFileError, load_org
 
@@ -180,13 +182,82 @@ def withdraw(
 @app.command()
 @refusals
 def reassign(
-    code: str = typer.Argument(...),
+    code: str | None = typer.Argument(None, help="one item; or use --from for all of a person's"),
+    from_email: str | None = typer.Option(None, "--from", help="move every open item of this person"),
     to: str = typer.Option(..., "--to", help="new owner's email"),
     actor: str = typer.Option(..., "--as"),
     reason: str = typer.Option("", "--reason"),
 ) -> None:
-    """Move an item to another owner (改派); the due date stays."""
-    act(code, actor, commands.reassign, to=to, reason=reason)
+    """Move an item, or all open items of a departed owner (--from), to another owner (改派)."""
+    if (code is None) == (from_email is None):
+        raise RuleError("required", field="CODE | --from")
+    if code is not None:
+        act(code, actor, commands.reassign, to=to, reason=reason)
+        return
+    with transaction(ctx.ledger()) as session:
+        moved = commands.reassign_all(session, actor=person_by_email(session, actor), from_email=from_email or "",
+                                      to=to, now=ctx.now(), policy=ctx.policy(), reason=reason)
+    for item in moved:
+        wake(item)
+    out.print(f"{len(moved)}: {', '.join(moved) or '—'}")
+
+
+@app.command()
+@refusals
+def extend(
+    code: str = typer.Argument(...),
+    to: str = typer.Option(..., "--to", help="the later due date asked for, YYYY-MM-DD"),
+    reason: str = typer.Option(..., "--reason"),
+    actor: str = typer.Option(..., "--as", help="your email (the owner)"),
+) -> None:
+    """Ask for a later due date (延期申请), before the deadline."""
+    act(code, actor, request_extension, to=parse_day(to, field="to"), reason=reason)
+
+
+@app.command()
+@refusals
+def extension(
+    code: str = typer.Argument(...),
+    approve: bool = typer.Option(False, "--approve"),
+    reject_reason: str | None = typer.Option(None, "--reject", help="reject with this reason"),
+    actor: str = typer.Option(..., "--as", help="your email (a supervisor)"),
+) -> None:
+    """Decide a pending extension request: --approve, or --reject REASON."""
+    if approve == (reject_reason is not None):
+        raise RuleError("required", field="--approve | --reject")
+    act(code, actor, decide_extension, approve=approve, reason=reject_reason or "")
+
+
+@app.command("sweep")
+@refusals
+def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of this moment (ISO date-time)")) -> None:
+    """Run the deadline sweep: reminders, escalations, one digest per person, for a moment."""
+    from flows.control import run_sweep
+
+    at = ctx.now()
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            raise RuleError("bad_date", field="now", value=now) from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(ctx.settings().timezone))
+    result = run_sweep(at.astimezone(UTC).isoformat())
+    if not result["workday"]:
+        note = "非工作日，不提醒不督办" if lang() == "zh" else "not a working day: nothing to do"
+        out.print(f"{result['day']}: {note}")
+        return
+    out.print(f"{result['day']}: reminders {result['reminders']}, escalations {len(result['escalated'])}, "
+              f"overdue {len(result['overdue_items'])}, digests {result['digests']} (deferred {result['deferred']})")
+
+
+@app.command("reconcile")
+def reconcile_cmd() -> None:
+    """Make ledger and Prefect agree now (the reconcile flow, run here)."""
+    from flows.reconcile import reconcile
+
+    summary = asyncio.run(reconcile())
+    out.print(summary)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from uuid import uuid4
 from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from tasks.ledger import assign_owner, load_case
+from tasks.ledger import assign_owner, load_case, settle
 from tasks.mail import deliver_mail
 from tasks.publish import publish_case
 
@@ -27,15 +27,14 @@ async def rectification_case(code: str, unit: str = "") -> str:
             item = load_case(code)
         deliver_mail(item["id"])
         publish_case(item)
-        if item["state"] not in OPEN:
-            log.info("%s is %s: case finished", code, item["state"])
-            return item["state"]
         # A command that landed during this pass would find us Running, not asleep:
-        # look once more before sleeping, and go round again if the item moved.
-        latest = load_case(code)
-        if latest["version"] == item["version"]:
+        # record what we acted on, or go round again if the item moved meanwhile.
+        if settle(code, item["version"]):
             break
-        item = latest
+        item = load_case(code)
+    if item["state"] not in OPEN:
+        log.info("%s is %s: case finished", code, item["state"])
+        return item["state"]
     log.info("%s is %s (owner %s, due %s): waiting", code, item["state"], item["owner"], item["due_on"])
     await suspend_flow_run(key=uuid4().hex, timeout=None)
     return item["state"]  # not reached: the process exits at the suspend

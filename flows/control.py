@@ -40,13 +40,15 @@ def _labels(engine: Engine, code: str) -> tuple[str, str, str, list[str]]:
         return f.code, unit.name, ledger_id, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
 
 
-async def start_case_run(engine: Engine, code: str) -> str | None:
-    """Create the item's case run, once per (ledger, code). Returns its id, or None."""
+async def start_case_run(engine: Engine, code: str, *, replacing: str = "") -> str | None:
+    """Create the item's case run, once per (ledger, code) — or once more, `replacing` a run
+    that ended while the item is still open. Returns its id, or None."""
     code, unit_name, ledger_id, tags = _labels(engine, code)
+    key = f"case-{ledger_id}-{code}" + (f"-after-{replacing}" if replacing else "")
     try:
         run = await arun_deployment(
             CASE_DEPLOYMENT, parameters={"code": code, "unit": unit_name}, timeout=0,
-            as_subflow=False, idempotency_key=f"case-{ledger_id}-{code}", tags=["rectiflow", *tags],
+            as_subflow=False, idempotency_key=key, tags=["rectiflow", *tags],
             flow_run_name=f"{code} {unit_name}",
         )
     except Exception as exc:  # Prefect down or deployment missing: the item stays filed
@@ -77,6 +79,9 @@ async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10
             while True:
                 state = (await client.read_flow_run(UUID(run_id))).state
                 if state is None or state.is_final():
+                    if open_ and state is not None and not state.is_completed():
+                        # Failed, crashed or cancelled under an open item: give it a new run.
+                        return "replaced" if await start_case_run(engine, code, replacing=run_id) else "unreachable"
                     return "finished"
                 if state.is_paused():
                     break
@@ -107,3 +112,25 @@ async def start_missing_case_runs(engine: Engine) -> list[str]:
         if await start_case_run(engine, code):
             started.append(code)
     return started
+
+
+def run_sweep(at: str) -> dict:
+    """The sweep for a moment, as a flow run when Prefect answers (so the UI shows it, with
+    the overdue table and colours), else straight against the ledger and the mail relay."""
+    from flows.sweep import deadline_sweep
+    from tasks.mail import deliver_mail
+    from tasks.sweep import decide_sweep
+
+    if asyncio.run(prefect_reachable()):
+        return asyncio.run(deadline_sweep(now=at))
+    result = decide_sweep.fn(at)
+    deliver_mail.fn(None)
+    return result
+
+
+async def prefect_reachable() -> bool:
+    try:
+        async with get_client() as client:
+            return await client.api_healthcheck() is None
+    except Exception:
+        return False

@@ -4,9 +4,14 @@ import asyncio
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
 
 from flows.case import rectification_case
 from flows.intake import file_findings
+from flows.reconcile import reconcile
+from flows.sweep import deadline_sweep
+
+SHANGHAI = "Asia/Shanghai"
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -17,6 +22,12 @@ def deployments() -> list[RunnerDeployment]:
         file_findings.to_deployment(
             name="file-findings", tags=["rectiflow"],
             description="File one finding and start its case run."),
+        deadline_sweep.to_deployment(
+            name="deadline-sweep", tags=["rectiflow"], schedule=Cron("0 9 * * *", timezone=SHANGHAI),
+            description="09:00 every day; on working days: reminders, escalations, one digest per person."),
+        reconcile.to_deployment(
+            name="reconcile", tags=["rectiflow"], schedule=Interval(300),
+            description="Every 5 minutes: start missing case runs, wake missed ones, retry mail."),
     ]
 
 

@@ -42,6 +42,8 @@ class ItemView:
     colour: str
     flow_run_id: str | None
     run_note: str
+    extensions: int = 0  # approved, counted apart (延期)
+    pending_extension_to: date | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -79,6 +81,22 @@ def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None
     )
 
 
+def _extensions(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, date | None]]:
+    from models.extension import Extension, ExtensionStatus
+
+    out: dict[int, tuple[int, date | None]] = {}
+    if not finding_ids:
+        return out
+    for ext in session.exec(select(Extension).where(Extension.finding_id.in_(finding_ids))):  # type: ignore[attr-defined]
+        approved, pending = out.get(ext.finding_id, (0, None))
+        if ext.status is ExtensionStatus.approved:
+            approved += 1
+        elif ext.status is ExtensionStatus.pending:
+            pending = ext.to_due
+        out[ext.finding_id] = (approved, pending)
+    return out
+
+
 def item_view(session: Session, finding: Finding, *, now: datetime, policy: Policy,
               with_events: bool = True) -> ItemView:
     unit = session.get(Unit, finding.unit_id)
@@ -87,6 +105,7 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     assert unit is not None and man is not None
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
                  local_date(now, policy.timezone), 0 if policy.language == "zh" else 1)
+    view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
     if with_events:
         events = session.exec(select(Event).where(Event.finding_id == finding.id)
                               .order_by(Event.seq)).all()
@@ -106,5 +125,9 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[Ite
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     lang = 0 if policy.language == "zh" else 1
-    return [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang)
-            for f, u, m in rows]
+    views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang)
+             for f, u, m in rows]
+    exts = _extensions(session, [f.id for f, _, _ in rows])
+    for (f, _, _), view in zip(rows, views, strict=True):
+        view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
+    return views

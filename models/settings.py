@@ -48,6 +48,8 @@ class Settings(BaseSettings):
 
     max_evidence_bytes: int = 20 * 1024 * 1024
     negative_list_file: Path | None = None
+    # Reminders and the escalation ladder; empty = the shipped models/data/escalation.yaml.
+    escalation_file: Path | None = None
 
     @property
     def ledger_url(self) -> str:

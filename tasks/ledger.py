@@ -6,6 +6,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine, update
+from sqlmodel import select
 
 from models import commands
 from models.db import open_ledger, transaction
@@ -36,12 +37,27 @@ def now() -> datetime:
 
 
 @ledger_task
-def load_case(code: str) -> dict[str, Any]:
-    """The item as the case flow sees it: state, owner, due date, events, version."""
+def load_case(code: str, at: str = "") -> dict[str, Any]:
+    """The item as the case flow sees it (at a moment, default now): state, owner, due
+    date, colour, events, version."""
     with transaction(ledger()) as session:
         finding = finding_by_code(session, code)
-        view = item_view(session, finding, now=now(), policy=Policy.from_settings())
+        when = datetime.fromisoformat(at) if at else now()
+        view = item_view(session, finding, now=when, policy=Policy.from_settings())
         return {**view.as_json(), "version": finding.version, "id": finding.id}
+
+
+@ledger_task
+def settle(code: str, version: int) -> bool:
+    """Before the case run goes idle: record the version it acted on, unless the item has
+    moved since it was loaded (then the run must go round again)."""
+    with transaction(ledger()) as session:
+        finding = finding_by_code(session, code)
+        if finding.version != version:
+            return False
+        finding.suspended_version = version
+        session.add(finding)
+        return True
 
 
 @ledger_task
@@ -74,3 +90,13 @@ def record_run(engine: Engine, code: str, *, flow_run_id: str | None, note: str 
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
         session.execute(update(Finding).where(Finding.code == code).values(**values))
+
+
+@ledger_task
+def drifted_items() -> list[str]:
+    """Items whose case run has not acted on their latest change: a missed resume, a
+    close made elsewhere, a run busy when it was woken."""
+    with transaction(ledger()) as session:
+        return list(session.exec(select(Finding.code).where(
+            Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
+            Finding.version != Finding.suspended_version).order_by(Finding.id)))

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from sqlalchemy import update
 from sqlmodel import select
@@ -65,9 +67,32 @@ def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> s
     return "\n".join(lines) + "\n"
 
 
+COLOUR_TAGS = ("overdue", "level-1", "level-2", "level-3")
+
+
+def colour_tags(view: dict[str, Any]) -> list[str]:
+    """The tags that let the Prefect UI filter runs by colour: overdue, level-N."""
+    tags = ["overdue"] if view["overdue"] else []
+    if view["escalation_level"]:
+        tags.append(f"level-{view['escalation_level']}")
+    return tags
+
+
+def sync_tags(flow_run_id: str | None, wanted: list[str]) -> None:
+    if not flow_run_id:
+        return
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(flow_run_id))
+        tags = [t for t in run.tags if t not in COLOUR_TAGS] + wanted
+        if sorted(tags) != sorted(run.tags):
+            client.update_flow_run(UUID(flow_run_id), tags=tags)
+
+
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish_case(view: dict[str, Any]) -> int:
-    """Update the case artifact and mirror new ledger events into Prefect's event feed."""
+    """Update the case artifact, the run's colour tags, and mirror new ledger events into
+    Prefect's event feed."""
+    sync_tags(view["flow_run_id"], colour_tags(view))
     create_markdown_artifact(
         key=f"case-{view['code'].lower()}", markdown=case_markdown(view, timezone=get_settings().timezone),
         description=f"整改事项 {view['code']} · {view['unit']}",

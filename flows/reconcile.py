@@ -1,0 +1,34 @@
+"""`reconcile`: every few minutes, make the ledger and Prefect agree, and report what it fixed.
+
+- an open item without a case run gets one (filed while Prefect was down);
+- a run whose item changed since it went idle is woken (a missed resume, a close made
+  elsewhere, a run that was busy when woken), or replaced if it had failed;
+- mail due in the outbox is retried.
+"""
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.control import start_missing_case_runs, wake_case_run
+from tasks.ledger import drifted_items, ledger
+from tasks.mail import deliver_mail
+
+
+@flow(name="reconcile", persist_result=False)
+async def reconcile() -> dict:
+    log = get_run_logger()
+    engine = ledger()
+    report: dict[str, list[str]] = {"started": await start_missing_case_runs(engine)}
+    for code in drifted_items():
+        outcome = await wake_case_run(engine, code, settle_seconds=0)
+        report.setdefault(outcome, []).append(code)
+    mail = deliver_mail(None)
+    fixed = {k: v for k, v in report.items() if v and k not in ("pending", "busy")}
+    summary = {**{k: len(v) for k, v in report.items()}, "mail": mail, "fixed": fixed}
+    if fixed or mail.get("sent") or mail.get("failed"):
+        lines = ["# 对账 Reconcile", ""] + [f"- **{k}**: {', '.join(v)}" for k, v in fixed.items()]
+        lines.append(f"- mail: sent {mail['sent']}, to retry {mail['retry']}, failed {mail['failed']}")
+        create_markdown_artifact(key="reconcile-report", markdown="\n".join(lines) + "\n",
+                                 description="what reconcile repaired")
+    log.info("reconcile: %s", summary)
+    return summary

@@ -1,0 +1,29 @@
+"""`deadline-sweep`: every morning at 09:00 Asia/Shanghai. On working days it reminds,
+escalates, sends each person one digest, and shows the overdue items in the Prefect UI."""
+
+from datetime import UTC, datetime
+
+from prefect import flow, get_run_logger
+
+from tasks.ledger import load_case
+from tasks.mail import deliver_mail
+from tasks.publish import publish_case
+from tasks.sweep import decide_sweep, publish_overdue_ledger
+
+
+@flow(name="deadline-sweep", persist_result=False)
+async def deadline_sweep(now: str = "") -> dict:
+    """now: ISO moment to sweep for (operators and tests); empty = the current time."""
+    at = (datetime.fromisoformat(now) if now else datetime.now(UTC)).isoformat()
+    log = get_run_logger()
+    result = decide_sweep(at)
+    if not result["workday"]:
+        log.info("%s is not a working day: nothing to do", result["day"])
+        return result
+    mail = deliver_mail(None)
+    for code in result["escalated"]:
+        publish_case(load_case(code, at))  # new colour on the case: artifact, tags, event
+    publish_overdue_ledger(result)
+    log.info("%s: %d reminders, %d escalations, %d digests (%d deferred), mail %s", result["day"],
+             result["reminders"], len(result["escalated"]), result["digests"], result["deferred"], mail)
+    return result
