@@ -124,7 +124,7 @@ def run_sweep(at: str) -> dict:
     if asyncio.run(prefect_reachable()):
         return asyncio.run(deadline_sweep(now=at))
     result = decide_sweep.fn(at)
-    deliver_mail.fn(None)
+    deliver_mail.fn(None, at)
     return result
 
 

@@ -7,7 +7,7 @@
 """
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import acreate_markdown_artifact
 
 from flows.control import start_missing_case_runs, wake_case_run
 from tasks.ledger import drifted_items, ledger
@@ -28,7 +28,7 @@ async def reconcile() -> dict:
     if fixed or mail.get("sent") or mail.get("failed"):
         lines = ["# 对账 Reconcile", ""] + [f"- **{k}**: {', '.join(v)}" for k, v in fixed.items()]
         lines.append(f"- mail: sent {mail['sent']}, to retry {mail['retry']}, failed {mail['failed']}")
-        create_markdown_artifact(key="reconcile-report", markdown="\n".join(lines) + "\n",
-                                 description="what reconcile repaired")
+        await acreate_markdown_artifact(key="reconcile-report", markdown="\n".join(lines) + "\n",
+                                        description="what reconcile repaired")
     log.info("reconcile: %s", summary)
     return summary

@@ -20,7 +20,7 @@ async def deadline_sweep(now: str = "") -> dict:
     if not result["workday"]:
         log.info("%s is not a working day: nothing to do", result["day"])
         return result
-    mail = deliver_mail(None)
+    mail = deliver_mail(None, at)
     for code in result["escalated"]:
         publish_case(load_case(code, at))  # new colour on the case: artifact, tags, event
     publish_overdue_ledger(result)

@@ -69,15 +69,17 @@ async def execute(run_id: UUID) -> FlowRun:
     return await read_run(run_id)
 
 
-async def artifact(key: str, *, flow_run_id: UUID) -> Any:
-    """The newest version of a keyed artifact written by this run (keys repeat across tests)."""
+async def artifact(key: str, *, flow_run_id: UUID | None) -> Any:
+    """The newest version of a keyed artifact (written by this run, when given: keys repeat
+    across tests)."""
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
 
     async with get_client() as client:
         found = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]),
-                                           flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])),
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]) if flow_run_id else None),
             sort=ArtifactSort.CREATED_DESC, limit=1)
         return found[0] if found else None
 

@@ -42,7 +42,7 @@ def up(tmp_path):
 def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     api, env, data, exe, proc = up
     def all_suspended():
-        found = [r for r in runs(api) if r["state_name"] == "Suspended"]
+        found = [r for r in runs(api) if r["state_name"] == "Suspended" and r["name"].startswith("ZG-")]
         return found if len(found) == 5 else None
 
     suspended = wait_until(all_suspended, timeout=150, what="5 demo case runs Suspended")
@@ -58,6 +58,24 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     subprocess.run([str(exe), "submit", code, "--as", owner, "--note", "已整改"], cwd=data.parent, env=env,
                    check=True, capture_output=True)
     wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=60, what="the verifier's mail")
+
+    # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile every 5 minutes.
+    deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
+    by_name = {d["name"]: d for d in deps}
+    assert set(by_name) == {"rectification-case", "file-findings", "deadline-sweep", "reconcile"}
+    [cron] = [s["schedule"] for s in by_name["deadline-sweep"]["schedules"]]
+    assert (cron["cron"], cron["timezone"]) == ("0 9 * * *", "Asia/Shanghai")
+    [every] = [s["schedule"] for s in by_name["reconcile"]["schedules"]]
+    assert every["interval"] == 300
+
+    def upcoming_sweeps():
+        r = httpx.post(f"{api}/flow_runs/filter", json={
+            "deployments": {"id": {"any_": [by_name["deadline-sweep"]["id"]]}},
+            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}, timeout=5)
+        return r.json() if r.status_code == 200 else []
+
+    scheduled = wait_until(upcoming_sweeps, timeout=90, what="the scheduler to plan deadline-sweep runs")
+    assert all(r["expected_start_time"][11:16] == "01:00" for r in scheduled)
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
