@@ -52,20 +52,32 @@ def ensure_chain_head(session: Session) -> None:
 
 def append_event(session: Session, *, finding_id: int | None, actor: str, kind: str,
                  data: dict[str, Any], now: datetime) -> Event:
-    seq = session.execute(
-        update(ChainHead).where(ChainHead.id == 1).values(seq=ChainHead.seq + 1)
+    return append_events(session, [(finding_id, actor, kind, data)], now=now)[0]
+
+
+def append_events(session: Session, entries: list[tuple[int | None, str, str, dict[str, Any]]], *,
+                  now: datetime) -> list[Event]:
+    """Append (finding_id, actor, kind, data) entries in order, taking the head's lock once."""
+    if not entries:
+        return []
+    number, prev = session.execute(
+        update(ChainHead).where(ChainHead.id == 1).values(seq=ChainHead.seq + len(entries))
         .returning(ChainHead.seq, ChainHead.last_hash)
     ).one()
-    number, prev = seq
-    # Round-trip data through JSON now so the hash is over exactly what is stored.
-    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
-    digest = _digest(number, now, finding_id, actor, kind, data, prev)
-    event = Event(seq=number, at=now, finding_id=finding_id, actor=actor, kind=kind, data=data,
-                  prev_hash=prev, hash=digest)
-    session.add(event)
-    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=digest))
+    number -= len(entries)
+    events = []
+    for finding_id, actor, kind, data in entries:
+        number += 1
+        # Round-trip data through JSON now so the hash is over exactly what is stored.
+        data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+        digest = _digest(number, now, finding_id, actor, kind, data, prev)
+        events.append(Event(seq=number, at=now, finding_id=finding_id, actor=actor, kind=kind, data=data,
+                            prev_hash=prev, hash=digest))
+        prev = digest
+    session.add_all(events)
+    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev))
     session.flush()
-    return event
+    return events
 
 
 def verify_chain(session: Session) -> tuple[int, int | None]:

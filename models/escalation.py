@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
 
-from models.audit import append_event
+from models.audit import append_events
 from models.columns import utc
 from models.errors import RuleError
 from models.finding import Finding
@@ -130,19 +130,16 @@ def _unique(people: Any) -> list[Person]:
     return list({p.id: p for p in people}.values())
 
 
-def escalate(session: Session, *, finding: Finding, level: int, days_overdue: int, now: datetime) -> bool:
-    """Record one step up the ladder (once per level per deadline). Returns False if done before."""
-    assert finding.due_on is not None
-    done = session.exec(select(Escalation).where(
-        Escalation.finding_id == finding.id, Escalation.level == level, Escalation.due_on == finding.due_on)).first()
-    if done is not None:
-        return False
-    session.add(Escalation(finding_id=finding.id, level=level, due_on=finding.due_on,
-                           days_overdue=days_overdue, at=now))
-    finding.escalation_level = max(finding.escalation_level, level)
-    session.add(finding)
-    session.flush()
-    append_event(session, finding_id=finding.id, actor="system", kind="escalate", now=now,
-                 data={"code": finding.code, "level": level, "days_overdue": days_overdue,
-                       "due_on": finding.due_on})
-    return True
+def record_escalations(session: Session, steps: list[tuple[Finding, int, int]], *, now: datetime) -> None:
+    """Record steps up the ladder (finding, level, working days overdue), already checked
+    to be new for the current deadline, with one audit event each."""
+    entries = []
+    for finding, level, days_overdue in steps:
+        assert finding.due_on is not None
+        session.add(Escalation(finding_id=finding.id, level=level, due_on=finding.due_on,
+                               days_overdue=days_overdue, at=now))
+        finding.escalation_level = max(finding.escalation_level, level)
+        session.add(finding)
+        entries.append((finding.id, "system", "escalate",
+                        {"code": finding.code, "level": level, "days_overdue": days_overdue, "due_on": finding.due_on}))
+    append_events(session, entries, now=now)

@@ -44,12 +44,10 @@ class Notification(SQLModel, table=True):
 
 def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_email: str,
             template: str, language: str, context: dict[str, Any], now: datetime,
-            finding_id: int | None = None) -> Notification | None:
-    """Add one mail to the outbox unless its dedupe key is already there."""
-    exists = session.execute(
-        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-    ).first()
-    if exists:
+            finding_id: int | None = None, check: bool = True) -> Notification | None:
+    """Add one mail to the outbox unless its dedupe key is already there (`check=False`: the
+    caller has looked already; the unique key still refuses a duplicate)."""
+    if check and session.execute(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first():
         return None
     row = Notification(
         dedupe_key=dedupe_key, finding_id=finding_id, recipient_id=recipient_id,

@@ -2,27 +2,29 @@
 
 On a working day: remind owners of items coming due, step overdue items up the ladder,
 and give each person at most one digest mail for the day with everything they must hear.
-Each query is bounded by the due date (indexed with the state), so the cost grows with the
-items due or overdue, not with all items. Everything is written in the caller's
-transaction; a second sweep the same day finds nothing new to tell.
+Each query is bounded by the due date (indexed with the state), and the rest is looked up
+in bulk, so the cost grows with the items due or overdue, not with all items. Everything
+is written in the caller's transaction; a second sweep the same day finds nothing new.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.alerts import Alert
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
-from models.escalation import DeadlinePolicy, audience, escalate
+from models.escalation import DeadlinePolicy, Escalation, audience, record_escalations
 from models.finding import Finding, State
 from models.org import Person, Unit
-from models.outbox import enqueue
+from models.outbox import Notification, enqueue
 from models.policy import Policy
 
 COLOUR_RANK = {"red": 0, "yellow": 1, "blue": 2, "": 3}
+CHUNK = 500  # ids per IN (...) query
 
 
 @dataclass
@@ -52,15 +54,54 @@ class SweepResult:
                 "digests": self.digests, "deferred": self.deferred}
 
 
-def _alert(session: Session, finding: Finding, person: Person, *, kind: str, key: str, level: int,
-           days: int, now: datetime) -> int:
-    exists = session.exec(select(Alert.id).where(Alert.finding_id == finding.id, Alert.person_id == person.id,
-                                                 Alert.key == key)).first()
-    if exists is not None:
-        return 0
-    session.add(Alert(finding_id=finding.id, person_id=person.id, kind=kind, key=key, level=level, days=days,
-                      created_at=now))
-    return 1
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+class _Sweep:
+    """One sweep's working set: small tables held whole, the due items' rows in bulk."""
+
+    def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy) -> None:
+        self.session, self.now, self.deadlines = session, now, deadlines
+        self.units = {u.id: u for u in session.exec(select(Unit))}
+        self.people = {p.id: p for p in session.exec(select(Person))}
+        self.mans = {m.id: m for m in session.exec(select(Manifestation))}
+        self.findings: dict[int, Finding] = {}  # held here, so the identity map keeps them
+        self.known_alerts: set[tuple[int, int, str]] = set()
+        self._audiences: dict[tuple[str, int | None], list[Person]] = {}
+
+    def load(self, findings: Iterable[Finding]) -> list[Finding]:
+        rows = list(findings)
+        self.findings.update((f.id, f) for f in rows)  # type: ignore[misc]
+        for ids in _chunks([f.id for f in rows]):  # type: ignore[misc]
+            self.known_alerts.update(self.session.exec(
+                select(Alert.finding_id, Alert.person_id, Alert.key).where(col(Alert.finding_id).in_(ids))))
+        return rows
+
+    def audience(self, f: Finding, who: str) -> list[Person]:
+        if who == "owner":
+            owner = self.people.get(f.owner_id)
+            return [owner] if owner is not None and owner.active else []
+        key = (who, f.unit_id if who in ("secretary", "supervisor") else None)
+        if key not in self._audiences:
+            self._audiences[key] = audience(self.session, f, who)
+        return self._audiences[key]
+
+    def alert(self, f: Finding, person: Person, *, kind: str, key: str, level: int, days: int) -> int:
+        if (f.id, person.id, key) in self.known_alerts:
+            return 0
+        self.known_alerts.add((f.id, person.id, key))  # type: ignore[arg-type]
+        self.session.add(Alert(finding_id=f.id, person_id=person.id, kind=kind, key=key, level=level, days=days,
+                               created_at=self.now))
+        return 1
+
+    def line(self, f: Finding, *, why: str, days: int) -> dict[str, Any]:
+        unit, owner = self.units.get(f.unit_id), self.people.get(f.owner_id)
+        return {"code": f.code, "title": f.title, "unit": unit.name if unit else "",
+                "owner": owner.name if owner else "", "manifestation_id": f.manifestation_id,
+                "due_on": f.due_on.isoformat() if f.due_on else "", "level": f.escalation_level,
+                "colour": self.deadlines.colour(f.escalation_level), "why": why, "days": days}
 
 
 def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: DeadlinePolicy) -> SweepResult:
@@ -69,89 +110,106 @@ def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: Deadlin
     result = SweepResult(day=today, workday=calendar.is_workday(today))
     if not result.workday:
         return result  # nothing on holidays and weekends (make-up working days do count)
-
-    # Reminders: assigned items due within the furthest reminder, by working days left.
-    if deadlines.reminders:
-        horizon = calendar.add_working_days(today, max(deadlines.reminders)).day
-        coming = session.exec(select(Finding).where(Finding.state == State.assigned, Finding.due_on >= today,
-                                                    Finding.due_on <= horizon))
-        for f in coming:
-            assert f.due_on is not None
-            left = calendar.working_days_between(today, f.due_on)
-            # The nearest reminder point not passed yet: a missed sweep day still reminds once.
-            point = min((r for r in deadlines.reminders if r >= left), default=None)
-            owner = session.get(Person, f.owner_id) if f.owner_id else None
-            if point is not None and owner is not None and owner.active:
-                result.reminders += _alert(session, f, owner, kind="reminder", key=f"remind:{f.due_on}:{point}",
-                                           level=0, days=left, now=now)
-
-    # Escalation: assigned items past due (a submitted item waits on its verifier, not its owner).
-    late = session.exec(select(Finding).where(Finding.state == State.assigned, Finding.due_on < today))
-    for f in late:
-        assert f.due_on is not None
-        over = max(calendar.working_days_between(f.due_on, today), 1)
-        target = deadlines.level_for(over)
-        for lv in deadlines.levels:
-            if f.escalation_level < lv.level <= target and escalate(session, finding=f, level=lv.level,
-                                                                      days_overdue=over, now=now):
-                result.escalations.append((f.code, lv.level))
-                for who in lv.notify:
-                    for person in audience(session, f, who):
-                        _alert(session, f, person, kind="escalation", key=f"level:{lv.level}:{f.due_on}",
-                               level=lv.level, days=over, now=now)
-        unit = session.get(Unit, f.unit_id)
-        owner = session.get(Person, f.owner_id) if f.owner_id else None
-        result.overdue.append(Overdue(f.code, unit.name if unit else "", owner.name if owner else "", over,
-                                      f.escalation_level, deadlines.colour(f.escalation_level), f.flow_run_id))
-    session.flush()
-    _digests(session, result, now=now, policy=policy, deadlines=deadlines, calendar=calendar)
+    with session.no_autoflush:
+        run = _Sweep(session, now, deadlines)
+        _remind(run, result, calendar, today)
+        _escalate(run, result, calendar, today)
+        session.flush()
+        _digests(run, result, policy=policy)
     return result
 
 
-def _line(session: Session, f: Finding, deadlines: DeadlinePolicy, *, why: str, days: int) -> dict[str, Any]:
-    unit = session.get(Unit, f.unit_id)
-    man = session.get(Manifestation, f.manifestation_id)
-    owner = session.get(Person, f.owner_id) if f.owner_id else None
-    return {"code": f.code, "title": f.title, "unit": unit.name if unit else "", "owner": owner.name if owner else "",
-            "manifestation_id": man.id if man else "", "due_on": f.due_on.isoformat() if f.due_on else "",
-            "level": f.escalation_level, "colour": deadlines.colour(f.escalation_level), "why": why, "days": days}
+def _remind(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
+    """Assigned items due within the furthest reminder point, by working days left."""
+    if not run.deadlines.reminders:
+        return
+    horizon = calendar.add_working_days(today, max(run.deadlines.reminders)).day
+    for f in run.load(run.session.exec(select(Finding).where(
+            Finding.state == State.assigned, Finding.due_on >= today, Finding.due_on <= horizon))):
+        assert f.due_on is not None
+        left = calendar.working_days_between(today, f.due_on)
+        # The nearest reminder point not passed yet: a missed sweep day still reminds once.
+        point = min((r for r in run.deadlines.reminders if r >= left), default=None)
+        for owner in run.audience(f, "owner") if point is not None else []:
+            result.reminders += run.alert(f, owner, kind="reminder", key=f"remind:{f.due_on}:{point}", level=0,
+                                          days=left)
 
 
-def _digests(session: Session, result: SweepResult, *, now: datetime, policy: Policy, deadlines: DeadlinePolicy,
-             calendar: WorkCalendar) -> None:
-    pending = session.exec(select(Alert).where(Alert.digest_id.is_(None), Alert.cancelled == False)  # type: ignore[union-attr]  # noqa: E712
-                           .order_by(Alert.id)).all()
+def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
+    """Assigned items past due step up the ladder (a submitted item waits on its verifier)."""
+    late = run.load(run.session.exec(select(Finding).where(Finding.state == State.assigned,
+                                                           Finding.due_on < today).order_by(Finding.id)))
+    done: set[tuple[int, int, date]] = set()
+    for ids in _chunks([f.id for f in late]):  # type: ignore[misc]
+        done.update(run.session.exec(select(Escalation.finding_id, Escalation.level, Escalation.due_on)
+                                     .where(col(Escalation.finding_id).in_(ids))))
+    steps = []
+    for f in late:
+        assert f.due_on is not None
+        over = max(calendar.working_days_between(f.due_on, today), 1)
+        target = run.deadlines.level_for(over)
+        for lv in run.deadlines.levels:
+            if f.escalation_level < lv.level <= target and (f.id, lv.level, f.due_on) not in done:
+                steps.append((f, lv.level, over))
+                result.escalations.append((f.code, lv.level))
+                for who in lv.notify:
+                    for person in run.audience(f, who):
+                        run.alert(f, person, kind="escalation", key=f"level:{lv.level}:{f.due_on}", level=lv.level,
+                                  days=over)
+        result.overdue.append(Overdue(f.code, "", "", over, 0, "", f.flow_run_id))
+    record_escalations(run.session, steps, now=run.now)
+    for f, od in zip(late, result.overdue, strict=True):  # levels as they stand after today's steps
+        unit, owner = run.units.get(f.unit_id), run.people.get(f.owner_id)
+        od.unit, od.owner = (unit.name if unit else ""), (owner.name if owner else "")
+        od.level, od.colour = f.escalation_level, run.deadlines.colour(f.escalation_level)
+
+
+def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
+    session = run.session
+    pending = list(session.exec(select(Alert).where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
+                                .order_by(Alert.id)))
+    missing = [a.finding_id for a in pending if a.finding_id not in run.findings]
+    for ids in _chunks(sorted(set(missing))):
+        run.findings.update((f.id, f) for f in session.exec(select(Finding).where(col(Finding.id).in_(ids))))  # type: ignore[misc]
     by_person: dict[int, dict[str, dict[str, Any]]] = {}
     alerts_of: dict[int, list[Alert]] = {}
     for a in pending:
-        f = session.get(Finding, a.finding_id)
+        f = run.findings.get(a.finding_id)
         if f is None or not f.state.is_open:
             a.cancelled = True
             session.add(a)
             continue
         why = "reminder" if a.kind == "reminder" else "escalated"
-        by_person.setdefault(a.person_id, {})[f.code] = _line(session, f, deadlines, why=why, days=a.days)
+        by_person.setdefault(a.person_id, {})[f.code] = run.line(f, why=why, days=a.days)
         alerts_of.setdefault(a.person_id, []).append(a)
     # Owners hear of their own overdue items every working day, in the same one digest.
+    by_code = {f.code: f for f in run.findings.values()}
     for od in result.overdue:
-        f = session.exec(select(Finding).where(Finding.code == od.code)).one()
+        f = by_code[od.code]
         if f.owner_id is not None:
-            lines = by_person.setdefault(f.owner_id, {})
-            lines.setdefault(f.code, _line(session, f, deadlines, why="overdue", days=od.days_overdue))
+            by_person.setdefault(f.owner_id, {}).setdefault(f.code, run.line(f, why="overdue", days=od.days_overdue))
+    day = result.day.isoformat()
+    told_today = {k for (k,) in session.execute(select(Notification.dedupe_key).where(
+        col(Notification.dedupe_key).like(f"digest:%:{day}")))}
+    sent: list[tuple[Notification, list[Alert]]] = []
     for person_id, lines in by_person.items():
-        person = session.get(Person, person_id)
+        person = run.people.get(person_id)
         if person is None or not person.active:
             continue
-        items = sorted(lines.values(), key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
-        row = enqueue(session, dedupe_key=f"digest:{person_id}:{result.day.isoformat()}", recipient_id=person_id,
-                      recipient_email=person.email, template="digest", language=person.language or policy.language,
-                      context={"recipient": person.name, "day": result.day.isoformat(), "items": items}, now=now)
-        if row is None:  # already had today's digest: what is new waits for tomorrow's
+        key = f"digest:{person_id}:{day}"
+        if key in told_today:  # already had today's digest: what is new waits for tomorrow's
             result.deferred += len(alerts_of.get(person_id, []))
             continue
-        session.flush()
-        result.digests += 1
-        for a in alerts_of.get(person_id, []):
+        items = sorted(lines.values(), key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
+        row = enqueue(session, dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
+                      template="digest", language=person.language or policy.language,
+                      context={"recipient": person.name, "day": day, "items": items}, now=run.now, check=False)
+        assert row is not None
+        sent.append((row, alerts_of.get(person_id, [])))
+    session.flush()
+    for row, alerts in sent:
+        for a in alerts:
             a.digest_id = row.id
             session.add(a)
+    result.digests = len(sent)
     session.flush()

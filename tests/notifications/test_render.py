@@ -45,3 +45,22 @@ def test_missing_context_is_an_error_not_a_blank():
     del ctx["unit"]
     with pytest.raises(UndefinedError):
         render("assigned", language="zh", context=ctx, portal_url="http://x")
+
+
+def test_digest_lists_items_by_colour_and_escapes_titles():
+    items = [
+        {"code": "ZG-2026-10-0001", "title": "<b>红</b>", "unit": "信息中心党支部", "owner": "高鹏",
+         "manifestation_id": "lan-1", "due_on": "2026-09-29", "level": 3, "colour": "red", "why": "escalated",
+         "days": 10},
+        {"code": "ZG-2026-10-0002", "title": "即将到期", "unit": "办公室党支部", "owner": "王建国",
+         "manifestation_id": "tuo-1", "due_on": "2026-10-16", "level": 0, "colour": "", "why": "reminder", "days": 0},
+    ]
+    zh = render("digest", language="zh", context={"recipient": "赵立华", "day": "2026-10-19", "items": items},
+                portal_url="https://portal.example.org/")
+    assert zh.subject == "【整改督办】2026-10-19：2 项需关注（红色 1 项）"
+    assert zh.text.index("红色督办") < zh.text.index("今日到期")
+    assert "已逾期 10 个工作日" in zh.text and "https://portal.example.org/items/ZG-2026-10-0002" in zh.text
+    assert "<b>" not in zh.html and "&lt;b&gt;" in zh.html and not zh.attachments
+    en = render("digest", language="en", context={"recipient": "Song Kai", "day": "2026-10-19", "items": items},
+                portal_url="http://x")
+    assert en.subject == "[Rectification digest] 2026-10-19: 2 item(s) (1 red)" and "[RED] escalated" in en.text
