@@ -317,7 +317,9 @@ def up(
 
 
 def main() -> None:
-    ctx.prefect_defaults(ctx.settings())
+    import sys
+
+    ctx.prefect_defaults(ctx.settings(), quiet=sys.argv[1:2] != ["up"])
     app()
 
 

@@ -11,7 +11,7 @@ from models.policy import Policy
 from models.settings import Settings, get_settings
 
 
-def prefect_defaults(settings: Settings) -> None:
+def prefect_defaults(settings: Settings, *, quiet: bool = True) -> None:
     """Point Prefect at the embedded stack unless the user configured Prefect themselves.
     Must run before Prefect is imported: it reads its settings once."""
     os.environ.setdefault("PREFECT_API_URL", settings.prefect_api_url)
@@ -20,6 +20,8 @@ def prefect_defaults(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     # A CLI call must not hang on a stopped server: fail fast, reconcile repairs later.
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
+    if quiet:  # a CLI command that runs a flow here shows its result, not Prefect's log
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def settings() -> Settings:

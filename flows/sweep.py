@@ -2,6 +2,7 @@
 escalates, sends each person one digest, and shows the overdue items in the Prefect UI."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
@@ -11,7 +12,15 @@ from tasks.publish import publish_case
 from tasks.sweep import decide_sweep, publish_overdue_ledger
 
 
-@flow(name="deadline-sweep", persist_result=False)
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    at = flow_run.parameters.get("now") or flow_run.scheduled_start_time.isoformat()
+    day = datetime.fromisoformat(str(at)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return f"督办巡查 sweep {day}"
+
+
+@flow(name="deadline-sweep", flow_run_name=_run_name, persist_result=False)
 async def deadline_sweep(now: str = "") -> dict:
     """now: ISO moment to sweep for (operators and tests); empty = the current time."""
     at = (datetime.fromisoformat(now) if now else datetime.now(UTC)).isoformat()
