@@ -271,8 +271,17 @@ def show(code: str = typer.Argument(...), as_json: bool = typer.Option(False, "-
 
 @app.command()
 @refusals
-def ledger(as_json: bool = typer.Option(False, "--json")) -> None:
-    """The ledger (整改台账): every item in one table."""
+def ledger(
+    as_json: bool = typer.Option(False, "--json"),
+    export: Path | None = typer.Option(None, "--export", help="write the ledger to this .xlsx file"),
+) -> None:
+    """The ledger (整改台账): every item in one table, or exported to Excel."""
+    if export is not None:
+        from app.sheets import export_ledger
+
+        if export.suffix.lower() != ".xlsx":
+            raise RuleError("not_xlsx", field="export", value=export.name)
+        return export_ledger(export)
     with transaction(ctx.ledger()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     print_json([v.as_json() for v in views]) if as_json else show_ledger(views, lang())
@@ -303,6 +312,11 @@ def calendar_set(
     with transaction(ctx.ledger()) as session:
         session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
     out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
+
+
+from app.sheets import import_findings  # noqa: E402
+
+app.command("import")(refusals(import_findings))
 
 
 @app.command()

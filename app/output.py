@@ -23,13 +23,14 @@ LABELS = {
            "class": "类别", "owner": "责任人", "due": "整改期限", "original_due": "原定期限", "left": "剩余/逾期",
            "level": "督办", "run": "流程", "events": "记录", "overdue": "逾期 {n} 个工作日",
            "remaining": "剩余 {n} 个工作日", "today": "今日到期", "provisional": "（暂定）",
-           "no_run": "未启动：{note}", "extensions": "延期", "pending": "待批延期至 {d}"},
+           "no_run": "未启动：{note}", "extensions": "延期", "pending": "待批延期至 {d}",
+           "recurrence": "反弹（前次）"},
     "en": {"code": "Code", "state": "State", "unit": "Unit", "manifestation": "Manifestation",
            "title": "Problem", "class": "Class", "owner": "Owner", "due": "Due", "original_due": "Original due",
            "left": "Left", "level": "Level", "run": "Case run", "events": "History",
            "overdue": "{n} working days overdue", "remaining": "{n} working days left",
            "today": "due today", "provisional": " (provisional)", "no_run": "not started: {note}",
-           "extensions": "Extensions", "pending": "extension to {d} pending"},
+           "extensions": "Extensions", "pending": "extension to {d} pending", "recurrence": "Recurrence of"},
 }
 
 
@@ -68,6 +69,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
         (L["class"], view.deadline_class_label), (L["owner"], f"{view.owner or '—'} {view.owner_email or ''}"),
         (L["due"], due), (L["original_due"], str(view.original_due_on or "—")),
         (L["left"], left_text(view, lang)), (L["level"], level_text(view, lang)),
+        (L["recurrence"], view.recurrence_of or "—"),
         (L["extensions"], str(view.extensions) + (
             f" ({L['pending'].format(d=view.pending_extension_to)})" if view.pending_extension_to else "")),
         (L["run"], view.flow_run_id or L["no_run"].format(note=view.run_note or "—")),

@@ -5,6 +5,7 @@ They flush but never commit: the caller's transaction makes each all-or-nothing.
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from models.calendar import WorkCalendar, local_date
@@ -33,9 +34,18 @@ __all__ = [
 ]
 
 
+def earlier_finding(session: Session, *, unit_id: int, manifestation_id: str, now: datetime,
+                    policy: Policy) -> Finding | None:
+    """The latest finding for the same unit and manifestation within the recurrence window."""
+    since = now - relativedelta(months=policy.recurrence_months)
+    return session.exec(select(Finding).where(
+        Finding.unit_id == unit_id, Finding.manifestation_id == manifestation_id, Finding.filed_at >= since,
+        Finding.state != State.withdrawn).order_by(Finding.filed_at.desc())).first()  # type: ignore[attr-defined]
+
+
 def file_finding(session: Session, *, actor: Person, unit: str, manifestation: str,
                  title: str, detail: str = "", deadline_class: str | None = None,
-                 owner: str | None = None, now: datetime, policy: Policy) -> Finding:
+                 owner: str | None = None, now: datetime, policy: Policy, import_key: str | None = None) -> Finding:
     """An inspector records a problem (立项). The case flow assigns it next."""
     check(session, Command.file, actor=actor, finding=None, language=policy.language)
     the_unit = unit_by_code(session, unit)
@@ -56,20 +66,22 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
         code=next_code(session, local_now=now.astimezone(ZoneInfo(policy.timezone))),
         unit_id=the_unit.id, manifestation_id=man.id, title=title, detail=detail,
         deadline_class=cls, state=State.filed, filed_by_id=actor.id, filed_at=now,
-        proposed_owner_id=named.id if named else None, updated_at=now,
+        proposed_owner_id=named.id if named else None, updated_at=now, import_key=import_key,
     )
+    earlier = earlier_finding(session, unit_id=the_unit.id, manifestation_id=man.id, now=now, policy=policy)
+    finding.recurrence_of_id = earlier.id if earlier else None
     session.add(finding)
     session.flush()
     if responsible_owner(session, finding) is None:
         raise RuleError("no_owner", field="owner", value=the_unit.code)
     record_transition(session, finding, Command.file, actor=actor, now=now,
            data={"unit": the_unit.code, "manifestation": man.id, "class": cls.value,
-                 "title": title})
+                 "title": title, "recurrence_of": earlier.code if earlier else None})
     return finding
 
 
 def assign(session: Session, *, actor: Person | None, finding: Finding, now: datetime,
-           policy: Policy) -> Finding:
+           policy: Policy, mail: bool = True) -> Finding:
     """Hand the item to its responsible owner (交办) and start the deadline."""
     check(session, Command.assign, actor=actor, finding=finding, language=policy.language)
     owner = responsible_owner(session, finding)
@@ -80,7 +92,8 @@ def assign(session: Session, *, actor: Person | None, finding: Finding, now: dat
     start_deadline(session, finding, now=now, policy=policy)
     record_transition(session, finding, Command.assign, actor=actor, now=now,
            data={"owner": owner.email, "due_on": finding.due_on})
-    notify(session, finding, owner, "assigned", policy=policy, now=now)
+    if mail:  # a batch tells each owner once, in one mail (models/sheet.py)
+        notify(session, finding, owner, "assigned", policy=policy, now=now)
     return finding
 
 

@@ -71,3 +71,13 @@ MESSAGES.update({
     ),
     "no_extension": ("没有待审批的延期申请", "no extension request is pending"),
 })
+
+MESSAGES.update({
+    "not_xlsx": ("不是有效的 Excel（.xlsx）文件：{value}", "not a valid Excel (.xlsx) file: {value}"),
+    "no_header": (
+        "{value}：找不到表头（需要列：单位、具体表现、问题、督察员）",
+        "{value}: no header row found (needs columns unit, manifestation, title, inspector)",
+    ),
+    "too_many_rows": ("表格过大：{value} 行，上限 {limit} 行", "sheet too large: {value} rows, limit {limit}"),
+    "empty_sheet": ("表格中没有数据行：{value}", "the sheet has no data rows: {value}"),
+})

@@ -50,6 +50,11 @@ class Finding(SQLModel, table=True):
     state: State = Field(sa_type=enum_type(State))
     filed_by_id: int = Field(foreign_key="person.id")
     filed_at: datetime = Field(sa_type=utc)
+    # 反弹: the earlier finding for the same unit and manifestation within the window.
+    recurrence_of_id: int | None = Field(default=None, foreign_key="finding.id")
+    # Where a batch import filed it from (the sheet's reference or the row's content hash):
+    # importing the same sheet again files nothing twice.
+    import_key: str | None = Field(default=None, unique=True, max_length=64)
     # The owner named at filing; else the unit's secretary is assigned.
     proposed_owner_id: int | None = Field(default=None, foreign_key="person.id")
     owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)

@@ -42,6 +42,7 @@ class ItemView:
     colour: str
     flow_run_id: str | None
     run_note: str
+    recurrence_of: str | None = None  # 反弹: the earlier item's code
     extensions: int = 0  # approved, counted apart (延期)
     pending_extension_to: date | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -106,6 +107,9 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
                  local_date(now, policy.timezone), 0 if policy.language == "zh" else 1)
     view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
+    if finding.recurrence_of_id is not None:
+        earlier = session.get(Finding, finding.recurrence_of_id)
+        view.recurrence_of = earlier.code if earlier else None
     if with_events:
         events = session.exec(select(Event).where(Event.finding_id == finding.id)
                               .order_by(Event.seq)).all()
@@ -128,6 +132,8 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[Ite
     views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang)
              for f, u, m in rows]
     exts = _extensions(session, [f.id for f, _, _ in rows])
+    codes = {f.id: f.code for f, _, _ in rows}
     for (f, _, _), view in zip(rows, views, strict=True):
         view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
+        view.recurrence_of = codes.get(f.recurrence_of_id) if f.recurrence_of_id else None
     return views

@@ -13,6 +13,7 @@ class Policy:
     days: dict[DeadlineClass, int] = field(default_factory=lambda: {
         DeadlineClass.immediate: 5, DeadlineClass.limited: 20, DeadlineClass.long: 60,
     })
+    recurrence_months: int = 6
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "Policy":
@@ -25,4 +26,5 @@ class Policy:
                 DeadlineClass.limited: s.days_limited,
                 DeadlineClass.long: s.days_long,
             },
+            recurrence_months=s.recurrence_months,
         )

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     days_limited: int = 20
     days_long: int = 60
 
+    # A finding for the same unit and manifestation within this many months is a recurrence.
+    recurrence_months: int = 6
     max_evidence_bytes: int = 20 * 1024 * 1024
     negative_list_file: Path | None = None
     # Reminders and the escalation ladder; empty = the shipped models/data/escalation.yaml.

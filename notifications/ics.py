@@ -23,12 +23,23 @@ def _fold(line: str) -> str:
 
 def deadline_event(*, uid: str, due_on: date, summary: str, description: str, url: str,
                    stamp: datetime, sequence: int = 0) -> bytes:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//rectiflow//deadline//ZH",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    return deadline_calendar([dict(uid=uid, due_on=due_on, summary=summary, description=description, url=url,
+                                   sequence=sequence)], stamp=stamp)
+
+
+def deadline_calendar(events: list[dict], *, stamp: datetime) -> bytes:
+    """One calendar with an all-day event per deadline (uid, due_on, summary, description, url)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//rectiflow//deadline//ZH", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH"]
+    for e in events:
+        lines += _vevent(stamp=stamp, **e)
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
+
+
+def _vevent(*, uid: str, due_on: date, summary: str, description: str, url: str, stamp: datetime,
+            sequence: int = 0) -> list[str]:
+    return [
         "BEGIN:VEVENT",
         f"UID:{uid}",
         f"SEQUENCE:{sequence}",
@@ -40,6 +51,4 @@ def deadline_event(*, uid: str, due_on: date, summary: str, description: str, ur
         f"URL:{url}",
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
-        "END:VCALENDAR",
     ]
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()

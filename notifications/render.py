@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications.ics import deadline_event
+from notifications.ics import deadline_calendar, deadline_event
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("zh", "en")
@@ -82,4 +82,13 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
                 ),
                 mime_type="text/calendar; method=PUBLISH",
             ))
+    if template == "assigned_batch":
+        mail.attachments.append(Attachment(
+            filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",
+            data=deadline_calendar([dict(
+                uid=f"{i['code'].lower()}-due@rectiflow", due_on=date.fromisoformat(i["due_on"]),
+                summary=("整改期限：" if language == "zh" else "Deadline: ") + f"{i['code']} {i['title']}",
+                description=f"{i['unit']} · {item_link(portal_url, i['code'])}", url=item_link(portal_url, i["code"]),
+            ) for i in ctx["items"] if i.get("due_on")], stamp=stamp or datetime.now(UTC)),
+        ))
     return mail

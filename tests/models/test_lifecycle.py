@@ -230,3 +230,17 @@ def test_concurrent_filers_get_distinct_consecutive_codes(engine, policy):
     assert sorted(codes) == [f"ZG-2026-11-{n:04d}" for n in range(1, 25)]
     with transaction(engine) as s:
         assert verify_chain(s) == (48, None)
+
+
+def test_recurrence_links_to_the_earlier_finding_within_six_months(engine, policy):
+    first = file_and_assign(engine, now=at("2026-05-27 10:00"), policy=policy)
+    same = file_and_assign(engine, now=at("2026-11-26 10:00"), policy=policy)  # within 6 months
+    other_unit = file_and_assign(engine, now=at("2026-11-26 10:00"), policy=policy, unit="zb-zhengce")
+    with transaction(engine) as s:
+        assert finding_by_code(s, same).recurrence_of_id == finding_by_code(s, first).id
+        assert finding_by_code(s, other_unit).recurrence_of_id is None
+    late = file_and_assign(engine, now=at("2027-06-01 10:00"), policy=policy, unit="zb-zhengce")  # > 6 months
+    with transaction(engine) as s:
+        assert finding_by_code(s, late).recurrence_of_id is None
+        ev = s.exec(select(Event).where(Event.kind == "file").order_by(Event.seq)).all()[1]
+        assert ev.data["recurrence_of"] == first

@@ -1,0 +1,77 @@
+"""CLI commands for spreadsheets: importing findings, exporting the ledger."""
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from app import context as ctx
+from app.output import err, out
+from models.db import transaction
+from models.ledger import ledger_views
+from models.ledger_export import ledger_workbook
+from models.sheet import file_sheet, read_sheet, validate
+
+
+def import_findings(
+    file: Path = typer.Argument(..., help="an .xlsx sheet: 单位 unit, 具体表现 manifestation, 问题 title, "
+                                          "问题描述 detail, 类别 class, 督察员 inspector [, 责任人 owner, 编号 ref]"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check and report, file nothing"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="file the good rows, report the bad ones"),
+) -> None:
+    """File findings from a spreadsheet. Every row is checked first; nothing is filed unless
+    all pass (or --skip-bad). Importing the same sheet again files nothing twice."""
+    sheet = read_sheet(file)
+    with transaction(ctx.ledger()) as session:
+        validate(session, sheet)
+    if sheet.bad:
+        table = Table(title=f"{file.name} / {sheet.name}: {len(sheet.bad)} 行有误 (bad rows)", title_justify="left")
+        table.add_column("行 row", justify="right")
+        table.add_column("问题 problems")
+        for row in sheet.bad:
+            table.add_row(str(row.number), "; ".join(row.problems))
+        err.print(table)
+    skipped = [r for r in sheet.rows if r.existing and not r.problems]
+    if skipped:
+        err.print(f"{len(skipped)} 行已导入过，跳过 (already imported): "
+                  + ", ".join(f"{r.number}→{r.existing}" for r in skipped[:10]) + (" …" if len(skipped) > 10 else ""))
+    if sheet.bad and not skip_bad:
+        err.print("[red]✗[/] 未导入任何事项 (nothing filed); fix the rows or use --skip-bad")
+        raise typer.Exit(2)
+    if dry_run:
+        out.print(f"dry run: {len(sheet.new)} 项可导入 (would be filed), nothing changed")
+        raise typer.Exit(2 if sheet.bad else 0)
+    with transaction(ctx.ledger()) as session:
+        codes = file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
+    out.print(f"{len(codes)} 项已立项并交办 (filed and assigned)" + (f": {codes[0]} … {codes[-1]}" if codes else ""))
+    _after_import(codes)
+    if sheet.bad:
+        raise typer.Exit(2)
+
+
+def _after_import(codes: list[str]) -> None:
+    """Mail each owner their batch, and start the case runs (reconcile finishes if cut short)."""
+    from flows.control import prefect_reachable, start_case_run
+    from notifications.delivery import deliver
+
+    report = deliver(ctx.ledger(), settings=ctx.settings(), now=ctx.now())
+    out.print(f"mail: {report}")
+    if not codes or not asyncio.run(prefect_reachable()):
+        return
+
+    async def start_all() -> int:
+        started = 0
+        for i in range(0, len(codes), 10):  # a few at a time: Prefect's SQLite dislikes storms
+            results = await asyncio.gather(*(start_case_run(ctx.ledger(), c) for c in codes[i:i + 10]))
+            started += sum(1 for r in results if r)
+        return started
+
+    out.print(f"case runs started: {asyncio.run(start_all())}")
+
+
+def export_ledger(path: Path) -> None:
+    with transaction(ctx.ledger()) as session:
+        views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
+    path.write_bytes(ledger_workbook(views, language=ctx.settings().language))
+    out.print(f"{len(views)} 项 → {path}")

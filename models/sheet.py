@@ -1,0 +1,199 @@
+"""Findings from a spreadsheet (整改事项导入): read, validate every row, then file.
+
+The whole sheet is checked before anything is written and every bad row is reported with
+its row number and reason. A row's import key (its `ref` column, or a hash of its content)
+is stored on the finding, so importing the same sheet again files nothing twice.
+"""
+
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlmodel import Session, col, select
+
+from models.catalogue import DeadlineClass, Manifestation
+from models.errors import RuleError
+from models.finding import Finding
+from models.lifecycle import Who, standing
+from models.org import Membership, Person, Role, Unit
+
+MAX_ROWS = 20_000
+# Accepted header names per field (Chinese first), matched without case or spaces.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "unit": ("单位", "支部", "unit"),
+    "manifestation": ("具体表现", "负面清单", "manifestation"),
+    "title": ("问题", "标题", "title"),
+    "detail": ("问题描述", "描述", "detail"),
+    "deadline_class": ("类别", "整改类别", "class"),
+    "inspector": ("督察员", "inspector"),
+    "owner": ("责任人", "owner"),
+    "ref": ("编号", "ref"),
+}
+REQUIRED = ("unit", "manifestation", "title", "inspector")
+FILERS = {Who.inspector, Who.supervisor, Who.admin}
+
+
+@dataclass
+class SheetRow:
+    number: int  # the row number a person sees in Excel
+    values: dict[str, str]
+    key: str = ""
+    problems: list[str] = field(default_factory=list)
+    existing: str | None = None  # already imported as this code
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[SheetRow]
+
+    @property
+    def bad(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.problems]
+
+    @property
+    def new(self) -> list[SheetRow]:
+        return [r for r in self.rows if not r.problems and r.existing is None]
+
+
+def _norm(text: Any) -> str:
+    return "".join(str(text or "").split()).lower()
+
+
+def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:
+    """Read the first sheet with a recognisable header. File-level faults raise RuleError."""
+    if not path.is_file():
+        raise RuleError("file_missing", field="file", value=str(path))
+    try:
+        book = load_workbook(path, read_only=False, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise RuleError("not_xlsx", field="file", value=path.name) from None
+    wanted = {name: {_norm(h) for h in names} for name, names in HEADERS.items()}
+    for ws in book.worksheets:
+        for header_row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 5)):
+            columns = {}
+            for cell in header_row:
+                for name, names in wanted.items():
+                    if _norm(cell.value) in names and name not in columns:
+                        columns[name] = cell.column
+            if not all(r in columns for r in REQUIRED):
+                continue
+            first = header_row[0].row + 1
+            if ws.max_row - first + 1 > max_rows:
+                raise RuleError("too_many_rows", field="file", value=ws.max_row - first + 1, limit=max_rows)
+            merged = [m for m in ws.merged_cells.ranges if m.max_row >= first]
+            rows = []
+            for cells in ws.iter_rows(min_row=first, max_row=ws.max_row):
+                number = cells[0].row
+                values, problems = {}, []
+                for name, column in columns.items():
+                    cell = cells[column - 1]
+                    value = cell.value
+                    if isinstance(value, str) and value.startswith("="):
+                        problems.append(f"{name}: 公式不可导入，请填写值 (a formula; enter the value)")
+                        value = ""
+                    values[name] = str(value).strip() if value is not None else ""
+                if not any(values.values()):
+                    continue  # blank rows between entries are ignored
+                for m in merged:
+                    if m.min_row <= number <= m.max_row:
+                        problems.append(f"合并单元格 {m.coord} (merged cells; unmerge and fill each row)")
+                        break
+                rows.append(SheetRow(number, values, problems=problems))
+            if not rows:
+                raise RuleError("empty_sheet", field="file", value=f"{path.name} / {ws.title}")
+            return Sheet(ws.title, rows)
+    raise RuleError("no_header", field="file", value=path.name)
+
+
+def validate(session: Session, sheet: Sheet) -> Sheet:
+    """Check every row against the ledger; find rows imported before."""
+    units = {u.code: u for u in session.exec(select(Unit))}
+    mans = {m.id: m for m in session.exec(select(Manifestation))}
+    people = {p.email: p for p in session.exec(select(Person))}
+    classes = {c.value for c in DeadlineClass}
+    with_secretary = {m.unit_id for m in session.exec(select(Membership).join(Person, Person.id == Membership.person_id)
+                                                      .where(Membership.role == Role.secretary,
+                                                             Person.active == True))}  # noqa: E712
+    may_file: dict[str, bool] = {}
+    seen: dict[str, int] = {}
+    for row in sheet.rows:
+        v = row.values
+        for name in REQUIRED:
+            if not v.get(name):
+                row.problems.append(f"{name}: 不能为空 (required)")
+        if v.get("unit") and v["unit"] not in units:
+            row.problems.append(f"unit: 未知单位 {v['unit']} (unknown unit)")
+        if v.get("manifestation") and v["manifestation"] not in mans:
+            row.problems.append(f"manifestation: 负面清单中没有此项 {v['manifestation']} (not on the list)")
+        if len(v.get("title", "")) > 200:
+            row.problems.append("title: 过长，最多 200 字 (too long)")
+        if len(v.get("detail", "")) > 4000:
+            row.problems.append("detail: 过长，最多 4000 字 (too long)")
+        if v.get("deadline_class") and v["deadline_class"] not in classes:
+            row.problems.append(f"class: 须为 immediate / limited / long：{v['deadline_class']}")
+        inspector = v.get("inspector", "").lower()
+        if inspector:
+            person = people.get(inspector)
+            if person is None or not person.active:
+                row.problems.append(f"inspector: 未知或已停用人员 {inspector} (unknown or inactive)")
+            else:
+                if inspector not in may_file:
+                    may_file[inspector] = bool(standing(session, person, None) & FILERS)
+                if not may_file[inspector]:
+                    row.problems.append(f"inspector: {inspector} 无立项权限 (may not file findings)")
+        owner = v.get("owner", "").lower()
+        if owner and (owner not in people or not people[owner].active):
+            row.problems.append(f"owner: 未知或已停用人员 {owner} (unknown or inactive)")
+        if not owner and v.get("unit") in units and units[v["unit"]].id not in with_secretary:
+            row.problems.append(f"owner: 单位 {v['unit']} 没有支部书记，请填写责任人 (no secretary: name an owner)")
+        content = "\x1f".join(_norm(v.get(k)) for k in ("unit", "manifestation", "title", "detail", "inspector"))
+        row.key = v["ref"][:64] if v.get("ref") else hashlib.sha256(content.encode()).hexdigest()
+        if row.key in seen:
+            row.problems.append(f"与第 {seen[row.key]} 行重复 (duplicate of row {seen[row.key]})")
+        seen.setdefault(row.key, row.number)
+    keys = [r.key for r in sheet.rows]
+    for i in range(0, len(keys), 500):
+        for code, key in session.exec(select(Finding.code, Finding.import_key)
+                                      .where(col(Finding.import_key).in_(keys[i:i + 500]))):
+            for row in sheet.rows:
+                if row.key == key:
+                    row.existing = code
+    return sheet
+
+
+def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list[str]:
+    """File and assign every new, valid row in the caller's transaction, then give each owner
+    one mail listing their new items (not one per item)."""
+    from models import commands
+    from models.outbox import enqueue
+
+    people = {p.email: p for p in session.exec(select(Person))}
+    codes: list[str] = []
+    per_owner: dict[int, list[Finding]] = {}
+    for row in sheet.new:
+        v = row.values
+        finding = commands.file_finding(
+            session, actor=people[v["inspector"].lower()], unit=v["unit"], manifestation=v["manifestation"],
+            title=v["title"], detail=v.get("detail", ""), deadline_class=v.get("deadline_class") or None,
+            owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key)
+        commands.assign(session, actor=None, finding=finding, now=now, policy=policy, mail=False)
+        codes.append(finding.code)
+        per_owner.setdefault(finding.owner_id, []).append(finding)  # type: ignore[arg-type]
+    units = {u.id: u.name for u in session.exec(select(Unit))}
+    mans = {m.id: m.title_zh for m in session.exec(select(Manifestation))}
+    by_id = {p.id: p for p in people.values()}
+    for owner_id, items in per_owner.items():
+        owner = by_id[owner_id]
+        enqueue(session, dedupe_key=f"batch:{items[0].code}:{items[-1].code}:{owner_id}", recipient_id=owner_id,
+                recipient_email=owner.email, template="assigned_batch", language=owner.language or policy.language,
+                context={"recipient": owner.name, "items": [
+                    {"code": f.code, "title": f.title, "unit": units.get(f.unit_id, ""),
+                     "manifestation_id": f.manifestation_id, "manifestation_zh": mans.get(f.manifestation_id, ""),
+                     "deadline_class": f.deadline_class.value, "due_on": f.due_on.isoformat() if f.due_on else "",
+                     "due_provisional": f.due_provisional} for f in items]}, now=now)
+    return codes
