@@ -1,0 +1,69 @@
+"""`rectiflow import` and `rectiflow ledger --export` as a user runs them."""
+
+import json
+
+from openpyxl import load_workbook
+from sqlalchemy import update
+
+from models.db import transaction
+from models.finding import Finding
+from tests.app.test_cli import refused
+from tests.mail import wait_for_mail
+from tests.models.test_sheet import book, row
+from tests.stack import Stack
+
+
+def test_import_files_assigns_and_mails_each_owner_once(stack: Stack, tmp_path):
+    rows = [row(title="推诿一"), row(title="推诿二"), row(unit="zb-zhengce", title="文山")]
+    path = book(tmp_path / "十一月督察.xlsx", rows)
+    out = stack.cli("import", str(path))
+    assert "3 项已立项并交办" in out and "case runs started: 3" in out
+    mails = wait_for_mail(stack.sink, 2)
+    assert sorted(m["To"] for m in mails) == ["gao.peng@example.org", "yang.fan@example.org"]
+    gao = next(m for m in mails if m["To"] == "gao.peng@example.org")
+    assert gao["Subject"] == "【整改交办】2 项整改事项交由您负责"
+    assert [p.get_filename() for p in gao.walk() if p.get_filename()] == ["deadlines.ics"]
+    codes = [r["code"] for r in json.loads(stack.cli("ledger", "--json"))]
+    for code in codes:
+        assert stack.step(code).state.name == "Suspended"
+    assert len(list(stack.sink.folder.glob("*.eml"))) == 2  # the case passes add no mail of their own
+    again = stack.cli("import", str(path))
+    assert "0 项已立项" in again
+    assert len(json.loads(stack.cli("ledger", "--json"))) == 3
+
+
+def test_bad_sheet_files_nothing_and_says_where(stack: Stack, tmp_path):
+    path = book(tmp_path / "s.xlsx", [row(), row(title="x", unit="zb-nowhere"), row(title="y", manifestation="zz-1")])
+    refused(stack, "import", str(path), says="3")
+    refused(stack, "import", str(path), says="unit: 未知单位 zb-nowhere")
+    refused(stack, "import", str(path), "--dry-run", says="nothing filed")
+    (tmp_path / "notes.xlsx").write_text("这不是表格")
+    refused(stack, "import", str(tmp_path / "notes.xlsx"), says="file: 不是有效的 Excel（.xlsx）文件：notes.xlsx")
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    result = CliRunner().invoke(app, ["import", str(path), "--skip-bad"])
+    assert result.exit_code == 2 and "1 项已立项并交办" in result.stdout  # filed the good row, flagged the rest
+    assert len(json.loads(stack.cli("ledger", "--json"))) == 1
+
+
+def test_dry_run_changes_nothing(stack: Stack, tmp_path):
+    out = stack.cli("import", str(book(tmp_path / "s.xlsx", [row(), row(title="二")])), "--dry-run")
+    assert "dry run: 2 项可导入" in out
+    assert json.loads(stack.cli("ledger", "--json")) == []
+
+
+def test_export_is_a_real_ledger_workbook(stack: Stack, tmp_path):
+    # Text Excel would evaluate (a leading @, -, +; a leading = cannot even be imported).
+    stack.cli("import", str(book(tmp_path / "s.xlsx", [row(title='@HYPERLINK("http://evil")'),
+                                                        row(title="正常", detail="-2+3")])))
+    with transaction(stack.engine) as s:
+        s.execute(update(Finding).where(Finding.id == 2).values(escalation_level=3))
+    stack.cli("ledger", "--export", str(tmp_path / "台账.xlsx"))
+    ws = load_workbook(tmp_path / "台账.xlsx").active
+    assert ws.title == "整改台账" and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R3"
+    assert [c.value for c in ws[1]][:3] == ["编号", "状态", "单位"]
+    assert ws["E2"].value.startswith("'@HYPERLINK") and ws["F3"].value == "'-2+3"
+    assert ws["O3"].value == 3 and ws["A3"].fill.fgColor.rgb.endswith("F8D0D0")
+    refused(stack, "ledger", "--export", str(tmp_path / "台账.csv"), says="export: 不是有效的 Excel")
