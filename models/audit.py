@@ -57,12 +57,14 @@ def append_event(session: Session, *, finding_id: int | None, actor: str, kind: 
 
 def append_events(session: Session, entries: list[tuple[int | None, str, str, dict[str, Any]]], *,
                   now: datetime) -> list[Event]:
-    """Append (finding_id, actor, kind, data) entries in order, taking the head's lock once."""
+    """Append (finding_id, actor, kind, data) entries in order, taking the head's lock once.
+    (synchronize_session=False: the head is never held as an object, and the ORM would
+    otherwise scan every object in a long batch's session on each update.)"""
     if not entries:
         return []
     number, prev = session.execute(
         update(ChainHead).where(ChainHead.id == 1).values(seq=ChainHead.seq + len(entries))
-        .returning(ChainHead.seq, ChainHead.last_hash)
+        .returning(ChainHead.seq, ChainHead.last_hash).execution_options(synchronize_session=False)
     ).one()
     number -= len(entries)
     events = []
@@ -75,7 +77,8 @@ def append_events(session: Session, entries: list[tuple[int | None, str, str, di
                             prev_hash=prev, hash=digest))
         prev = digest
     session.add_all(events)
-    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev))
+    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev)
+                    .execution_options(synchronize_session=False))
     session.flush()
     return events
 

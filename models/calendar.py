@@ -29,28 +29,32 @@ class Deadline:
 class WorkCalendar:
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._overrides = dict(overrides or {})
+        self._days: dict[date, tuple[bool, bool]] = {}  # day -> (known, workday)
 
     @classmethod
     def from_session(cls, session: Session) -> "WorkCalendar":
-        rows = session.exec(select(CalendarOverride)).all()
-        return cls({row.day: row.workday for row in rows})
+        """The calendar for this transaction (read once per session: a batch asks often)."""
+        if "work_calendar" not in session.info:
+            rows = session.exec(select(CalendarOverride)).all()
+            session.info["work_calendar"] = cls({row.day: row.workday for row in rows})
+        return session.info["work_calendar"]
+
+    def _look(self, day: date) -> tuple[bool, bool]:
+        if day not in self._days:
+            if day in self._overrides:
+                self._days[day] = (True, self._overrides[day])
+            else:
+                try:
+                    self._days[day] = (True, bool(chinese_calendar.is_workday(day)))
+                except NotImplementedError:
+                    self._days[day] = (False, day.weekday() < 5)
+        return self._days[day]
 
     def knows(self, day: date) -> bool:
-        if day in self._overrides:
-            return True
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
+        return self._look(day)[0]
 
     def is_workday(self, day: date) -> bool:
-        if day in self._overrides:
-            return self._overrides[day]
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+        return self._look(day)[1]
 
     def add_working_days(self, start: date, days: int) -> Deadline:
         """The `days`-th working day after `start` (start itself not counted)."""

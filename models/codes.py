@@ -24,6 +24,7 @@ def next_code(session: Session, *, local_now: datetime, prefix: str = "ZG") -> s
             .where(CodeCounter.month == month)
             .values(last=CodeCounter.last + 1)
             .returning(CodeCounter.last)
+            .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if bumped is not None:
             return f"{prefix}-{month}-{bumped:04d}"
