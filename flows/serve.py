@@ -7,6 +7,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
 from flows.case import rectification_case
+from flows.inspection import monthly_inspection
 from flows.intake import file_findings
 from flows.reconcile import reconcile
 from flows.sweep import deadline_sweep
@@ -25,6 +26,9 @@ def deployments() -> list[RunnerDeployment]:
         deadline_sweep.to_deployment(
             name="deadline-sweep", tags=["rectiflow"], schedule=Cron("0 9 * * *", timezone=SHANGHAI),
             description="09:00 every day; on working days: reminders, escalations, one digest per person."),
+        monthly_inspection.to_deployment(
+            name="monthly-inspection", tags=["rectiflow"], schedule=Cron("30 8 * * *", timezone=SHANGHAI),
+            description="08:30 daily; on the first working day of the month: open the round, send checklists."),
         reconcile.to_deployment(
             name="reconcile", tags=["rectiflow"], schedule=Interval(300),
             description="Every 5 minutes: start missing case runs, wake missed ones, retry mail."),

@@ -81,3 +81,12 @@ MESSAGES.update({
     "too_many_rows": ("表格过大：{value} 行，上限 {limit} 行", "sheet too large: {value} rows, limit {limit}"),
     "empty_sheet": ("表格中没有数据行：{value}", "the sheet has no data rows: {value}"),
 })
+
+MESSAGES.update({
+    "bad_month": ("月份格式应为 YYYY-MM：{value}", "month must be YYYY-MM: {value}"),
+    "round_short": (
+        "单位 {value} 可派的督察员不足 {limit} 人（督察员不得检查本单位）",
+        "fewer than {limit} inspectors may inspect unit {value} (never their own unit)",
+    ),
+    "no_round": ("{value} 尚未开始督察", "no inspection round for {value}"),
+})

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     days_limited: int = 20
     days_long: int = 60
 
+    # The monthly round: inspectors per branch, and the day of the month it closes.
+    round_team_size: int = 2
+    round_close_day: int = 20
     # A finding for the same unit and manifestation within this many months is a recurrence.
     recurrence_months: int = 6
     max_evidence_bytes: int = 20 * 1024 * 1024

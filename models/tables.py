@@ -12,9 +12,10 @@ from models.finding import Finding
 from models.instance import LedgerInstance
 from models.org import Membership, Person, Unit
 from models.outbox import Notification
+from models.round import Round, RoundAssignment
 
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
     "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notification", "Person",
-    "Review", "Unit",
+    "Review", "Round", "RoundAssignment", "Unit",
 ]

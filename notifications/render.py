@@ -82,6 +82,12 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
                 ),
                 mime_type="text/calendar; method=PUBLISH",
             ))
+    if template == "round_checklist":
+        from notifications.checklist import checklist_workbook
+
+        mail.attachments.append(Attachment(
+            filename=f"督察清单-{ctx['month']}.xlsx", data=checklist_workbook(ctx),
+            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     if template == "assigned_batch":
         mail.attachments.append(Attachment(
             filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",

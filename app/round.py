@@ -1,0 +1,41 @@
+"""`rectiflow round open|assign|close YYYY-MM`: the monthly inspection round."""
+
+from datetime import UTC
+
+import typer
+
+from app import context as ctx
+from app.output import out
+from models.db import transaction
+from models.round import Round, close_round, parse_month, teams_of
+
+round_app = typer.Typer(no_args_is_help=True, help="The monthly inspection round (督察).")
+
+
+def _show(result: dict) -> None:
+    out.print(f"{result['month']}: {'opened' if result.get('opened') else 'already open'}, "
+              f"closes {result['closes_on']}")
+    for unit, people in result["teams"].items():
+        out.print(f"  {unit}: {', '.join(people)}")
+
+
+def round_open(month: str = typer.Argument(..., help="YYYY-MM"),
+               team: int = typer.Option(0, "--team", help="inspectors per branch (default from settings)")) -> None:
+    """Open the month's round: assign inspectors (never to their own unit), mail checklists."""
+    from flows.inspection import run_round
+
+    year, mon = parse_month(month)
+    _show(run_round(f"{year:04d}-{mon:02d}", ctx.now().astimezone(UTC).isoformat(), team))
+
+
+def round_assign(month: str = typer.Argument(..., help="YYYY-MM")) -> None:
+    """Show the month's teams (opening the round if it is not open yet)."""
+    round_open(month, 0)
+
+
+def round_close(month: str = typer.Argument(..., help="YYYY-MM")) -> None:
+    """Close the month's round."""
+    with transaction(ctx.ledger()) as session:
+        rnd: Round = close_round(session, month=month, now=ctx.now())
+        teams = teams_of(session, rnd)
+    out.print(f"{rnd.month}: closed ({len(teams)} units inspected)")
