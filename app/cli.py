@@ -315,10 +315,10 @@ def calendar_set(
 
 
 from app.round import round_app, round_assign, round_close, round_open  # noqa: E402
-from app.sheets import import_findings  # noqa: E402
+from app.sheets import import_findings, record_round  # noqa: E402
 
 app.command("import")(refusals(import_findings))
-for _name, _fn in (("open", round_open), ("assign", round_assign), ("close", round_close)):
+for _name, _fn in (("open", round_open), ("assign", round_assign), ("close", round_close), ("record", record_round)):
     round_app.command(_name)(refusals(_fn))
 app.add_typer(round_app, name="round")
 

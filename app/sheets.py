@@ -14,14 +14,8 @@ from models.ledger_export import ledger_workbook
 from models.sheet import file_sheet, read_sheet, validate
 
 
-def import_findings(
-    file: Path = typer.Argument(..., help="an .xlsx sheet: 单位 unit, 具体表现 manifestation, 问题 title, "
-                                          "问题描述 detail, 类别 class, 督察员 inspector [, 责任人 owner, 编号 ref]"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="check and report, file nothing"),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="file the good rows, report the bad ones"),
-) -> None:
-    """File findings from a spreadsheet. Every row is checked first; nothing is filed unless
-    all pass (or --skip-bad). Importing the same sheet again files nothing twice."""
+def _checked(file: Path, *, skip_bad: bool):  # type: ignore[no-untyped-def]
+    """Read and validate the whole sheet; report every bad row; refuse unless all pass."""
     sheet = read_sheet(file)
     with transaction(ctx.ledger()) as session:
         validate(session, sheet)
@@ -39,12 +33,61 @@ def import_findings(
     if sheet.bad and not skip_bad:
         err.print("[red]✗[/] 未导入任何事项 (nothing filed); fix the rows or use --skip-bad")
         raise typer.Exit(2)
+    return sheet
+
+
+def import_findings(
+    file: Path = typer.Argument(..., help="an .xlsx sheet: 单位 unit, 具体表现 manifestation, 问题 title, "
+                                          "问题描述 detail, 类别 class, 督察员 inspector [, 责任人 owner, 编号 ref]"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check and report, file nothing"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="file the good rows, report the bad ones"),
+) -> None:
+    """File findings from a spreadsheet. Every row is checked first; nothing is filed unless
+    all pass (or --skip-bad). Importing the same sheet again files nothing twice."""
+    sheet = _checked(file, skip_bad=skip_bad)
     if dry_run:
         out.print(f"dry run: {len(sheet.new)} 项可导入 (would be filed), nothing changed")
         raise typer.Exit(2 if sheet.bad else 0)
     with transaction(ctx.ledger()) as session:
         codes = file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
     out.print(f"{len(codes)} 项已立项并交办 (filed and assigned)" + (f": {codes[0]} … {codes[-1]}" if codes else ""))
+    _after_import(codes)
+    if sheet.bad:
+        raise typer.Exit(2)
+
+
+def record_round(
+    month: str = typer.Argument(..., help="YYYY-MM"),
+    file: Path = typer.Argument(..., help="the filled-in checklist (.xlsx) from the round's mail"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="record the good rows, report the bad ones"),
+) -> None:
+    """Record a round's checklist: each 不合格 row is filed as a finding, each 合格 row counts
+    towards a clean month for its unit. Recording the same sheet again changes nothing."""
+    from models.directory import finding_by_code
+    from models.errors import RuleError
+    from models.round import clean_units, record_results, round_for
+
+    with transaction(ctx.ledger()) as session:
+        round_for(session, month)
+    sheet = _checked(file, skip_bad=skip_bad)
+    if not sheet.has_result:
+        raise RuleError("no_result_column", field="file", value=file.name)
+    with transaction(ctx.ledger()) as session:
+        rnd = round_for(session, month)
+        new_rows = sheet.new
+        codes = file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
+        filed = dict(zip((r.number for r in new_rows), codes, strict=True))
+        results = []
+        for row in sheet.rows:
+            if row.problems:
+                continue
+            code = filed.get(row.number) or row.existing
+            finding_id = finding_by_code(session, code).id if code else None
+            results.append((row.values["unit"], row.values["manifestation"], row.passed, finding_id))
+        added = record_results(session, rnd, results, now=ctx.now())
+        clean = clean_units(session, rnd)
+    out.print(f"{rnd.month}: {added} 条结果已录入 (results recorded), {len(codes)} 项问题立项 (findings filed); "
+              f"clean units: {', '.join(clean) or '—'}")
     _after_import(codes)
     if sheet.bad:
         raise typer.Exit(2)

@@ -90,3 +90,10 @@ MESSAGES.update({
     ),
     "no_round": ("{value} 尚未开始督察", "no inspection round for {value}"),
 })
+
+MESSAGES.update({
+    "round_closed": ("{value} 督察已结束，不能再录入结果", "the {value} round is closed: no more results"),
+    "no_result_column": (
+        "{value}：督察清单需要“结果”列（合格 / 不合格）", "{value}: a round checklist needs a 结果 (result) column",
+    ),
+})

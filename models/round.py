@@ -43,6 +43,20 @@ class RoundAssignment(SQLModel, table=True):
     inspector_id: int = Field(foreign_key="person.id")
 
 
+class RoundResult(SQLModel, table=True):
+    """One checklist item of one unit in one round: passed, or failed with its finding."""
+
+    __table_args__ = (UniqueConstraint("round_id", "unit_id", "manifestation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="inspection_round.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    manifestation_id: str = Field(foreign_key="manifestation.id")
+    passed: bool
+    finding_id: int | None = Field(default=None, foreign_key="finding.id")
+    recorded_at: datetime = Field(sa_type=utc)
+
+
 def parse_month(text: str) -> tuple[int, int]:
     try:
         year, month = (int(x) for x in text.strip().split("-"))
@@ -144,3 +158,42 @@ def teams_of(session: Session, rnd: Round) -> dict[str, list[str]]:
     for code, email in rows:
         out.setdefault(code, []).append(email)
     return out
+
+
+def round_for(session: Session, month: str, *, open_only: bool = True) -> Round:
+    year, mon = parse_month(month)
+    key = f"{year:04d}-{mon:02d}"
+    rnd = session.exec(select(Round).where(Round.month == key)).first()
+    if rnd is None:
+        raise RuleError("no_round", field="month", value=key)
+    if open_only and rnd.status is RoundStatus.closed:
+        raise RuleError("round_closed", field="month", value=key)
+    return rnd
+
+
+def record_results(session: Session, rnd: Round, results: list[tuple[str, str, bool, int | None]], *,
+                   now: datetime) -> int:
+    """Record (unit code, manifestation id, passed, finding id) once each; returns how many are new."""
+    units = {u.code: u.id for u in session.exec(select(Unit))}
+    known = {(r.unit_id, r.manifestation_id) for r in session.exec(
+        select(RoundResult).where(RoundResult.round_id == rnd.id))}
+    added = 0
+    for unit, manifestation, passed, finding_id in results:
+        if (units[unit], manifestation) in known:
+            continue
+        known.add((units[unit], manifestation))
+        session.add(RoundResult(round_id=rnd.id, unit_id=units[unit], manifestation_id=manifestation,
+                                passed=passed, finding_id=finding_id, recorded_at=now))
+        added += 1
+    session.flush()
+    return added
+
+
+def clean_units(session: Session, rnd: Round) -> list[str]:
+    """Units with results this round and no failed item: clean for the month."""
+    rows = session.exec(select(Unit.code, RoundResult.passed).join(RoundResult, RoundResult.unit_id == Unit.id)
+                        .where(RoundResult.round_id == rnd.id))
+    verdict: dict[str, bool] = {}
+    for code, passed in rows:
+        verdict[code] = verdict.get(code, True) and passed
+    return sorted(code for code, ok in verdict.items() if ok)

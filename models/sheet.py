@@ -32,7 +32,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "inspector": ("督察员", "inspector"),
     "owner": ("责任人", "owner"),
     "ref": ("编号", "ref"),
+    "result": ("结果", "result"),
 }
+PASS = {"合格", "通过", "pass", "ok", "✓"}
+FAIL = {"不合格", "fail", "×", "✗"}
 REQUIRED = ("unit", "manifestation", "title", "inspector")
 FILERS = {Who.inspector, Who.supervisor, Who.admin}
 
@@ -44,12 +47,14 @@ class SheetRow:
     key: str = ""
     problems: list[str] = field(default_factory=list)
     existing: str | None = None  # already imported as this code
+    passed: bool = False  # a checklist row marked 合格: nothing to file
 
 
 @dataclass
 class Sheet:
     name: str
     rows: list[SheetRow]
+    has_result: bool = False  # a round checklist (结果 column), not a list of findings
 
     @property
     def bad(self) -> list[SheetRow]:
@@ -57,7 +62,7 @@ class Sheet:
 
     @property
     def new(self) -> list[SheetRow]:
-        return [r for r in self.rows if not r.problems and r.existing is None]
+        return [r for r in self.rows if not r.problems and r.existing is None and not r.passed]
 
 
 def _norm(text: Any) -> str:
@@ -106,7 +111,7 @@ def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:
                 rows.append(SheetRow(number, values, problems=problems))
             if not rows:
                 raise RuleError("empty_sheet", field="file", value=f"{path.name} / {ws.title}")
-            return Sheet(ws.title, rows)
+            return Sheet(ws.title, rows, has_result="result" in columns)
     raise RuleError("no_header", field="file", value=path.name)
 
 
@@ -123,8 +128,14 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
     seen: dict[str, int] = {}
     for row in sheet.rows:
         v = row.values
+        if sheet.has_result:
+            verdict = _norm(v.get("result"))
+            if verdict in {_norm(w) for w in PASS}:
+                row.passed = True
+            elif verdict not in {_norm(w) for w in FAIL}:
+                row.problems.append(f"result: 请填写 合格 / 不合格 (fill in pass or fail): {v.get('result') or '空'}")
         for name in REQUIRED:
-            if not v.get(name):
+            if not v.get(name) and not (row.passed and name == "title"):
                 row.problems.append(f"{name}: 不能为空 (required)")
         if v.get("unit") and v["unit"] not in units:
             row.problems.append(f"unit: 未知单位 {v['unit']} (unknown unit)")
@@ -151,12 +162,14 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
             row.problems.append(f"owner: 未知或已停用人员 {owner} (unknown or inactive)")
         if not owner and v.get("unit") in units and units[v["unit"]].id not in with_secretary:
             row.problems.append(f"owner: 单位 {v['unit']} 没有支部书记，请填写责任人 (no secretary: name an owner)")
+        if row.passed:
+            continue  # nothing will be filed: no key, no duplicate check
         content = "\x1f".join(_norm(v.get(k)) for k in ("unit", "manifestation", "title", "detail", "inspector"))
         row.key = v["ref"][:64] if v.get("ref") else hashlib.sha256(content.encode()).hexdigest()
         if row.key in seen:
             row.problems.append(f"与第 {seen[row.key]} 行重复 (duplicate of row {seen[row.key]})")
         seen.setdefault(row.key, row.number)
-    keys = [r.key for r in sheet.rows]
+    keys = [r.key for r in sheet.rows if r.key]
     for i in range(0, len(keys), 500):
         for code, key in session.exec(select(Finding.code, Finding.import_key)
                                       .where(col(Finding.import_key).in_(keys[i:i + 500]))):

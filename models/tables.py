@@ -12,10 +12,10 @@ from models.finding import Finding
 from models.instance import LedgerInstance
 from models.org import Membership, Person, Unit
 from models.outbox import Notification
-from models.round import Round, RoundAssignment
+from models.round import Round, RoundAssignment, RoundResult
 
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
     "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notification", "Person",
-    "Review", "Round", "RoundAssignment", "Unit",
+    "Review", "Round", "RoundAssignment", "RoundResult", "Unit",
 ]

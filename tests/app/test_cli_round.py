@@ -36,3 +36,44 @@ def test_scheduled_run_opens_only_on_the_first_working_day(stack: Stack):
     opened = asyncio.run(monthly_inspection(now="2026-10-08T08:30:00+08:00"))
     assert opened["opened"] is True and opened["month"] == "2026-10"
     assert len(wait_for_mail(stack.sink, 3)) == 3
+
+
+def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_path):
+    stack.cli("round", "open", "2026-12")
+    mail = next(m for m in wait_for_mail(stack.sink, 3) if m["To"] == "zhou.jing@example.org")
+    [xlsx] = [p for p in mail.walk() if (p.get_filename() or "").endswith(".xlsx")]
+    wb = load_workbook(BytesIO(xlsx.get_payload(decode=True)))
+    ws = wb.active
+    units = sorted({r[0] for r in ws.iter_rows(min_row=2, values_only=True)})
+    first, second = units[0], units[1]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, 5).value = "合格"
+        if ws.cell(r, 1).value == second and ws.cell(r, 3).value == "tuo-1":
+            ws.cell(r, 5).value = "不合格"
+            ws.cell(r, 6).value = "公文办理超时限"
+            ws.cell(r, 7).value = "抽查12件，3件超时"
+    blank_row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == first)
+    ws.cell(blank_row, 5).value = None
+    path = tmp_path / "filled.xlsx"
+    wb.save(path)
+    refused(stack, "round", "record", "2026-12", str(path), says="result: 请填写 合格 / 不合格")
+
+    ws.cell(blank_row, 5).value = "合格"
+    wb.save(path)
+    out = stack.cli("round", "record", "2026-12", str(path))
+    n = ws.max_row - 1
+    assert f"{n} 条结果已录入" in out and "1 项问题立项" in out and f"clean units: {first}" in out
+    import json
+
+    [item] = json.loads(stack.cli("ledger", "--json"))
+    assert (item["unit_code"], item["manifestation_id"], item["title"]) == (second, "tuo-1", "公文办理超时限")
+    again = stack.cli("round", "record", "2026-12", str(path))
+    assert "0 条结果已录入" in again and "0 项问题立项" in again
+    stack.cli("round", "close", "2026-12")
+    refused(stack, "round", "record", "2026-12", str(path), says="month: 2026-12 督察已结束")
+    plain = tmp_path / "plain.xlsx"
+    from tests.models.test_sheet import book, row
+
+    book(plain, [row()])
+    stack.cli("round", "open", "2027-01")
+    refused(stack, "round", "record", "2027-01", str(plain), says="需要“结果”列")
