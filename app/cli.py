@@ -314,10 +314,12 @@ def calendar_set(
     out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
 
 
+from app.compliance import compliance  # noqa: E402
 from app.round import round_app, round_assign, round_close, round_open  # noqa: E402
 from app.sheets import import_findings, record_round  # noqa: E402
 
 app.command("import")(refusals(import_findings))
+app.command("compliance")(refusals(compliance))
 for _name, _fn in (("open", round_open), ("assign", round_assign), ("close", round_close), ("record", record_round)):
     round_app.command(_name)(refusals(_fn))
 app.add_typer(round_app, name="round")

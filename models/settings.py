@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     negative_list_file: Path | None = None
     # Reminders and the escalation ladder; empty = the shipped models/data/escalation.yaml.
     escalation_file: Path | None = None
+    # The compliance rule and campaign targets; empty = models/data/compliance.yaml.
+    compliance_file: Path | None = None
 
     @property
     def ledger_url(self) -> str:

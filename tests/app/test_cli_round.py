@@ -77,3 +77,27 @@ def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_
     book(plain, [row()])
     stack.cli("round", "open", "2027-01")
     refused(stack, "round", "record", "2027-01", str(plain), says="需要“结果”列")
+
+
+def test_compliance_command(stack: Stack):
+    import json
+
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "推诿",
+                     "--as", "zhou.jing@example.org").split()[0]
+    stack.step(code)
+    [month] = json.loads(stack.cli("compliance", "--json"))
+    by = {b["unit"]: b for b in month["branches"]}
+    from calendar import monthrange
+    from datetime import date
+
+    due = date.fromisoformat(json.loads(stack.cli("show", code, "--json"))["due_on"])
+    year_, month_ = (int(x) for x in month["month"].split("-"))
+    overdue = int(due < date(year_, month_, monthrange(year_, month_)[1]))  # open past due by month end
+    assert len(by) == 5
+    assert (by["zb-xinxi"]["figures"]["found"], by["zb-xinxi"]["figures"]["overdue"]) == (1, overdue)
+    assert by["zb-xinxi"]["score"] == 100 - 2 - 10 * overdue
+    assert month["target"] in (50, 80, 100)
+    assert "达标率" in stack.cli("compliance")
+    year = json.loads(stack.cli("compliance", "--year", "2026", "--json"))
+    assert [m["month"] for m in year][:2] == ["2026-01", "2026-02"] and all(m["target"] == 50 for m in year)
+    refused(stack, "compliance", "--month", "2026-00", says="month: 月份格式应为 YYYY-MM")

@@ -1,0 +1,49 @@
+"""`rectiflow compliance`: which branches are compliant (达标), against the year's target."""
+
+import typer
+from rich.table import Table
+
+from app import context as ctx
+from app.output import out, print_json
+from models.calendar import local_date
+from models.compliance import load_compliance_policy, month_compliance
+from models.db import transaction
+from models.round import parse_month
+
+TIERS = {"advanced": "先进", "middle": "中间", "lagging": "后进"}
+
+
+def compliance(
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: this month)"),
+    year: int | None = typer.Option(None, "--year", help="every month of this year up to now"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Branch compliance, monthly score and tier, and the rate against the campaign target."""
+    settings = ctx.settings()
+    policy = load_compliance_policy(settings.compliance_file)
+    today = local_date(ctx.now(), settings.timezone)
+    if year is not None:
+        months = [(year, m) for m in range(1, 13) if (year, m) <= (today.year, today.month)]
+    else:
+        months = [parse_month(month) if month else (today.year, today.month)]
+    with transaction(ctx.ledger()) as session:
+        results = [month_compliance(session, year=y, month=m, policy=policy, timezone=settings.timezone)
+                   for y, m in months]
+    if as_json:
+        print_json([r.as_json() for r in results])
+        return
+    if year is not None:
+        table = Table(title=f"{year} 达标率 compliance")
+        for col in ("月份", "达标率", "目标", "达标"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(r.month, f"{r.rate:.0f}%", f"{r.target}%", "✓" if r.met else "✗")
+        out.print(table)
+        return
+    [r] = results
+    table = Table(title=f"{r.month} 达标率 {r.rate:.0f}% / 目标 {r.target}% {'✓' if r.met else '✗'}")
+    for col in ("支部", "达标", "得分", "等次", "原因"):
+        table.add_column(col)
+    for b in r.branches:
+        table.add_row(b.name, "✓" if b.compliant else "✗", str(b.score), TIERS[b.tier], "; ".join(b.reasons) or "—")
+    out.print(table)

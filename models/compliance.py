@@ -1,0 +1,136 @@
+"""Compliance (达标) of each branch, the campaign's yearly target, monthly scores and tiers.
+The rule's parameters are a documented file (models/data/compliance.yaml)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from dateutil.relativedelta import relativedelta
+from sqlmodel import Session, select
+
+from models.errors import RuleError
+from models.escalation import Escalation
+from models.finding import Finding, State
+from models.org import Unit, UnitKind
+
+
+@dataclass(frozen=True)
+class CompliancePolicy:
+    campaign_start: date = date(2026, 1, 1)
+    targets: tuple[int, ...] = (50, 80, 100)
+    window_months: int = 3
+    max_findings_per_month: int = 2
+    advanced: int = 90
+    lagging: int = 60
+
+    def target(self, year: int, month: int) -> int:
+        """The target for a month: by campaign year, the last one holding from then on."""
+        months = (year - self.campaign_start.year) * 12 + month - self.campaign_start.month
+        return self.targets[min(max(months, 0) // 12, len(self.targets) - 1)]
+
+    def tier(self, score: int) -> str:
+        return "advanced" if score >= self.advanced else "lagging" if score < self.lagging else "middle"
+
+
+def load_compliance_policy(path: Path | None = None) -> CompliancePolicy:
+    path = path or Path(str(resources.files("models") / "data" / "compliance.yaml"))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        start = str(raw["campaign_start"])
+        targets = tuple(int(t) for t in raw["targets"])
+        if not targets or any(not 0 <= t <= 100 for t in targets):
+            raise ValueError("targets must be percentages")
+        return CompliancePolicy(
+            campaign_start=date(int(start[:4]), int(start[5:7]), 1), targets=targets,
+            window_months=int(raw["window_months"]), max_findings_per_month=int(raw["max_findings_per_month"]),
+            advanced=int(raw["tiers"]["advanced"]), lagging=int(raw["tiers"]["lagging"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
+
+
+@dataclass
+class BranchMonth:
+    unit: str
+    name: str
+    compliant: bool
+    reasons: list[str] = field(default_factory=list)
+    score: int = 100
+    tier: str = "advanced"
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class MonthCompliance:
+    month: str
+    target: int
+    rate: float  # percent of branches compliant
+    met: bool
+    branches: list[BranchMonth]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"month": self.month, "target": self.target, "rate": round(self.rate, 1), "met": self.met,
+                "branches": [b.__dict__ for b in self.branches]}
+
+
+def _local(at: datetime | None, tz: ZoneInfo) -> date | None:
+    return at.astimezone(tz).date() if at else None
+
+
+def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
+                     timezone: str = "Asia/Shanghai") -> MonthCompliance:
+    tz = ZoneInfo(timezone)
+    first = date(year, month, 1)
+    end = first + relativedelta(months=1) - relativedelta(days=1)  # the month's last day
+    window_start = first - relativedelta(months=policy.window_months - 1)
+    branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    # Only items that can matter for the window: filed by its end, and due, closed or open in it.
+    window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
+    month_end = datetime(end.year, end.month, end.day, tzinfo=tz) + relativedelta(days=1)
+    findings = list(session.exec(select(Finding).where(
+        Finding.state != State.withdrawn, Finding.filed_at < month_end,
+        (Finding.due_on >= window_start) | (Finding.closed_at >= window_from)  # type: ignore[operator]
+        | Finding.state.in_([State.filed, State.assigned, State.submitted]))))  # type: ignore[attr-defined]
+    reds = {e.finding_id: _local(e.at, tz) for e in session.exec(select(Escalation).where(Escalation.level == 3))}
+    results = []
+    for unit in branches:
+        mine = [f for f in findings if f.unit_id == unit.id]
+        reasons: list[str] = []
+        filed_in = [f for f in mine if window_start <= (_local(f.filed_at, tz) or end) <= end]
+        for f in mine:
+            closed = _local(f.closed_at, tz)
+            if f.due_on and window_start <= f.due_on <= end:
+                if (closed is None and f.due_on < end) or (closed is not None and closed > f.due_on):
+                    reasons.append(f"{f.code} 未按期整改 (not closed on time)")
+            red = reds.get(f.id)
+            if red and window_start <= red <= end:
+                reasons.append(f"{f.code} 红色督办 (reached red)")
+        reasons += [f"{f.code} 反弹 (recurrence)" for f in filed_in if f.recurrence_of_id]
+        per_month: dict[tuple[int, int], int] = {}
+        for f in filed_in:
+            d = _local(f.filed_at, tz)
+            assert d is not None
+            per_month[(d.year, d.month)] = per_month.get((d.year, d.month), 0) + 1
+        reasons += [f"{y}-{m:02d} 发现 {n} 个问题 (> {policy.max_findings_per_month})"
+                    for (y, m), n in sorted(per_month.items()) if n > policy.max_findings_per_month]
+        # The month's own figures, for the score.
+        this_month = [f for f in mine if first <= (_local(f.filed_at, tz) or end) <= end]
+        figures = {
+            "found": len(this_month),
+            "overdue": sum(1 for f in mine if f.due_on and f.due_on < end and f.state.is_open
+                           and (_local(f.filed_at, tz) or end) <= end),
+            "closed_late": sum(1 for f in mine if (c := _local(f.closed_at, tz)) and first <= c <= end
+                               and f.due_on and c > f.due_on),
+            "red": sum(1 for f in mine if (r := reds.get(f.id)) and first <= r <= end),
+            "recurrences": sum(1 for f in this_month if f.recurrence_of_id),
+        }
+        score = 100 - 10 * figures["overdue"] - 5 * figures["closed_late"] - 20 * figures["red"] \
+            - 10 * figures["recurrences"] - 2 * figures["found"]
+        score = max(0, min(100, score))
+        results.append(BranchMonth(unit.code, unit.name, not reasons, reasons, score, policy.tier(score), figures))
+    rate = 100.0 * sum(b.compliant for b in results) / len(results) if results else 0.0
+    target = policy.target(year, month)
+    return MonthCompliance(f"{year:04d}-{month:02d}", target, rate, rate >= target, results)
