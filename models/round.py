@@ -2,6 +2,7 @@
 inspectors from other units, with the load spread evenly. Opening a month twice changes
 nothing."""
 
+from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -9,7 +10,7 @@ from enum import StrEnum
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
 
 from models.audit import append_event
-from models.calendar import WorkCalendar
+from models.calendar import WorkCalendar, local_date
 from models.catalogue import manifestations
 from models.columns import enum_type, utc
 from models.errors import RuleError
@@ -114,6 +115,10 @@ def open_round(session: Session, *, month: str, now: datetime, policy: Policy, t
         unit = units_by_id[exc.params["value"]]
         raise RuleError("round_short", field="team", value=unit.code, limit=team) from None
     closes_on = date(year, mon, min(close_day, 28))
+    opened_on = local_date(now, policy.timezone)
+    if opened_on > closes_on and (opened_on.year, opened_on.month) == (year, mon):
+        # Opened by hand after the usual closing day: give the inspectors until month end.
+        closes_on = date(year, mon, monthrange(year, mon)[1])
     rnd = Round(month=key, opened_at=now, closes_on=closes_on)
     session.add(rnd)
     session.flush()

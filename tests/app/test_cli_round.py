@@ -12,21 +12,21 @@ from tests.stack import Stack
 
 
 def test_round_open_mails_each_inspector_a_checklist_once(stack: Stack):
-    out = stack.cli("round", "open", "2026-12")
-    assert "2026-12: opened, closes 2026-12-20" in out and out.count("@example.org") == 10
+    out = stack.cli("round", "open", "2030-06")
+    assert "2030-06: opened, closes 2030-06-20" in out and out.count("@example.org") == 10
     mails = wait_for_mail(stack.sink, 3)
     assert sorted(m["To"] for m in mails) == ["wu.haitao@example.org", "zheng.yun@example.org",
                                               "zhou.jing@example.org"]
     for mail in mails:
-        assert mail["Subject"].startswith("【2026-12 督察】")
+        assert mail["Subject"].startswith("【2030-06 督察】")
         [xlsx] = [p for p in mail.walk() if (p.get_filename() or "").endswith(".xlsx")]
         ws = load_workbook(BytesIO(xlsx.get_payload(decode=True))).active
         units = {r[0] for r in ws.iter_rows(min_row=2, values_only=True)}
         assert ws.max_row - 1 == 22 * len(units) and ws["E1"].value == "结果"
-    assert "already open" in stack.cli("round", "assign", "2026-12")
+    assert "already open" in stack.cli("round", "assign", "2030-06")
     assert len(list(stack.sink.folder.glob("*.eml"))) == 3
-    assert "closed" in stack.cli("round", "close", "2026-12")
-    refused(stack, "round", "close", "2027-01", says="month: 2027-01 尚未开始督察")
+    assert "closed" in stack.cli("round", "close", "2030-06")
+    refused(stack, "round", "close", "2030-07", says="month: 2030-07 尚未开始督察")
     refused(stack, "round", "open", "2026-13", says="month: 月份格式应为 YYYY-MM：2026-13")
 
 
@@ -39,7 +39,7 @@ def test_scheduled_run_opens_only_on_the_first_working_day(stack: Stack):
 
 
 def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_path):
-    stack.cli("round", "open", "2026-12")
+    stack.cli("round", "open", "2030-06")
     mail = next(m for m in wait_for_mail(stack.sink, 3) if m["To"] == "zhou.jing@example.org")
     [xlsx] = [p for p in mail.walk() if (p.get_filename() or "").endswith(".xlsx")]
     wb = load_workbook(BytesIO(xlsx.get_payload(decode=True)))
@@ -56,27 +56,27 @@ def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_
     ws.cell(blank_row, 5).value = None
     path = tmp_path / "filled.xlsx"
     wb.save(path)
-    refused(stack, "round", "record", "2026-12", str(path), says="result: 请填写 合格 / 不合格")
+    refused(stack, "round", "record", "2030-06", str(path), says="result: 请填写 合格 / 不合格")
 
     ws.cell(blank_row, 5).value = "合格"
     wb.save(path)
-    out = stack.cli("round", "record", "2026-12", str(path))
+    out = stack.cli("round", "record", "2030-06", str(path))
     n = ws.max_row - 1
     assert f"{n} 条结果已录入" in out and "1 项问题立项" in out and f"clean units: {first}" in out
     import json
 
     [item] = json.loads(stack.cli("ledger", "--json"))
     assert (item["unit_code"], item["manifestation_id"], item["title"]) == (second, "tuo-1", "公文办理超时限")
-    again = stack.cli("round", "record", "2026-12", str(path))
+    again = stack.cli("round", "record", "2030-06", str(path))
     assert "0 条结果已录入" in again and "0 项问题立项" in again
-    stack.cli("round", "close", "2026-12")
-    refused(stack, "round", "record", "2026-12", str(path), says="month: 2026-12 督察已结束")
+    stack.cli("round", "close", "2030-06")
+    refused(stack, "round", "record", "2030-06", str(path), says="month: 2030-06 督察已结束")
     plain = tmp_path / "plain.xlsx"
     from tests.models.test_sheet import book, row
 
     book(plain, [row()])
-    stack.cli("round", "open", "2027-01")
-    refused(stack, "round", "record", "2027-01", str(plain), says="需要“结果”列")
+    stack.cli("round", "open", "2030-07")
+    refused(stack, "round", "record", "2030-07", str(plain), says="需要“结果”列")
 
 
 def test_compliance_command(stack: Stack):

@@ -69,3 +69,9 @@ def test_open_round_refusals(engine, policy):
     assert err.value.key == "round_short" and "zb-" in err.value.render()
     with transaction(engine) as s:
         assert s.exec(select(Round)).all() == []
+
+
+def test_a_round_opened_after_its_closing_day_closes_at_month_end(engine, policy):
+    with transaction(engine) as s:
+        rnd, _ = open_round(s, month="2026-11", now=at("2026-11-26 10:00"), policy=policy)
+        assert rnd.closes_on == date(2026, 11, 30)
