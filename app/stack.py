@@ -7,6 +7,7 @@ deployment served from this process. Ctrl-C stops all of it.
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -44,6 +45,12 @@ def start_prefect_server(data_dir: Path, api_url: str) -> subprocess.Popen[bytes
     return proc
 
 
+def _busy(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((host, port)) == 0
+
+
 def run_stack(*, demo: bool, limit: int) -> None:
     settings = ctx.settings()
     data_dir = Path(settings.data_dir).resolve()
@@ -51,6 +58,14 @@ def run_stack(*, demo: bool, limit: int) -> None:
     # Served runs are child processes: give them absolute paths and the same mail settings.
     os.environ["RECTIFLOW_DATA_DIR"] = str(data_dir)
     api_url = os.environ["PREFECT_API_URL"]
+    host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
+    taken = [(f"{host}:{port or 4200}", "RECTIFLOW_PREFECT_API_URL")] if _busy(host, int(port or 4200)) else []
+    if "RECTIFLOW_SMTP_HOST" not in os.environ and _busy("127.0.0.1", settings.smtp_port):
+        taken.append((f"127.0.0.1:{settings.smtp_port}", "RECTIFLOW_SMTP_PORT"))
+    if taken:
+        for where, setting in taken:
+            err.print(f"[red]✗[/] {where} 已被占用 (in use): 是否已有 rectiflow up 在运行？或用 {setting} 换一个端口")
+        raise SystemExit(2)
 
     sink = None
     if "RECTIFLOW_SMTP_HOST" not in os.environ:

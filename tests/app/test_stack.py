@@ -81,3 +81,20 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     assert proc.wait(timeout=60) == 0
     # Everything it started is gone: the API no longer answers.
     assert runs(api) == []
+
+
+def test_up_refuses_a_port_in_use(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+        env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(port),
+                   RECTIFLOW_PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api")
+        result = subprocess.run([str(Path(sys.executable).parent / "rectiflow"), "up"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"127.0.0.1:{port} 已被占用" in result.stderr and "RECTIFLOW_SMTP_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
