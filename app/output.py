@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.ledger import ItemView
-from models.lifecycle import COMMAND_LABELS, Command
+from models.lifecycle import action_label
 
 out = Console(highlight=False)
 # Messages must stay whole when piped: a wrapped line would split a file name in two.
@@ -83,10 +83,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
     for ev in view.events:
         data = ev["data"]
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
-        try:
-            action = COMMAND_LABELS[Command(ev["kind"])][0 if lang == "zh" else 1]
-        except ValueError:
-            action = ev["kind"]
+        action = action_label(ev["kind"], lang)
         at = ev["at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
         history.add_row(str(ev["seq"]), at, action, ev["actor"], str(note))
     out.print(history)

@@ -8,6 +8,8 @@ next `rectiflow up`) repairs it.
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -114,18 +116,26 @@ async def start_missing_case_runs(engine: Engine) -> list[str]:
     return started
 
 
+def run_here(as_flow: Callable[[], Coroutine[Any, Any, dict]], directly: Callable[[], dict]) -> dict:
+    """Run a scheduled job now from the CLI: as a flow run when Prefect answers (so the UI
+    shows it, with its artifacts), else straight against the ledger and the mail relay."""
+    if asyncio.run(prefect_reachable()):
+        return asyncio.run(as_flow())
+    return directly()
+
+
 def run_sweep(at: str) -> dict:
-    """The sweep for a moment, as a flow run when Prefect answers (so the UI shows it, with
-    the overdue table and colours), else straight against the ledger and the mail relay."""
+    """The deadline sweep for a moment."""
     from flows.sweep import deadline_sweep
     from tasks.mail import deliver_mail
     from tasks.sweep import decide_sweep
 
-    if asyncio.run(prefect_reachable()):
-        return asyncio.run(deadline_sweep(now=at))
-    result = decide_sweep.fn(at)
-    deliver_mail.fn(None, at)
-    return result
+    def directly() -> dict:
+        result = decide_sweep.fn(at)
+        deliver_mail.fn(None, at)
+        return result
+
+    return run_here(lambda: deadline_sweep(now=at), directly)
 
 
 async def prefect_reachable() -> bool:

@@ -3,7 +3,6 @@
 every branch a team of inspectors from other units, and send each inspector one mail with
 their units and the checklist. Opening a month again changes nothing."""
 
-import asyncio
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
@@ -32,11 +31,12 @@ async def monthly_inspection(month: str = "", now: str = "", team: int = 0) -> d
 
 
 def run_round(month: str, at: str, team: int = 0) -> dict:
-    """Open a round from the CLI: as a flow run when Prefect answers, else directly."""
-    from flows.control import prefect_reachable
+    """Open a round from the CLI (a flow run when Prefect answers)."""
+    from flows.control import run_here
 
-    if asyncio.run(prefect_reachable()):
-        return asyncio.run(monthly_inspection(month=month, now=at, team=team))
-    result = open_month_round.fn(at, month, team)
-    deliver_mail.fn(None, at)
-    return result
+    def directly() -> dict:
+        result = open_month_round.fn(at, month, team)
+        deliver_mail.fn(None, at)
+        return result
+
+    return run_here(lambda: monthly_inspection(month=month, now=at, team=team), directly)

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
+from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
 from models.audit import append_events
 from models.columns import utc
+from models.directory import holders
 from models.errors import RuleError
 from models.finding import Finding
-from models.org import Membership, Person, Role, Unit
+from models.org import Person, Role, Unit
 
 COLOURS = ("blue", "yellow", "red")
 AUDIENCES = ("owner", "secretary", "supervisor", "leader", "discipline")
@@ -115,15 +116,13 @@ def audience(session: Session, finding: Finding, who: str) -> list[Person]:
         owner = session.get(Person, finding.owner_id) if finding.owner_id else None
         return [owner] if owner is not None and owner.active else []
     role = Role(who)
-    query = (select(Person).join(Membership, Membership.person_id == Person.id)
-             .where(Membership.role == role, Person.active == True).order_by(Person.id))  # noqa: E712
     if who == "secretary":
-        query = query.where(Membership.unit_id == finding.unit_id)
-    elif who == "supervisor":
-        above = session.exec(query.where(Membership.unit_id.in_(_ancestors(session, finding.unit_id)))).all()  # type: ignore[attr-defined]
+        return holders(session, role, unit_id=finding.unit_id)
+    if who == "supervisor":  # those of the committees above the branch, if it has any
+        above = [p for unit_id in _ancestors(session, finding.unit_id) for p in holders(session, role, unit_id=unit_id)]
         if above:
-            return _unique(above)
-    return _unique(session.exec(query).all())
+            return sorted(_unique(above), key=lambda p: p.id)  # type: ignore[arg-type,return-value]
+    return holders(session, role)
 
 
 def _unique(people: Any) -> list[Person]:

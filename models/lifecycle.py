@@ -91,6 +91,15 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
 }
 
 
+def action_label(kind: str, language: str = "zh") -> str:
+    """How an audit event's kind reads to people ("submit" -> 提交整改材料)."""
+    try:
+        zh, en = COMMAND_LABELS[Command(kind)]
+    except ValueError:
+        return kind  # system events (escalate, round_open) keep their name
+    return zh if language == "zh" else en
+
+
 def standing(session: Session, actor: Person | None, finding: Finding | None) -> set[Who]:
     """What the actor is, relative to this item."""
     if actor is None:

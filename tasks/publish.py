@@ -16,7 +16,7 @@ from sqlmodel import select
 from models.audit import Event
 from models.db import transaction
 from models.finding import Finding
-from models.lifecycle import COMMAND_LABELS, Command
+from models.lifecycle import action_label
 from models.settings import get_settings
 from tasks.ledger import ledger
 
@@ -28,14 +28,6 @@ def _md(text: Any) -> str:
 
 def _local(at: str, timezone: str) -> str:
     return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def _action(kind: str) -> str:
-    try:
-        zh, en = COMMAND_LABELS[Command(kind)]
-    except ValueError:
-        return kind
-    return f"{zh} {en}"
 
 
 def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> str:
@@ -62,8 +54,9 @@ def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> s
     for ev in view["events"]:
         data = ev["data"]
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
-        lines.append(f"| {ev['seq']} | {_local(ev['at'], timezone)} | {_action(ev['kind'])} | {_md(ev['actor'])} "
-                     f"| {_md(note)} |")
+        zh, en = action_label(ev["kind"], "zh"), action_label(ev["kind"], "en")
+        action = zh if zh == en else f"{zh} {en}"  # system events keep one name
+        lines.append(f"| {ev['seq']} | {_local(ev['at'], timezone)} | {action} | {_md(ev['actor'])} | {_md(note)} |")
     return "\n".join(lines) + "\n"
 
 

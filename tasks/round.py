@@ -3,19 +3,15 @@
 from datetime import datetime
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from models.calendar import WorkCalendar, local_date
 from models.db import transaction
 from models.policy import Policy
 from models.round import first_working_day, open_round, teams_of
 from models.settings import get_settings
-from tasks.ledger import ledger
+from tasks.ledger import ledger, ledger_task
 
 
-@task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE,
-      retry_condition_fn=lambda _t, _r, state: type(state.data).__name__ != "RuleError")
+@ledger_task
 def open_month_round(at: str, month: str = "", team: int = 0) -> dict[str, Any]:
     """Open `month` (default: this month, but only on its first working day)."""
     settings = get_settings()
