@@ -21,14 +21,9 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-def deadline_event(*, uid: str, due_on: date, summary: str, description: str, url: str,
-                   stamp: datetime, sequence: int = 0) -> bytes:
-    return deadline_calendar([dict(uid=uid, due_on=due_on, summary=summary, description=description, url=url,
-                                   sequence=sequence)], stamp=stamp)
-
-
 def deadline_calendar(events: list[dict], *, stamp: datetime) -> bytes:
-    """One calendar with an all-day event per deadline (uid, due_on, summary, description, url)."""
+    """One calendar with an all-day event per deadline (uid, due_on, summary, description, url,
+    sequence)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//rectiflow//deadline//ZH", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH"]
     for e in events:

@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications.ics import deadline_calendar, deadline_event
+from notifications.ics import deadline_calendar
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("zh", "en")
@@ -50,6 +50,14 @@ def item_link(portal_url: str, code: str) -> str:
     return f"{portal_url.rstrip('/')}/items/{code}"
 
 
+def _deadline(item: dict[str, Any], language: str, portal_url: str, *, sequence: int = 0) -> dict[str, Any]:
+    """One item's deadline as a calendar event."""
+    link = item_link(portal_url, item["code"])
+    return {"uid": f"{item['code'].lower()}-due@rectiflow", "due_on": date.fromisoformat(item["due_on"]),
+            "summary": ("整改期限：" if language == "zh" else "Deadline: ") + f"{item['code']} {item['title']}",
+            "description": f"{item['unit']} · {link}", "url": link, "sequence": sequence}
+
+
 def render(template: str, *, language: str, context: dict[str, Any], portal_url: str,
            stamp: datetime | None = None, version: int = 0) -> RenderedMail:
     language = language if language in LANGUAGES else "zh"
@@ -69,19 +77,12 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
     # A title is user text: it must never break the header into two lines.
     subject = " ".join(subject.split())
     mail = RenderedMail(subject=subject, text=text, html=html)
+    stamp = stamp or datetime.now(UTC)
     if template == "assigned" or (template == "returned" and ctx.get("due_changed")):
         if ctx.get("due_on"):
-            summary = ("整改期限：" if language == "zh" else "Deadline: ") + \
-                f"{ctx['code']} {ctx['title']}"
             mail.attachments.append(Attachment(
-                filename="deadline.ics",
-                data=deadline_event(
-                    uid=f"{ctx['code'].lower()}-due@rectiflow", due_on=date.fromisoformat(ctx["due_on"]),
-                    summary=summary, description=f"{ctx['unit']} · {ctx['link']}", url=ctx["link"],
-                    stamp=stamp or datetime.now(UTC), sequence=version,
-                ),
-                mime_type="text/calendar; method=PUBLISH",
-            ))
+                filename="deadline.ics", mime_type="text/calendar; method=PUBLISH",
+                data=deadline_calendar([_deadline(ctx, language, portal_url, sequence=version)], stamp=stamp)))
     if template == "round_checklist":
         from notifications.checklist import checklist_workbook
 
@@ -91,10 +92,6 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
     if template == "assigned_batch":
         mail.attachments.append(Attachment(
             filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",
-            data=deadline_calendar([dict(
-                uid=f"{i['code'].lower()}-due@rectiflow", due_on=date.fromisoformat(i["due_on"]),
-                summary=("整改期限：" if language == "zh" else "Deadline: ") + f"{i['code']} {i['title']}",
-                description=f"{i['unit']} · {item_link(portal_url, i['code'])}", url=item_link(portal_url, i["code"]),
-            ) for i in ctx["items"] if i.get("due_on")], stamp=stamp or datetime.now(UTC)),
-        ))
+            data=deadline_calendar([_deadline(i, language, portal_url) for i in ctx["items"] if i.get("due_on")],
+                                   stamp=stamp)))
     return mail
