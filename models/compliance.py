@@ -26,6 +26,11 @@ class CompliancePolicy:
     max_findings_per_month: int = 2
     advanced: int = 90
     lagging: int = 60
+    # Good examples (典型) named in the notice: see compliance.yaml.
+    good_min_days_early: int = 3
+    good_min_account_chars: int = 30
+    good_min_files: int = 1
+    good_max: int = 3
 
     def target(self, year: int, month: int) -> int:
         """The target for a month: by campaign year, the last one holding from then on."""
@@ -42,12 +47,15 @@ def load_compliance_policy(path: Path | None = None) -> CompliancePolicy:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         start = str(raw["campaign_start"])
         targets = tuple(int(t) for t in raw["targets"])
+        good = {f"good_{k}": int(v) for k, v in (raw.get("good_examples") or {}).items()}
+        if unknown := [k[5:] for k in good if k not in CompliancePolicy.__dataclass_fields__]:
+            raise ValueError(f"good_examples: unknown key {unknown[0]}")
         if not targets or any(not 0 <= t <= 100 for t in targets):
             raise ValueError("targets must be percentages")
         return CompliancePolicy(
             campaign_start=date(int(start[:4]), int(start[5:7]), 1), targets=targets,
             window_months=int(raw["window_months"]), max_findings_per_month=int(raw["max_findings_per_month"]),
-            advanced=int(raw["tiers"]["advanced"]), lagging=int(raw["tiers"]["lagging"]))
+            advanced=int(raw["tiers"]["advanced"]), lagging=int(raw["tiers"]["lagging"]), **good)
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
 

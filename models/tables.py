@@ -10,12 +10,13 @@ from models.evidence import Evidence, EvidenceFile, Review
 from models.extension import Extension
 from models.finding import Finding
 from models.instance import LedgerInstance
+from models.notice import Notice
 from models.org import Membership, Person, Unit
 from models.outbox import Notification
 from models.round import Round, RoundAssignment, RoundResult
 
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
-    "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notification", "Person",
-    "Review", "Round", "RoundAssignment", "RoundResult", "Unit",
+    "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notice", "Notification",
+    "Person", "Review", "Round", "RoundAssignment", "RoundResult", "Unit",
 ]

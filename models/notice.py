@@ -1,0 +1,124 @@
+"""The monthly notice (通报): a draft rebuilt at will until it is published, then frozen.
+
+Publishing mails it (through the outbox, once per person) to leadership, supervisors and
+every branch secretary, and records who published it in the audit log."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.audit import append_event
+from models.columns import enum_type, json_type, utc
+from models.directory import holders
+from models.errors import MESSAGES, RuleError
+from models.org import Person, Role, Unit, UnitKind
+from models.outbox import enqueue
+
+MESSAGES.update({
+    "notice_published": (
+        "{value} 的通报已于 {when} 发布，不能再修改",
+        "the notice for {value} was published on {when} and cannot change",
+    ),
+    "no_notice": ("{value} 还没有通报草稿，请先生成", "no draft notice for {value}: build it first"),
+})
+
+
+class NoticeStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+class Notice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(unique=True, max_length=7)
+    status: NoticeStatus = Field(default=NoticeStatus.draft, sa_type=enum_type(NoticeStatus))
+    number: str = Field(max_length=60)  # 发文字号, e.g. 机关党委督〔2026〕11号
+    title: str = Field(max_length=200)
+    issuer: str = Field(max_length=200)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_type=json_type())
+    builds: int = 0  # how many times the draft was built
+    built_at: datetime = Field(sa_type=utc)
+    # The files in <data_dir>/notices/<month>/, by content hash: a published file is checkable.
+    files: dict[str, Any] = Field(default_factory=dict, sa_type=json_type())
+    published_at: datetime | None = Field(default=None, sa_type=utc)
+    published_by: str = Field(default="", max_length=254)
+
+
+def notice_number(code: str, year: int, month: int) -> str:
+    return f"{code}〔{year}〕{month}号"
+
+
+def notice_title(year: int, month: int) -> str:
+    return f"关于{year}年{month}月作风建设督察情况的通报"
+
+
+def issuer_name(session: Session, configured: str) -> str:
+    """The issuing body: as configured, else the bureau's name and its Party committee's."""
+    if configured:
+        return configured
+    units = list(session.exec(select(Unit).where(Unit.kind.in_([UnitKind.bureau, UnitKind.committee]))  # type: ignore[attr-defined]
+                              .order_by(Unit.id)))
+    bureau = next((u.name for u in units if u.kind is UnitKind.bureau), "")
+    committee = next((u.name for u in units if u.kind is UnitKind.committee), "机关党委")
+    return bureau + committee.removeprefix("局") if bureau and committee.startswith("局") else committee
+
+
+def notice_for(session: Session, month: str, *, lock: bool = False) -> Notice | None:
+    query = select(Notice).where(Notice.month == month)
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
+def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:
+    if notice is not None and notice.status is NoticeStatus.published:
+        assert notice.published_at is not None
+        raise RuleError("notice_published", field="month", value=notice.month,
+                        when=f"{notice.published_at:%Y-%m-%d %H:%M} UTC")
+
+
+def save_draft(session: Session, *, month: str, number: str, title: str, issuer: str,
+               figures: dict[str, Any], files: dict[str, Any], now: datetime) -> Notice:
+    """Replace the month's draft (or start it); a published notice is refused."""
+    notice = notice_for(session, month, lock=True)
+    refuse_if_published(notice)
+    if notice is None:
+        notice = Notice(month=month, number=number, title=title, issuer=issuer, built_at=now)
+    notice.number, notice.title, notice.issuer = number, title, issuer
+    notice.figures, notice.files = figures, files
+    notice.builds += 1
+    notice.built_at = now
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def recipients(session: Session) -> list[Person]:
+    """Leadership, supervisors and every branch secretary, each once."""
+    seen: dict[int, Person] = {}
+    for role in (Role.leader, Role.supervisor, Role.secretary):
+        for person in holders(session, role):
+            seen.setdefault(person.id, person)  # type: ignore[arg-type]
+    return list(seen.values())
+
+
+def publish(session: Session, *, month: str, actor: str, now: datetime, language: str,
+            mail_context: dict[str, Any]) -> tuple[Notice, int]:
+    """Freeze the draft and put one mail per recipient in the outbox. Publishing twice is
+    refused; the dedupe keys would add no second mail anyway."""
+    notice = notice_for(session, month, lock=True)
+    if notice is None:
+        raise RuleError("no_notice", field="month", value=month)
+    refuse_if_published(notice)
+    notice.status, notice.published_at, notice.published_by = NoticeStatus.published, now, actor
+    session.add(notice)
+    sent = 0
+    for person in recipients(session):
+        row = enqueue(session, dedupe_key=f"notice:{month}:{person.id}", recipient_id=person.id,  # type: ignore[arg-type]
+                      recipient_email=person.email, template="notice", language=person.language or language,
+                      context={**mail_context, "name": person.name}, now=now)
+        sent += row is not None
+    append_event(session, finding_id=None, actor=actor, kind="notice.publish",
+                 data={"month": month, "number": notice.number, "files": dict(notice.files), "recipients": sent},
+                 now=now)
+    return notice, sent

@@ -1,0 +1,262 @@
+"""The month's figures for the notice (通报), read from the ledger as of the month's end.
+
+Definitions (the notice states them in its text, so a reader can recount by hand):
+- found: findings filed in the month (withdrawn ones are mistakes and never count);
+- closed: items closed (销号) in the month; on time: closed on or before the due date in
+  force (an approved extension or a return with a new date moves it);
+- overdue: open at the month's end (or now, for the current month) and past due;
+- blue / yellow / red: items open at the month's end by the highest escalation level
+  reached on their current deadline;
+- red items are named: every item that reached level 3 in the month or was still red at
+  its end;
+- extensions: extensions approved in the month; recurrences (反弹): findings filed in the
+  month that repeat an earlier one;
+- good examples (典型): see `CompliancePolicy.good_*` in models/data/compliance.yaml.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from models.calendar import WorkCalendar
+from models.compliance import CompliancePolicy, month_compliance
+from models.escalation import DeadlinePolicy, Escalation
+from models.evidence import Decision, Evidence, EvidenceFile, Review
+from models.extension import Extension, ExtensionStatus
+from models.finding import Finding, State
+from models.org import Person, Unit, UnitKind
+
+COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences")
+
+
+@dataclass
+class BranchRow:
+    unit: str
+    name: str
+    found: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    level1: int = 0
+    level2: int = 0
+    level3: int = 0
+    extensions: int = 0
+    recurrences: int = 0
+    compliant: bool = True
+    score: int = 100
+    tier: str = "advanced"
+    colour: str = "green"  # the worst colour among its items open at the month's end
+
+
+@dataclass
+class NamedItem:
+    code: str
+    unit: str
+    title: str
+    owner: str
+    due_on: str
+    detail: str = ""  # for red items: when red was reached; for good examples: how early
+
+
+@dataclass
+class TrendPoint:
+    month: str
+    found: int
+    closed: int
+    rate: float | None  # compliance, percent of branches; None before the campaign began
+    target: int
+
+
+@dataclass
+class MonthFigures:
+    month: str
+    as_of: str  # the day the figures stand at
+    totals: dict[str, int]
+    branches: list[BranchRow]
+    red_items: list[NamedItem]
+    good_examples: list[NamedItem]
+    compliance_rate: float
+    target: int
+    target_met: bool
+    trend: list[TrendPoint] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "MonthFigures":
+        return cls(**{**raw, "branches": [BranchRow(**b) for b in raw["branches"]],
+                      "red_items": [NamedItem(**i) for i in raw["red_items"]],
+                      "good_examples": [NamedItem(**i) for i in raw["good_examples"]],
+                      "trend": [TrendPoint(**t) for t in raw["trend"]]})
+
+
+def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[date, date, datetime, datetime]:
+    first = date(year, month, 1)
+    last = first + relativedelta(months=1) - timedelta(days=1)
+    start = datetime(first.year, first.month, 1, tzinfo=tz)
+    return first, last, start, start + relativedelta(months=1)
+
+
+def month_figures(session: Session, *, year: int, month: int, now: datetime, compliance: CompliancePolicy,
+                  deadlines: DeadlinePolicy, timezone: str = "Asia/Shanghai", trend_months: int = 12) -> MonthFigures:
+    tz = ZoneInfo(timezone)
+    first, last, start, end = month_bounds(year, month, tz)
+    cutoff = min(end, now)  # a month still running stands at `now`
+    as_of = min(last, now.astimezone(tz).date())
+
+    def local(at: datetime | None) -> date | None:
+        return at.astimezone(tz).date() if at else None
+
+    def open_at_cutoff(f: Finding) -> bool:
+        return f.filed_at < cutoff and (f.closed_at is None or f.closed_at >= cutoff)
+
+    findings = list(session.exec(select(Finding).where(
+        Finding.state != State.withdrawn, Finding.filed_at < cutoff,
+        or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))))  # type: ignore[union-attr]
+    branches = {u.id: BranchRow(u.code, u.name) for u in session.exec(
+        select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code))}
+    units = {u.id: u for u in session.exec(select(Unit))}
+    people = {p.id: p.name for p in session.exec(select(Person))}
+
+    # The highest level each item reached on its current deadline, and when red came.
+    levels: dict[int, int] = {}
+    red_on: dict[int, date] = {}
+    due_of = {f.id: f.due_on for f in findings}
+    for esc in session.exec(select(Escalation).where(Escalation.at < cutoff)):
+        if esc.finding_id in due_of:
+            if esc.due_on == due_of[esc.finding_id]:
+                levels[esc.finding_id] = max(levels.get(esc.finding_id, 0), esc.level)
+            if esc.level == 3:
+                red_on[esc.finding_id] = max(red_on.get(esc.finding_id, date.min), local(esc.at) or first)
+    approved = defaultdict(int)
+    for ext in session.exec(select(Extension).where(
+            Extension.status == ExtensionStatus.approved, Extension.decided_at >= start,  # type: ignore[operator]
+            Extension.decided_at < cutoff)):  # type: ignore[operator]
+        approved[ext.finding_id] += 1
+
+    rank = {"": 0, **{lv.colour: lv.level for lv in deadlines.levels}}
+    totals = dict.fromkeys(COUNTS, 0)
+    red_items: list[NamedItem] = []
+    closed_here: list[Finding] = []
+
+    def count(f: Finding, key: str) -> None:
+        totals[key] += 1
+        if f.unit_id in branches:
+            setattr(branches[f.unit_id], key, getattr(branches[f.unit_id], key) + 1)
+
+    for f in findings:
+        filed, closed = local(f.filed_at), local(f.closed_at)
+        if filed and first <= filed:
+            count(f, "found")
+            if f.recurrence_of_id:
+                count(f, "recurrences")
+        if closed and first <= closed <= last and f.closed_at < cutoff:
+            count(f, "closed")
+            closed_here.append(f)
+            if f.due_on is None or closed <= f.due_on:
+                count(f, "closed_on_time")
+        if approved.get(f.id):
+            totals["extensions"] += approved[f.id]
+            if f.unit_id in branches:
+                branches[f.unit_id].extensions += approved[f.id]
+        if open_at_cutoff(f):
+            if f.due_on and f.due_on < as_of:
+                count(f, "overdue")
+            level = levels.get(f.id, 0)
+            if level:
+                count(f, f"level{level}")
+                row = branches.get(f.unit_id)
+                colour = deadlines.colour(level)
+                if row and rank.get(colour, 0) > rank.get(row.colour, 0):
+                    row.colour = colour
+        red = red_on.get(f.id)
+        if red and (first <= red or (open_at_cutoff(f) and levels.get(f.id) == 3)):
+            red_items.append(NamedItem(f.code, units[f.unit_id].name, f.title, people.get(f.owner_id, "—"),
+                                       str(f.due_on or ""), red.isoformat()))
+
+    result = month_compliance(session, year=year, month=month, policy=compliance, timezone=timezone)
+    for b in result.branches:
+        row = next(r for r in branches.values() if r.unit == b.unit)
+        row.compliant, row.score, row.tier = b.compliant, b.score, b.tier
+    goods = good_examples(session, closed_here, policy=compliance, units=units, people=people, tz=tz)
+    figures = MonthFigures(
+        month=f"{year:04d}-{month:02d}", as_of=as_of.isoformat(), totals=totals, branches=list(branches.values()),
+        red_items=sorted(red_items, key=lambda i: i.code), good_examples=goods,
+        compliance_rate=round(result.rate, 1), target=result.target, target_met=result.met)
+    figures.trend = trend(session, year=year, month=month, months=trend_months, now=now,
+                          compliance=compliance, timezone=timezone, this=figures)
+    return figures
+
+
+def good_examples(session: Session, closed: list[Finding], *, policy: CompliancePolicy,
+                  units: dict[int, Unit], people: dict[int, str], tz: ZoneInfo) -> list[NamedItem]:
+    """Items closed early on strong evidence, by rule: accepted at the first submission,
+    never extended, closed at least `good_min_days_early` working days before due, the
+    closing evidence with a written account of `good_min_account_chars` characters and at
+    least `good_min_files` files. Earliest first; at most `good_max`."""
+    if not closed:
+        return []
+    ids = [f.id for f in closed]
+    returned = set(session.exec(select(Review.finding_id).where(
+        Review.finding_id.in_(ids), Review.decision == Decision.return_)))  # type: ignore[attr-defined]
+    extended = set(session.exec(select(Extension.finding_id).where(
+        Extension.finding_id.in_(ids), Extension.status == ExtensionStatus.approved)))  # type: ignore[attr-defined]
+    last_evidence: dict[int, Evidence] = {}
+    for ev in session.exec(select(Evidence).where(Evidence.finding_id.in_(ids)).order_by(Evidence.id)):  # type: ignore[attr-defined]
+        last_evidence[ev.finding_id] = ev
+    files = dict(session.exec(select(EvidenceFile.evidence_id, func.count()).where(
+        EvidenceFile.evidence_id.in_([e.id for e in last_evidence.values()]))  # type: ignore[attr-defined]
+        .group_by(EvidenceFile.evidence_id)).all())
+    calendar = WorkCalendar.from_session(session)
+    chosen: list[tuple[int, int, NamedItem]] = []
+    for f in closed:
+        ev = last_evidence.get(f.id)
+        closed_on = f.closed_at.astimezone(tz).date() if f.closed_at else None
+        if (f.id in returned or f.id in extended or ev is None or f.due_on is None or closed_on is None
+                or len(ev.account.strip()) < policy.good_min_account_chars
+                or files.get(ev.id, 0) < policy.good_min_files):
+            continue
+        early = calendar.working_days_between(closed_on, f.due_on)
+        if early >= policy.good_min_days_early:
+            chosen.append((early, files.get(ev.id, 0), NamedItem(
+                f.code, units[f.unit_id].name, f.title, people.get(f.owner_id, "—"), str(f.due_on),
+                f"提前 {early} 个工作日销号，佐证材料 {files.get(ev.id, 0)} 件")))
+    chosen.sort(key=lambda c: (-c[0], -c[1], c[2].code))
+    return [item for _, _, item in chosen[:policy.good_max]]
+
+
+def trend(session: Session, *, year: int, month: int, months: int, now: datetime, compliance: CompliancePolicy,
+          timezone: str, this: MonthFigures) -> list[TrendPoint]:
+    """Found, closed and the compliance rate for the `months` months ending with this one."""
+    tz = ZoneInfo(timezone)
+    first = date(year, month, 1) - relativedelta(months=months - 1)
+    start = datetime(first.year, first.month, 1, tzinfo=tz)
+    found: dict[str, int] = defaultdict(int)
+    closed: dict[str, int] = defaultdict(int)
+    rows = session.exec(select(Finding.filed_at, Finding.closed_at).where(
+        Finding.state != State.withdrawn, or_(Finding.filed_at >= start, Finding.closed_at >= start)))
+    for filed_at, closed_at in rows:
+        found[f"{filed_at.astimezone(tz):%Y-%m}"] += 1
+        if closed_at is not None:
+            closed[f"{closed_at.astimezone(tz):%Y-%m}"] += 1
+    points = []
+    for i in range(months):
+        d = first + relativedelta(months=i)
+        key = f"{d:%Y-%m}"
+        if key == this.month:
+            points.append(TrendPoint(key, this.totals["found"], this.totals["closed"], this.compliance_rate,
+                                     this.target))
+            continue
+        rate: float | None = None
+        if d >= compliance.campaign_start:
+            rate = round(month_compliance(session, year=d.year, month=d.month, policy=compliance,
+                                          timezone=timezone).rate, 1)
+        points.append(TrendPoint(key, found.get(key, 0), closed.get(key, 0), rate, compliance.target(d.year, d.month)))
+    return points
