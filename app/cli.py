@@ -315,6 +315,7 @@ def calendar_set(
 
 
 from app.compliance import compliance  # noqa: E402
+from app.notice import notice_app, notice_build, notice_show  # noqa: E402
 from app.round import round_app, round_assign, round_close, round_open  # noqa: E402
 from app.sheets import import_findings, record_round  # noqa: E402
 
@@ -323,6 +324,9 @@ app.command("compliance")(refusals(compliance))
 for _name, _fn in (("open", round_open), ("assign", round_assign), ("close", round_close), ("record", record_round)):
     round_app.command(_name)(refusals(_fn))
 app.add_typer(round_app, name="round")
+notice_app.command("build")(refusals(notice_build))
+notice_app.command("show")(refusals(notice_show))
+app.add_typer(notice_app, name="notice")
 
 
 @app.command()

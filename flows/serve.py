@@ -9,6 +9,7 @@ from prefect.schedules import Cron, Interval
 from flows.case import rectification_case
 from flows.inspection import monthly_inspection
 from flows.intake import file_findings
+from flows.notice import monthly_notice
 from flows.reconcile import reconcile
 from flows.sweep import deadline_sweep
 
@@ -29,6 +30,10 @@ def deployments() -> list[RunnerDeployment]:
         monthly_inspection.to_deployment(
             name="monthly-inspection", tags=["rectiflow"], schedule=Cron("30 8 * * *", timezone=SHANGHAI),
             description="08:30 daily; on the first working day of the month: open the round, send checklists."),
+        monthly_notice.to_deployment(
+            name="monthly-notice", tags=["rectiflow"], schedule=Cron("0 10 * * *", timezone=SHANGHAI),
+            description="10:00 daily; once the month's round has closed: close it, build the notice draft "
+                        "(publish: run with publish=true)."),
         reconcile.to_deployment(
             name="reconcile", tags=["rectiflow"], schedule=Interval(300),
             description="Every 5 minutes: start missing case runs, wake missed ones, retry mail."),

@@ -37,6 +37,7 @@ class Notice(SQLModel, table=True):
     number: str = Field(max_length=60)  # 发文字号, e.g. 机关党委督〔2026〕11号
     title: str = Field(max_length=200)
     issuer: str = Field(max_length=200)
+    copy_to: str = Field(default="", max_length=500)  # 抄送 in the distribution record
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=json_type())
     builds: int = 0  # how many times the draft was built
     built_at: datetime = Field(sa_type=utc)
@@ -78,19 +79,35 @@ def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:
 
 
 def save_draft(session: Session, *, month: str, number: str, title: str, issuer: str,
-               figures: dict[str, Any], files: dict[str, Any], now: datetime) -> Notice:
+               figures: dict[str, Any], files: dict[str, Any], now: datetime, copy_to: str = "") -> Notice:
     """Replace the month's draft (or start it); a published notice is refused."""
     notice = notice_for(session, month, lock=True)
     refuse_if_published(notice)
     if notice is None:
         notice = Notice(month=month, number=number, title=title, issuer=issuer, built_at=now)
-    notice.number, notice.title, notice.issuer = number, title, issuer
+    notice.number, notice.title, notice.issuer, notice.copy_to = number, title, issuer, copy_to
     notice.figures, notice.files = figures, files
     notice.builds += 1
     notice.built_at = now
     session.add(notice)
     session.flush()
     return notice
+
+
+PUBLISHERS = (Role.supervisor, Role.admin, Role.leader)
+
+
+def publisher(session: Session, email: str) -> str:
+    """Who may publish a notice: a supervisor, an admin or a leader."""
+    from models.directory import person_by_email
+    from models.org import Membership
+
+    person = person_by_email(session, email)
+    roles = set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))
+    if not roles & set(PUBLISHERS):
+        raise RuleError("forbidden", field="as", actor=person.name, command="发布通报",
+                        need=" / ".join(r.value for r in PUBLISHERS))
+    return person.email
 
 
 def recipients(session: Session) -> list[Person]:
@@ -103,20 +120,21 @@ def recipients(session: Session) -> list[Person]:
 
 
 def publish(session: Session, *, month: str, actor: str, now: datetime, language: str,
-            mail_context: dict[str, Any]) -> tuple[Notice, int]:
+            mail_context: dict[str, Any], files: dict[str, Any] | None = None) -> tuple[Notice, int]:
     """Freeze the draft and put one mail per recipient in the outbox. Publishing twice is
     refused; the dedupe keys would add no second mail anyway."""
     notice = notice_for(session, month, lock=True)
     if notice is None:
         raise RuleError("no_notice", field="month", value=month)
     refuse_if_published(notice)
+    notice.files = {**notice.files, **(files or {})}  # the Word file without its draft mark
     notice.status, notice.published_at, notice.published_by = NoticeStatus.published, now, actor
     session.add(notice)
     sent = 0
     for person in recipients(session):
         row = enqueue(session, dedupe_key=f"notice:{month}:{person.id}", recipient_id=person.id,  # type: ignore[arg-type]
                       recipient_email=person.email, template="notice", language=person.language or language,
-                      context={**mail_context, "name": person.name}, now=now)
+                      context={**mail_context, "files": dict(notice.files), "name": person.name}, now=now)
         sent += row is not None
     append_event(session, finding_id=None, actor=actor, kind="notice.publish",
                  data={"month": month, "number": notice.number, "files": dict(notice.files), "recipients": sent},

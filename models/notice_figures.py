@@ -89,13 +89,6 @@ class MonthFigures:
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "MonthFigures":
-        return cls(**{**raw, "branches": [BranchRow(**b) for b in raw["branches"]],
-                      "red_items": [NamedItem(**i) for i in raw["red_items"]],
-                      "good_examples": [NamedItem(**i) for i in raw["good_examples"]],
-                      "trend": [TrendPoint(**t) for t in raw["trend"]]})
-
 
 def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[date, date, datetime, datetime]:
     first = date(year, month, 1)

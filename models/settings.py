@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     escalation_file: Path | None = None
     # The compliance rule and campaign targets; empty = models/data/compliance.yaml.
     compliance_file: Path | None = None
+    # The monthly notice (通报): issuing body (empty = the bureau's Party committee in the
+    # organisation), the prefix of its number (机关党委督〔2026〕11号), and whether the
+    # scheduled run publishes it (default: it builds the draft; a supervisor publishes).
+    notice_issuer: str = ""
+    notice_code: str = "机关党委督"
+    notice_auto_publish: bool = False
 
     @property
     def ledger_url(self) -> str:
@@ -69,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
+
+    @property
+    def notice_dir(self) -> Path:
+        return self.data_dir / "notices"
 
 
 @lru_cache

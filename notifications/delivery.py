@@ -62,7 +62,8 @@ def _message(row: Notification, mail: RenderedMail, settings: Settings) -> email
         headers={"X-Rectiflow-Key": row.dedupe_key},
     )
     for a in mail.attachments:
-        message.attach(data=a.data, filename=a.filename, mime_type=a.mime_type)
+        message.attach(data=a.data, filename=a.filename, mime_type=a.mime_type,
+                       content_disposition="inline" if a.inline else "attachment")
     return message
 
 

@@ -36,6 +36,7 @@ class Attachment:
     filename: str
     data: bytes
     mime_type: str
+    inline: bool = False  # shown in the HTML body as cid:<filename>
 
 
 @dataclass
@@ -44,6 +45,10 @@ class RenderedMail:
     text: str
     html: str
     attachments: list[Attachment] = field(default_factory=list)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def item_link(portal_url: str, code: str) -> str:
@@ -68,6 +73,11 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
         "link": item_link(portal_url, context["code"]) if "code" in context else portal_url,
         "class_label": CLASS_LABELS[language].get(context.get("deadline_class", ""), ""),
     }
+    if template == "notice":
+        from notifications.notice_text import numbered, sections
+
+        ctx["sections"] = [(numbered(i, s.heading), s) for i, s in enumerate(sections(context["figures"]))]
+        ctx["chart_name"] = Path(context["files"]["chart"]["path"]).name
     text_tpl = _env.get_template(f"{language}/{template}.txt")
     html_tpl = _env.get_template(f"{language}/{template}.html")
     tctx = text_tpl.new_context(ctx)
@@ -87,8 +97,11 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
         from notifications.checklist import checklist_workbook
 
         mail.attachments.append(Attachment(
-            filename=f"督察清单-{ctx['month']}.xlsx", data=checklist_workbook(ctx),
-            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            filename=f"督察清单-{ctx['month']}.xlsx", data=checklist_workbook(ctx), mime_type=XLSX))
+    if template == "notice":
+        for name, mime, inline in (("docx", DOCX, False), ("xlsx", XLSX, False), ("chart", "image/png", True)):
+            path = Path(ctx["files"][name]["path"])
+            mail.attachments.append(Attachment(path.name, path.read_bytes(), mime, inline=inline))
     if template == "assigned_batch":
         mail.attachments.append(Attachment(
             filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",

@@ -62,7 +62,8 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile every 5 minutes.
     deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
     by_name = {d["name"]: d for d in deps}
-    assert set(by_name) == {"rectification-case", "file-findings", "deadline-sweep", "monthly-inspection", "reconcile"}
+    assert set(by_name) == {"rectification-case", "file-findings", "deadline-sweep", "monthly-inspection",
+                            "monthly-notice", "reconcile"}
     [cron] = [s["schedule"] for s in by_name["deadline-sweep"]["schedules"]]
     assert (cron["cron"], cron["timezone"]) == ("0 9 * * *", "Asia/Shanghai")
     [every] = [s["schedule"] for s in by_name["reconcile"]["schedules"]]

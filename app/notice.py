@@ -1,0 +1,62 @@
+"""`rectiflow notice build|show YYYY-MM`: the monthly notice (通报)."""
+
+import getpass
+from datetime import UTC
+
+import typer
+
+from app import context as ctx
+from app.output import out, print_json
+from models.db import transaction
+from models.notice import notice_for, publisher, refuse_if_published
+from models.round import parse_month
+
+notice_app = typer.Typer(no_args_is_help=True, help="The monthly notice (通报).")
+
+
+def notice_build(
+    month: str = typer.Argument(..., help="YYYY-MM"),
+    publish: bool = typer.Option(False, "--publish", help="freeze it and mail it (cannot be undone)"),
+    actor: str | None = typer.Option(None, "--as", help="publisher's email (supervisor, admin or leader)"),
+) -> None:
+    """Build the month's notice (replacing its draft); --publish freezes and mails it."""
+    from flows.notice import run_notice
+
+    year, mon = parse_month(month)
+    key = f"{year:04d}-{mon:02d}"
+    with transaction(ctx.ledger()) as session:  # refuse before any flow run starts
+        refuse_if_published(notice_for(session, key))
+        who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"
+    summary = run_notice(key, ctx.now().astimezone(UTC).isoformat(), publish=publish, publisher=who)
+    _show(summary)
+
+
+def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Where the month's notice stands, and its files."""
+    year, mon = parse_month(month)
+    with transaction(ctx.ledger()) as session:
+        notice = notice_for(session, f"{year:04d}-{mon:02d}")
+        if notice is None:
+            out.print(f"{year:04d}-{mon:02d}: 尚无通报 (no notice yet)")
+            raise typer.Exit(1)
+        summary = {"month": notice.month, "status": notice.status.value, "number": notice.number,
+                   "title": notice.title, "builds": notice.builds, "published_by": notice.published_by,
+                   "files": {k: v["path"] for k, v in notice.files.items()}, "figures": dict(notice.figures)}
+    if as_json:
+        print_json(summary)
+        return
+    _show(summary)
+
+
+def _show(summary: dict) -> None:
+    status = {"draft": "草稿 draft", "published": "已发布 published"}[summary["status"]]
+    t = summary["figures"]["totals"]
+    out.print(f"{summary['month']} {summary['number']} {summary['title']}: {status}", soft_wrap=True)
+    out.print(f"  发现 {t['found']}  销号 {t['closed']}（按期 {t['closed_on_time']}）  逾期 {t['overdue']}  "
+              f"红色 {t['level3']}  达标率 {summary['figures']['compliance_rate']:g}% / "
+              f"目标 {summary['figures']['target']}%")
+    if summary.get("mails") is not None:
+        out.print(f"  mail: {summary['mails']} recipients")
+    for path in summary["files"].values():
+        out.print(f"  {path}", soft_wrap=True, highlight=False)
