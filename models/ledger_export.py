@@ -42,7 +42,7 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for view in views:
+    for number, view in enumerate(views, start=2):
         row = []
         for _, _, get, _ in COLUMNS:
             value = get(view) if callable(get) else getattr(view, get)
@@ -50,8 +50,8 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
         ws.append(row)
         if view.colour in FILLS:
             fill = PatternFill("solid", fgColor=FILLS[view.colour])
-            for cell in ws[ws.max_row]:
-                cell.fill = fill
+            for column in range(1, len(COLUMNS) + 1):  # ws[ws.max_row] would rescan the sheet each row
+                ws.cell(number, column).fill = fill
     for i, (_, _, _, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
