@@ -11,7 +11,7 @@ from app.output import err, out
 from models.db import transaction
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
-from models.sheet import file_sheet, read_sheet, validate
+from models.sheet import file_sheet, read_sheet, record_checklist, validate
 
 
 def _checked(file: Path, *, skip_bad: bool):  # type: ignore[no-untyped-def]
@@ -63,9 +63,8 @@ def record_round(
 ) -> None:
     """Record a round's checklist: each 不合格 row is filed as a finding, each 合格 row counts
     towards a clean month for its unit. Recording the same sheet again changes nothing."""
-    from models.directory import finding_by_code
     from models.errors import RuleError
-    from models.round import clean_units, record_results, round_for
+    from models.round import round_for
 
     with transaction(ctx.ledger()) as session:
         round_for(session, month)
@@ -74,18 +73,7 @@ def record_round(
         raise RuleError("no_result_column", field="file", value=file.name)
     with transaction(ctx.ledger()) as session:
         rnd = round_for(session, month)
-        new_rows = sheet.new
-        codes = file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
-        filed = dict(zip((r.number for r in new_rows), codes, strict=True))
-        results = []
-        for row in sheet.rows:
-            if row.problems:
-                continue
-            code = filed.get(row.number) or row.existing
-            finding_id = finding_by_code(session, code).id if code else None
-            results.append((row.values["unit"], row.values["manifestation"], row.passed, finding_id))
-        added = record_results(session, rnd, results, now=ctx.now())
-        clean = clean_units(session, rnd)
+        added, codes, clean = record_checklist(session, rnd, sheet, now=ctx.now(), policy=ctx.policy())
     out.print(f"{rnd.month}: {added} 条结果已录入 (results recorded), {len(codes)} 项问题立项 (findings filed); "
               f"clean units: {', '.join(clean) or '—'}")
     _after_import(codes)

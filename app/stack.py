@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
@@ -51,6 +52,43 @@ def _busy(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def start_portal(settings: Any, *, mail_folder: bool) -> Any:
+    """The portal on its own thread and event loop, beside the served deployments."""
+    import threading
+
+    import uvicorn
+
+    from app.web import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host=settings.portal_host,
+                                           port=settings.portal_port, log_level="warning", access_log=False))
+    threading.Thread(target=server.run, name="portal", daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the portal did not start on {settings.portal_host}:{settings.portal_port}")
+        time.sleep(0.05)
+    return server
+
+
+def admin_sign_in(engine: Any, settings: Any) -> str:
+    """For the demo: a sign-in link for the first admin, printed on this machine's console."""
+    from datetime import timedelta
+
+    from app.web.security import signer
+    from models.db import transaction
+    from models.directory import holders
+    from models.links import SIGN_IN
+    from models.org import Role
+
+    with transaction(engine) as session:
+        admins = holders(session, Role.admin)
+    if not admins:
+        return ""
+    token = signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(hours=settings.session_hours))  # type: ignore[arg-type]
+    return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
+
+
 def run_stack(*, demo: bool, limit: int) -> None:
     settings = ctx.settings()
     data_dir = Path(settings.data_dir).resolve()
@@ -62,6 +100,8 @@ def run_stack(*, demo: bool, limit: int) -> None:
     taken = [(f"{host}:{port or 4200}", "RECTIFLOW_PREFECT_API_URL")] if _busy(host, int(port or 4200)) else []
     if "RECTIFLOW_SMTP_HOST" not in os.environ and _busy("127.0.0.1", settings.smtp_port):
         taken.append((f"127.0.0.1:{settings.smtp_port}", "RECTIFLOW_SMTP_PORT"))
+    if _busy(settings.portal_host, settings.portal_port):
+        taken.append((f"{settings.portal_host}:{settings.portal_port}", "RECTIFLOW_PORTAL_PORT"))
     if taken:
         for where, setting in taken:
             err.print(f"[red]✗[/] {where} 已被占用 (in use): 是否已有 rectiflow up 在运行？或用 {setting} 换一个端口")
@@ -75,6 +115,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
 
     out.print(f"starting Prefect server at {api_url} …")
     server = start_prefect_server(data_dir, api_url)
+    portal = None
     try:
         from app.demo import load_demo
         from flows.control import start_missing_case_runs
@@ -93,10 +134,13 @@ def run_stack(*, demo: bool, limit: int) -> None:
         started = asyncio.run(start_missing_case_runs(engine))
         if started:
             out.print(f"started case runs for {len(started)} open items")
+        portal = start_portal(settings, mail_folder=sink is not None)
         ui = api_url.removesuffix("/api")
         out.print(
             "\n[bold]rectiflow is up[/]\n"
             f"  Prefect UI    {ui}  (case runs: {ui}/runs)\n"
+            f"  portal        {settings.portal_url}{'  (mail folder: /mail)' if sink else ''}\n"
+            f"{admin_sign_in(engine, settings) if demo else ''}"
             f"  mail folder   {data_dir / 'mail'}"
             f"{'  (SMTP sink on 127.0.0.1:' + str(settings.smtp_port) + ')' if sink else ''}\n"
             f"  ledger        {settings.ledger_url}\n"
@@ -108,6 +152,8 @@ def run_stack(*, demo: bool, limit: int) -> None:
         pass
     finally:
         err.print("stopping …")
+        if portal is not None:
+            portal.should_exit = True
         try:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)

@@ -2,7 +2,6 @@
 
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from models.columns import enum_type, utc
 from models.errors import RuleError
+from models.filetypes import classify
 
 
 class Evidence(SQLModel, table=True):
@@ -59,24 +59,26 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+def store_bytes(root: Path, name: str, data: bytes, *, max_bytes: int) -> StoredFile:
+    """Keep an upload in the content-addressed store after checking its size and its type
+    (from the content; the extension must agree). Safe to repeat; orphans are harmless."""
+    if len(data) > max_bytes:
+        raise RuleError("file_too_large", field="file", value=name, limit=max_bytes)
+    clean, _kind = classify(name, data)
+    sha = hashlib.sha256(data).hexdigest()
+    target = blob_path(root, sha)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+            tmp.write(data)
+        os.replace(tmp.name, target)
+    return StoredFile(sha, len(data), clean)
+
+
 def store_file(root: Path, source: Path, *, max_bytes: int) -> StoredFile:
-    """Copy a file into the content-addressed store. Safe to repeat; orphans are harmless."""
+    """A file from disk (the CLI), under the same checks as an upload."""
     if not source.is_file():
         raise RuleError("file_missing", field="file", value=str(source))
-    size = source.stat().st_size
-    if size > max_bytes:
+    if source.stat().st_size > max_bytes:
         raise RuleError("file_too_large", field="file", value=source.name, limit=max_bytes)
-    digest = hashlib.sha256()
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp, source.open("rb") as src:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-            tmp.write(chunk)
-    sha = digest.hexdigest()
-    target = blob_path(root, sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        os.unlink(tmp.name)
-    else:
-        shutil.move(tmp.name, target)
-    return StoredFile(sha, size, source.name[:255])
+    return store_bytes(root, source.name, source.read_bytes(), max_bytes=max_bytes)

@@ -138,3 +138,15 @@ def check(session: Session, command: Command, *, actor: Person | None,
     if t.needs_reason and not reason.strip():
         raise RuleError("required", field="reason")
     return t
+
+
+def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...]) -> set[Command]:
+    """Which of these commands this person may apply to this item now (what a page offers)."""
+    offered = set()
+    for command in commands:
+        try:
+            check(session, command, actor=actor, finding=finding, reason="·")
+        except RuleError:
+            continue
+        offered.add(command)
+    return offered

@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 12
 
     portal_url: str = "http://127.0.0.1:8000"
+    # The portal: where `rectiflow up` serves it, and the secret that signs its links and
+    # sessions (empty: a random one kept in <data_dir>/secret.key; set it when several
+    # portal processes run). Links in mail expire after `link_days`; sign-in links after
+    # `signin_minutes`; a session after `session_hours`.
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8000
+    secret_key: str = ""
+    link_days: int = 14
+    signin_minutes: int = 15
+    session_hours: int = 12
+    # The mail folder page (the embedded SMTP sink's mail): `rectiflow up` turns it on.
+    portal_mail_folder: bool = False
     prefect_api_url: str = "http://127.0.0.1:4200/api"
 
     # Working days allowed by each deadline class.
@@ -51,7 +63,8 @@ class Settings(BaseSettings):
     round_close_day: int = 20
     # A finding for the same unit and manifestation within this many months is a recurrence.
     recurrence_months: int = 6
-    max_evidence_bytes: int = 20 * 1024 * 1024
+    max_evidence_bytes: int = 20 * 1024 * 1024  # per file
+    max_submission_bytes: int = 50 * 1024 * 1024  # all files of one submission
     negative_list_file: Path | None = None
     # Reminders and the escalation ladder; empty = the shipped models/data/escalation.yaml.
     escalation_file: Path | None = None

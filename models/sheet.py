@@ -210,3 +210,25 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
                      "deadline_class": f.deadline_class.value, "due_on": f.due_on.isoformat() if f.due_on else "",
                      "due_provisional": f.due_provisional} for f in items]}, now=now)
     return codes
+
+
+def record_checklist(session: Session, rnd: Any, sheet: Sheet, *, now: Any,
+                     policy: Any) -> tuple[int, list[str], list[str]]:
+    """A round's filled-in checklist (from Excel or the portal), in the caller's transaction:
+    file each 不合格 row as a finding, keep every good row as the round's result.
+    Returns (results added, codes filed, clean units)."""
+    from models.directory import finding_by_code
+    from models.round import clean_units, record_results
+
+    new_rows = sheet.new
+    codes = file_sheet(session, sheet, now=now, policy=policy)
+    filed = dict(zip((r.number for r in new_rows), codes, strict=True))
+    results = []
+    for row in sheet.rows:
+        if row.problems:
+            continue
+        code = filed.get(row.number) or row.existing
+        finding_id = finding_by_code(session, code).id if code else None
+        results.append((row.values["unit"], row.values["manifestation"], row.passed, finding_id))
+    added = record_results(session, rnd, results, now=now)
+    return added, codes, clean_units(session, rnd)

@@ -10,6 +10,7 @@ from models.evidence import Evidence, EvidenceFile, Review
 from models.extension import Extension
 from models.finding import Finding
 from models.instance import LedgerInstance
+from models.links import SpentToken
 from models.notice import Notice
 from models.org import Membership, Person, Unit
 from models.outbox import Notification
@@ -18,5 +19,5 @@ from models.round import Round, RoundAssignment, RoundResult
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
     "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notice", "Notification",
-    "Person", "Review", "Round", "RoundAssignment", "RoundResult", "Unit",
+    "Person", "Review", "Round", "RoundAssignment", "RoundResult", "SpentToken", "Unit",
 ]

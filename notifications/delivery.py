@@ -9,6 +9,7 @@ A failed server schedules the row again with exponential backoff: nothing is los
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import select
 
 from models.db import transaction
+from models.links import Signer, item_link_token, signer_for
 from models.outbox import MailStatus, Notification
 from models.settings import Settings
 from notifications.render import RenderedMail, render
@@ -67,6 +69,16 @@ def _message(row: Notification, mail: RenderedMail, settings: Settings) -> email
     return message
 
 
+def personal_links(signer: Signer, settings: Settings, person_id: int, now: datetime) -> Callable[[str], str]:
+    """Links in a mail act for its recipient only, on one item each, until they expire."""
+    base = settings.portal_url.rstrip("/")
+
+    def link(code: str) -> str:
+        return f"{base}/l/{item_link_token(signer, person_id=person_id, code=code, now=now, days=settings.link_days)}"
+
+    return link
+
+
 def _finish(engine: Engine, row: Notification, *, ok: bool, error: str, now: datetime,
             settings: Settings) -> MailStatus:
     attempts = row.attempts + 1
@@ -91,11 +103,13 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
     if not rows:
         return report
     backend = backend_for(settings)
+    signer = signer_for(settings.secret_key, settings.data_dir)
     try:
         for row in rows:
             try:
                 mail = render(row.template, language=row.language, context=dict(row.context),
-                              portal_url=settings.portal_url, stamp=now)
+                              portal_url=settings.portal_url, stamp=now,
+                              item_url=personal_links(signer, settings, row.recipient_id, now))
                 response = _message(row, mail, settings).send(to=row.recipient_email, smtp=backend)
                 error = "" if response is not None and response.success else str(
                     getattr(response, "error", "no response"))

@@ -4,6 +4,7 @@ Templates live in templates/<language>/<name>.txt (blocks `subject` and `body`) 
 <name>.html; HTML is autoescaped, and any missing variable is an error, not a blank.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,22 +56,25 @@ def item_link(portal_url: str, code: str) -> str:
     return f"{portal_url.rstrip('/')}/items/{code}"
 
 
-def _deadline(item: dict[str, Any], language: str, portal_url: str, *, sequence: int = 0) -> dict[str, Any]:
+def _deadline(item: dict[str, Any], language: str, link: str, *, sequence: int = 0) -> dict[str, Any]:
     """One item's deadline as a calendar event."""
-    link = item_link(portal_url, item["code"])
     return {"uid": f"{item['code'].lower()}-due@rectiflow", "due_on": date.fromisoformat(item["due_on"]),
             "summary": ("整改期限：" if language == "zh" else "Deadline: ") + f"{item['code']} {item['title']}",
             "description": f"{item['unit']} · {link}", "url": link, "sequence": sequence}
 
 
 def render(template: str, *, language: str, context: dict[str, Any], portal_url: str,
-           stamp: datetime | None = None, version: int = 0) -> RenderedMail:
+           stamp: datetime | None = None, version: int = 0,
+           item_url: Callable[[str], str] | None = None) -> RenderedMail:
+    """`item_url(code)`: the recipient's own (signed) link to an item; unsigned by default."""
     language = language if language in LANGUAGES else "zh"
+    item_url = item_url or (lambda code: item_link(portal_url, code))
     ctx = {
         **context,
         "language": language,
         "portal": portal_url.rstrip("/"),
-        "link": item_link(portal_url, context["code"]) if "code" in context else portal_url,
+        "item_url": item_url,
+        "link": item_url(context["code"]) if "code" in context else portal_url,
         "class_label": CLASS_LABELS[language].get(context.get("deadline_class", ""), ""),
     }
     if template == "notice":
@@ -92,7 +96,7 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
         if ctx.get("due_on"):
             mail.attachments.append(Attachment(
                 filename="deadline.ics", mime_type="text/calendar; method=PUBLISH",
-                data=deadline_calendar([_deadline(ctx, language, portal_url, sequence=version)], stamp=stamp)))
+                data=deadline_calendar([_deadline(ctx, language, ctx["link"], sequence=version)], stamp=stamp)))
     if template == "round_checklist":
         from notifications.checklist import checklist_workbook
 
@@ -105,6 +109,6 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
     if template == "assigned_batch":
         mail.attachments.append(Attachment(
             filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",
-            data=deadline_calendar([_deadline(i, language, portal_url) for i in ctx["items"] if i.get("due_on")],
-                                   stamp=stamp)))
+            data=deadline_calendar([_deadline(i, language, item_url(i["code"]))
+                                    for i in ctx["items"] if i.get("due_on")], stamp=stamp)))
     return mail

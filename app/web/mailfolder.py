@@ -1,0 +1,79 @@
+"""The mail folder page (embedded stack only, admins): the mails the local SMTP sink kept,
+so a newcomer can open an owner's mail and follow its link."""
+
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from app.web.item import engine
+from app.web.main import page, refusal
+from app.web.security import session_visitor
+from models.db import transaction
+from models.org import Role
+from models.settings import get_settings
+
+router = APIRouter()
+NAME = re.compile(r"^[0-9A-Za-z._-]+\.eml$")
+URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _read(name: str) -> EmailMessage:
+    return message_from_bytes((get_settings().mail_dir / name).read_bytes(), policy=policy.default)  # type: ignore[return-value]
+
+
+def _text(mail: EmailMessage) -> str:
+    part = mail.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
+
+
+def linkify(text: str) -> Markup:
+    """Escape the text, then make its web addresses clickable."""
+    out, last = [], 0
+    for m in URL.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(Markup('<a href="{0}">{0}</a>').format(m.group(0)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _guard(request: Request) -> Response | None:
+    if not request.app.state.mail_folder:
+        return refusal(request, "邮件夹仅在本机内嵌模式下提供 (embedded stack only)", status=404)
+    with transaction(engine()) as session:
+        visitor = session_visitor(session, request)
+    if visitor is None:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if not visitor.has(Role.admin):
+        return refusal(request, "邮件夹仅对管理员开放 (admins only)", status=403)
+    request.state.visitor = visitor
+    return None
+
+
+@router.get("/mail", response_class=HTMLResponse)
+def mail_list(request: Request) -> Response:
+    if (refused := _guard(request)) is not None:
+        return refused
+    folder = get_settings().mail_dir
+    mails: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.eml"), reverse=True)[:500]:
+        mail = _read(path.name)
+        mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
+    return page(request, "mail_list.html", {"visitor": request.state.visitor, "mails": mails})
+
+
+@router.get("/mail/{name}", response_class=HTMLResponse)
+def mail_view(request: Request, name: str) -> Response:
+    if (refused := _guard(request)) is not None:
+        return refused
+    if not NAME.match(name) or not (get_settings().mail_dir / name).is_file():
+        return refusal(request, f"没有这封邮件 (no such mail): {name[:80]}", status=404)
+    mail = _read(name)
+    files = [p.get_filename() for p in mail.walk() if p.get_filename()]
+    return page(request, "mail_view.html", {"visitor": request.state.visitor, "mail": mail, "name": name,
+                                            "body": linkify(_text(mail)), "files": files})

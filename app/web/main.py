@@ -1,0 +1,65 @@
+"""The FastAPI application: pages rendered by Jinja2 (autoescaped, strict), every refusal a
+page that names the field, never a traceback."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.web.security import set_anchor
+from models.errors import RuleError
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # a link's token must not leak to another site
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
+    visitor = context.get("visitor")
+    html = TEMPLATES.get_template(template).render(
+        {"request": request, "visitor": visitor, "flash": request.query_params.get("done", ""), **context})
+    response = HTMLResponse(html, status_code=status)
+    set_anchor(request, response)
+    return response
+
+
+def refusal(request: Request, message: str, *, status: int = 400, **extra: Any) -> HTMLResponse:
+    return page(request, "message.html", {"title": "未能完成 (refused)", "message": message, "visitor": None,
+                                          **extra}, status=status)
+
+
+def create_app(*, mail_folder: bool = False) -> FastAPI:
+    from app.web import item, mailfolder, staff
+
+    app = FastAPI(title="rectiflow portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.mail_folder = mail_folder
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(RuleError)
+    async def rule_error(request: Request, exc: RuleError) -> HTMLResponse:
+        return refusal(request, exc.render("zh"))
+
+    app.include_router(item.router)
+    app.include_router(staff.router)
+    app.include_router(mailfolder.router)
+    return app

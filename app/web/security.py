@@ -1,0 +1,100 @@
+"""Who is asking: the person of a signed link, or of the session cookie; and the CSRF token
+every form carries, bound to that link or session."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi import Request, Response
+from sqlmodel import Session, select
+
+from models.links import ITEM, SESSION, Claim, Signer, signer_for
+from models.org import Membership, Person, Role
+from models.settings import get_settings
+
+SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
+STAFF_ROLES = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline, Role.secretary}
+
+
+def signer() -> Signer:
+    settings = get_settings()
+    return signer_for(settings.secret_key, settings.data_dir)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Visitor:
+    """A person acting through a link (one item) or a session (their roles)."""
+
+    person: Person
+    roles: set[Role]
+    anchor: str  # what the page's CSRF token is bound to
+    claim: Claim | None = None  # the link, when acting through one
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def csrf(self) -> str:
+        return signer().csrf(self.anchor)
+
+
+def roles_of(session: Session, person: Person) -> set[Role]:
+    return set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))
+
+
+def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -> Visitor:
+    claim = signer().read(token, ITEM, now=now(), allow_expired=allow_expired)
+    person = session.get(Person, claim.person_id)
+    if person is None:
+        from models.errors import RuleError
+
+        raise RuleError("link_invalid")
+    return Visitor(person, roles_of(session, person), anchor=f"link|{claim.digest}", claim=claim)
+
+
+def session_visitor(session: Session, request: Request) -> Visitor | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        claim = signer().read(token, SESSION, now=now())
+    except Exception:  # a stale or forged cookie is simply no session
+        return None
+    person = session.get(Person, claim.person_id)
+    if person is None or not person.active:
+        return None
+    return Visitor(person, roles_of(session, person), anchor=f"session|{claim.digest}")
+
+
+def start_session(response: Response, request: Request, person: Person) -> None:
+    hours = get_settings().session_hours
+    token = signer().issue(SESSION, person.id, expires_at=now() + timedelta(hours=hours))  # type: ignore[arg-type]
+    response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
+                        secure=_secure(request), path="/")
+
+
+def end_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def anchor(request: Request, response: Response | None = None) -> str:
+    """A browser's anonymous anchor (for the sign-in form's CSRF token)."""
+    value = request.cookies.get(ANCHOR_COOKIE)
+    if not value:
+        value = secrets.token_urlsafe(24)
+        request.state.new_anchor = value
+    return f"anon|{value}"
+
+
+def set_anchor(request: Request, response: Response) -> None:
+    value = getattr(request.state, "new_anchor", None)
+    if value:
+        response.set_cookie(ANCHOR_COOKIE, value, httponly=True, samesite="strict", secure=_secure(request), path="/")
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or get_settings().portal_url.startswith("https://")

@@ -1,0 +1,158 @@
+"""The owner's and the reviewer's pages, reached from the links in their mail: the happy
+path end to end (case run included), and every way a link or a form can be wrong."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from prefect.client.schemas.objects import StateType
+from sqlmodel import func, select
+
+from app.web.security import signer
+from models.db import transaction
+from models.directory import finding_by_code, person_by_email
+from models.evidence import Evidence, EvidenceFile
+from models.finding import State
+from models.links import ITEM
+from tests.app.web import (
+    OWNER,
+    VERIFIER,
+    assigned_item,
+    csrf,
+    jpeg,
+    last_mail,
+    link_in,
+    message,
+    portal,
+)
+from tests.stack import Stack
+
+
+def state(stack: Stack, code: str) -> tuple[State, int, int]:
+    with transaction(stack.engine) as s:
+        f = finding_by_code(s, code)
+        evidence = s.exec(select(func.count()).select_from(Evidence).where(Evidence.finding_id == f.id)).one()
+        return f.state, f.version, evidence
+
+
+def test_owner_submits_from_the_mail_and_the_reviewer_closes_it(stack: Stack):
+    code, link = assigned_item(stack)
+    client = portal()
+    page = client.get(link)
+    assert page.status_code == 200 and code in page.text and "提交验收" in page.text
+    assert "整改期限" in page.text and "窗口人员推诿" in page.text
+    done = client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": "已建立首问负责制并培训"},
+                       files=[("files", ("现场照片.jpg", jpeg(), "image/jpeg"))])
+    assert done.status_code == 303 and done.headers["location"] == f"{link}?done=submit"
+    after = client.get(done.headers["location"])
+    assert "已提交整改材料，等待验收" in after.text and "待验收" in after.text and "此链接已使用过" in after.text
+    assert stack.flow_run(code).state.type is StateType.SCHEDULED  # the case run was resumed
+    stack.step(code)  # its pass mails the verifier
+
+    review_link = link_in(last_mail(stack, to=VERIFIER, subject=code))
+    review = client.get(review_link)
+    assert "验收通过，销号" in review.text and "已建立首问负责制并培训" in review.text
+    preview = review.text.split('class="preview" src="')[1].split('"')[0]
+    image = client.get(preview)
+    assert image.content == jpeg() and image.headers["content-type"] == "image/jpeg"
+    assert image.headers["content-disposition"].startswith("inline;")
+    download = client.get(preview.removesuffix("?inline=1"))
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''" + quote("现场照片.jpg")
+    accepted = client.post(f"{review_link}/accept", data={"csrf": csrf(review.text)})
+    assert accepted.status_code == 303
+    assert state(stack, code)[0] is State.closed
+    assert stack.step(code).state.type is StateType.COMPLETED
+
+
+def test_a_link_acts_once_for_one_person_on_one_item(stack: Stack):
+    code, link = assigned_item(stack)
+    other, other_link = assigned_item(stack, title="另一个问题")
+    client = portal()
+    token = csrf(client.get(link).text)
+    before = state(stack, code)
+
+    # The owner's link cannot accept (a verifier's act), whatever the form says.
+    refused = client.post(f"{link}/accept", data={"csrf": token})
+    assert refused.status_code == 400 and "无权执行“验收销号”" in message(refused.text)
+    # A token rewritten to another item (or person) fails its signature.
+    body, mac = link.removeprefix("/l/").split(".")
+    claim = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claim, "c": other}).encode()).rstrip(b"=").decode()
+    for bad in (f"/l/{forged}.{mac}", f"{link[:-3]}xyz", "/l/nonsense"):
+        page = client.get(bad)
+        assert page.status_code == 400 and "链接无效" in message(page.text)
+    # The CSRF token of another link's page does not pass, nor does none.
+    other_token = csrf(client.get(other_link).text)
+    for data in ({"note": "x"}, {"note": "x", "csrf": other_token}):
+        assert client.post(f"{link}/submit", data=data).status_code == 403
+    assert state(stack, code) == before
+
+    # Submitted twice (a double click): the second is refused, one evidence row.
+    first = client.post(f"{link}/submit", data={"csrf": token, "note": "已整改"})
+    second = client.post(f"{link}/submit", data={"csrf": token, "note": "已整改"})
+    assert first.status_code == 303 and second.status_code == 400
+    assert "链接已使用过" in message(second.text) and "submit" in message(second.text)
+    assert state(stack, code)[2] == 1
+
+
+def test_an_expired_link_says_so_and_mails_a_fresh_one(stack: Stack):
+    code, _ = assigned_item(stack)
+    with transaction(stack.engine) as s:
+        owner = person_by_email(s, OWNER)
+    stale = signer().issue(ITEM, owner.id, code=code, expires_at=datetime.now(UTC) - timedelta(days=1))
+    client = portal()
+    page = client.get(f"/l/{stale}")
+    assert "此链接已过期" in page.text and "提交验收" not in page.text
+    assert client.post(f"/l/{stale}/submit", data={"csrf": csrf(page.text), "note": "x"}).status_code == 400
+    sent = client.post(f"/l/{stale}/fresh", data={"csrf": csrf(page.text)})
+    assert sent.status_code == 200 and OWNER in sent.text
+    fresh = link_in(last_mail(stack, to=OWNER, subject="【新链接】"))
+    assert "提交验收" in client.get(fresh).text
+
+
+def test_uploads_are_checked_by_content_size_and_name(stack: Stack, monkeypatch):
+    code, link = assigned_item(stack)
+    client = portal()
+    token = csrf(client.get(link).text)
+    pdf_as_jpg = ("照片.jpg", b"%PDF-1.4 not a photo", "image/jpeg")
+    exe = ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00", "application/octet-stream")
+    for upload, says in ((pdf_as_jpg, "文件内容与扩展名不符：照片.jpg"), (exe, "不支持的文件类型：setup.exe"),
+                         (("..", b"text", "text/plain"), "文件名无效")):
+        refused = client.post(f"{link}/submit", data={"csrf": token, "note": "x"}, files=[("files", upload)])
+        assert refused.status_code == 400 and says in message(refused.text), message(refused.text)
+    monkeypatch.setenv("RECTIFLOW_MAX_EVIDENCE_BYTES", "1000")
+    from models.settings import get_settings
+
+    get_settings.cache_clear()
+    big = client.post(f"{link}/submit", data={"csrf": token, "note": "x"},
+                      files=[("files", ("大图.jpg", jpeg() + b"\0" * 2000, "image/jpeg"))])
+    assert big.status_code == 400 and "文件过大（上限 1000 字节）" in message(big.text)
+    assert state(stack, code)[0] is State.assigned and state(stack, code)[2] == 0  # nothing half-done
+    monkeypatch.delenv("RECTIFLOW_MAX_EVIDENCE_BYTES")
+    get_settings.cache_clear()
+
+    # A path in the name is only data: the file is kept by its hash, the name's last part shown.
+    ok = client.post(f"{link}/submit", data={"csrf": token, "note": "见附件"},
+                     files=[("files", ("../../etc/说明.txt", "整改说明".encode(), "text/plain"))])
+    assert ok.status_code == 303
+    with transaction(stack.engine) as s:
+        [row] = s.exec(select(EvidenceFile)).all()
+    assert row.original_name == "说明.txt" and not (stack.data_dir / "etc").exists()
+
+
+def test_user_text_is_escaped_everywhere(stack: Stack):
+    nasty = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    code, link = assigned_item(stack, title=nasty)
+    client = portal()
+    page = client.get(link)
+    client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": nasty})
+    stack.step(code)
+    review_link = link_in(last_mail(stack, to=VERIFIER, subject=code))
+    review = client.get(review_link)
+    client.post(f"{review_link}/return", data={"csrf": csrf(review.text), "reason": nasty})
+    after = client.get(review_link).text
+    for html in (page.text, review.text, after):
+        assert "<script>alert" not in html and "<img src=x" not in html
+    assert after.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 3  # title, account, reason

@@ -1,0 +1,74 @@
+"""Helpers for portal tests: the real app over HTTP (Starlette's test client), links taken
+from the mails that really arrived, CSRF tokens read off the pages."""
+
+import re
+from email.message import EmailMessage
+from io import BytesIO
+
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.web import create_app
+from tests.mail import mails
+from tests.stack import Stack
+
+# The inspector who files an item verifies it.
+INSPECTOR, OWNER = "zhou.jing@example.org", "gao.peng@example.org"
+VERIFIER = INSPECTOR
+ADMIN, SUPERVISOR = "sun.hongmei@example.org", "li.xiaodong@example.org"
+LINK = re.compile(r"https?://[^/\s]+(/(?:l|login)/[A-Za-z0-9_\-.]+(?:\?next=[^\s\"<]*)?)")
+
+
+def portal(*, mail_folder: bool = True) -> TestClient:
+    return TestClient(create_app(mail_folder=mail_folder), follow_redirects=False)
+
+
+def text_of(mail: EmailMessage) -> str:
+    return mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def link_in(mail: EmailMessage) -> str:
+    """The path of the first portal link in a mail's text."""
+    found = LINK.search(text_of(mail))
+    assert found, text_of(mail)
+    return found.group(1)
+
+
+def last_mail(stack: Stack, *, to: str, subject: str) -> EmailMessage:
+    found = [m for m in mails(stack.sink.folder) if m["To"] == to and subject in m["Subject"]]
+    assert found, [(m["To"], m["Subject"]) for m in mails(stack.sink.folder)]
+    return found[-1]
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+def message(html: str) -> str:
+    """The refusal a page shows."""
+    found = re.search(r"<h1>[^<]*</h1><p>(.*?)</p>", html, re.S)
+    return found.group(1) if found else html
+
+
+def jpeg(colour: str = "red") -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def assigned_item(stack: Stack, *, title: str = "群众诉求推诿") -> tuple[str, str]:
+    """File a finding, run its first pass; returns (code, the owner's link)."""
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", title,
+                     "--detail", "窗口人员推诿", "--as", INSPECTOR).strip().splitlines()[0]
+    stack.step(code)
+    return code, link_in(last_mail(stack, to=OWNER, subject=code))
+
+
+def sign_in(stack: Stack, client: TestClient, email: str) -> None:
+    page = client.get("/login")
+    client.post("/login", data={"email": email, "csrf": csrf(page.text), "next": "/"})
+    mail = last_mail(stack, to=email, subject="登录")
+    response = client.get(link_in(mail))
+    assert response.status_code == 303, response.text
