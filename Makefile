@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean
 
+# The browser tests drive Debian's chromium (and need a Chinese font for the screenshots).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -15,7 +19,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/rectiflow up --demo
 
-test: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

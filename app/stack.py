@@ -145,8 +145,10 @@ def run_stack(*, demo: bool, limit: int) -> None:
             f"{'  (SMTP sink on 127.0.0.1:' + str(settings.smtp_port) + ')' if sink else ''}\n"
             f"  ledger        {settings.ledger_url}\n"
             f"  try           .venv/bin/rectiflow ledger\n"
-            "  stop          Ctrl-C\n"
+            "  stop          Ctrl-C\n",
+            soft_wrap=True, highlight=False,  # links stay whole, for copying
         )
+        sys.stdout.flush()
         serve_all(limit=limit)
     except KeyboardInterrupt:
         pass

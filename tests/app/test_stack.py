@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.mail import free_port
+from tests.app.browser import browser, shot
+from tests.app.web import jpeg
+from tests.mail import free_port, mails
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,12 +31,17 @@ def runs(api: str) -> list[dict]:
 @pytest.fixture
 def up(tmp_path):
     api = f"http://127.0.0.1:{free_port()}/api"
+    portal = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
-               RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api)
+               RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api, RECTIFLOW_PORTAL_PORT=str(portal),
+               RECTIFLOW_PORTAL_URL=f"http://127.0.0.1:{portal}", PYTHONUNBUFFERED="1")
     exe = Path(sys.executable).parent / "rectiflow"
     proc = subprocess.Popen([str(exe), "up", "--demo"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, text=True)
+    printed: list[str] = []  # what `rectiflow up` told its user, line by line
+    threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    proc.printed = printed  # type: ignore[attr-defined]
     yield api, env, tmp_path / "rf", exe, proc
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -58,6 +66,40 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     subprocess.run([str(exe), "submit", code, "--as", owner, "--note", "已整改"], cwd=data.parent, env=env,
                    check=True, capture_output=True)
     wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=60, what="the verifier's mail")
+
+    # A newcomer in the browser: sign in with the printed link, open the mail folder, follow
+    # an owner's mail to the item, submit evidence; then the verifier's mail, accept.
+    portal = env["RECTIFLOW_PORTAL_URL"]
+    sign_in = wait_until(lambda: next((line.split(": ", 1)[1].strip() for line in proc.printed
+                                       if "sign in as" in line), None), timeout=30, what="the printed sign-in link")
+    other = sorted(names)[1].split()[0]
+    with browser() as chromium:
+        page = chromium.new_page()
+        page.goto(sign_in)
+        page.goto(f"{portal}/mail")
+        shot(page, "stack-1-mail-folder")
+        page.click(f"text=【整改交办】{other}")
+        page.click("#body a[href*='/l/']")
+        shot(page, "stack-2-owner-item")
+        page.fill("#note", "已整改，附照片")
+        photo = data.parent / "照片.jpg"
+        photo.write_bytes(jpeg())
+        page.set_input_files("#files", str(photo))
+        page.click("#submit")
+        page.wait_for_selector("#done")
+        wait_until(lambda: any(m["Subject"].startswith(f"【待验收】{other}") for m in mails(data / "mail")),
+                   timeout=60, what="the verifier's mail from the served run")
+        page.goto(f"{portal}/mail")
+        page.click(f"text=【待验收】{other}")
+        page.click("#body a[href*='/l/']")
+        page.click("#accept")
+        page.wait_for_selector("#done")
+        shot(page, "stack-3-closed")
+
+    def completed():
+        return [r for r in runs(api) if r["name"].startswith(other) and r["state_type"] == "COMPLETED"]
+
+    wait_until(completed, timeout=60, what=f"the case run of {other} Completed in the Prefect API")
 
     # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile every 5 minutes.
     deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()

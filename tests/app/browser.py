@@ -1,0 +1,70 @@
+"""A real browser for portal tests: Debian's chromium driven by Playwright, the portal on a
+real port (uvicorn in a thread), screenshots kept under test-artifacts/browser/."""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from shutil import which
+from typing import Any
+
+import uvicorn
+
+from app.web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "browser"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+def chromium_path() -> str:
+    found = which("chromium") or which("chromium-browser")
+    assert found, "browser tests need Debian's chromium: `make test` installs it (apt-get install chromium)"
+    return found
+
+
+@contextmanager
+def served_portal(port: int, *, mail_folder: bool = True) -> Iterator[str]:
+    server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the portal did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
+        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def off_loop(fn: Any) -> Any:
+    """Run a call that uses asyncio.run (Prefect's client) outside Playwright's event loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()

@@ -1,0 +1,106 @@
+"""Staff pages: passwordless sign-in, roles, filing, the round's checklist, the ledger and
+its export, the mail folder."""
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from models.db import transaction
+from models.finding import Finding
+from models.round import RoundResult
+from tests.app.web import ADMIN, INSPECTOR, OWNER, assigned_item, csrf, last_mail, link_in, message, portal, sign_in
+from tests.stack import Stack
+
+
+def test_sign_in_by_mail_once_then_a_session(stack: Stack):
+    client = portal()
+    assert client.get("/ledger").headers["location"] == "/login?next=/ledger"
+    page = client.get("/login")
+    assert client.post("/login", data={"email": INSPECTOR}).status_code == 403  # no CSRF token
+    for email in (INSPECTOR, "nobody@example.org"):  # the same answer: who is registered stays private
+        sent = client.post("/login", data={"email": email, "csrf": csrf(page.text), "next": "/ledger"})
+        assert sent.status_code == 200 and "如该邮箱已登记，登录链接已发送" in sent.text
+    link = link_in(last_mail(stack, to=INSPECTOR, subject="登录"))
+    entered = client.get(link)
+    assert entered.status_code == 303 and entered.headers["location"] == "/ledger"
+    cookie = entered.headers["set-cookie"]
+    assert "rf_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert client.get("/ledger").status_code == 200
+    again = portal().get(link)
+    assert again.status_code == 400 and "链接已使用过" in message(again.text)
+    assert client.post("/logout").status_code == 303 and client.get("/ledger").status_code == 303
+
+
+def test_roles_decide_what_each_page_allows(stack: Stack):
+    owner = portal()
+    sign_in(stack, owner, OWNER)  # a branch secretary: no ledger, no filing, no mail folder
+    for path in ("/ledger", "/file", "/mail", "/ledger.xlsx"):
+        assert owner.get(path).status_code == 403, path
+    inspector = portal()
+    sign_in(stack, inspector, INSPECTOR)
+    assert inspector.get("/mail").status_code == 403  # the mail folder is the admin's
+    assert portal(mail_folder=False).get("/mail").status_code == 404
+
+
+def test_an_inspector_files_from_the_page(stack: Stack):
+    client = portal()
+    sign_in(stack, client, INSPECTOR)
+    form = client.get("/file")
+    assert "ga-1" in form.text or "lan-1" in form.text
+    bad = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "nope",
+                                     "title": "推诿"})
+    assert bad.status_code == 400 and "负面清单中没有此项：nope" in bad.text and 'value="推诿"' in bad.text
+    filed = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "lan-1",
+                                       "title": "窗口推诿", "detail": "群众反映", "class": "", "owner": ""})
+    assert filed.status_code == 303
+    code = filed.headers["location"].split("/items/")[1].split("?")[0]
+    with transaction(stack.engine) as s:
+        [finding] = s.exec(select(Finding)).all()
+    assert finding.code == code and finding.flow_run_id  # its case run started
+    assert "窗口推诿" in client.get(filed.headers["location"]).text
+
+
+def test_the_round_checklist_files_failures_all_or_nothing(stack: Stack):
+    stack.cli("round", "open", "2030-06")
+    client = portal()
+    sign_in(stack, client, INSPECTOR)
+    page = client.get("/round?month=2030-06")
+    units = sorted({part.split(".")[0] for part in page.text.split('name="')[1:] if ".result" in part.split('"')[0]})
+    assert len(units) >= 1
+    data = {"csrf": csrf(page.text), "month": "2030-06"}
+    keys = [part.split('"')[0].removesuffix(".result") for part in page.text.split('name="')[1:]
+            if part.split('"')[0].endswith(".result")]
+    keys = list(dict.fromkeys(keys))
+    for key in keys:
+        data[f"{key}.result"] = "pass"
+    failing = f"{units[0]}.tuo-1"
+    data[f"{failing}.result"] = "fail"  # but no title: refused, nothing recorded
+    refused = client.post("/round", data=data)
+    assert refused.status_code == 400 and f"{units[0]} tuo-1: title: 不能为空" in refused.text
+    with transaction(stack.engine) as s:
+        assert s.exec(select(RoundResult)).all() == []
+    data[f"{failing}.title"] = "公文办理超时限"
+    recorded = client.post("/round", data=data)
+    assert recorded.status_code == 200 and f"{len(keys)} 条结果已录入，1 项问题立项" in recorded.text
+    with transaction(stack.engine) as s:
+        [finding] = s.exec(select(Finding)).all()
+    assert finding.title == "公文办理超时限" and finding.flow_run_id
+
+
+def test_the_ledger_filters_and_exports(stack: Stack):
+    first, _ = assigned_item(stack)
+    assigned_item(stack, title="第二个")
+    client = portal()
+    sign_in(stack, client, ADMIN)
+    page = client.get("/ledger?unit=zb-xinxi&state=assigned")
+    assert page.text.count("/items/ZG-") == 2 and "共 2 项" in page.text
+    assert "共 0 项" in client.get("/ledger?colour=red").text
+    book = load_workbook(BytesIO(client.get("/ledger.xlsx?unit=zb-xinxi").content)).active
+    assert [r[0] for r in book.iter_rows(min_row=2, values_only=True)][0] == first
+    mail_list = client.get("/mail")
+    assert mail_list.status_code == 200 and "【整改交办】" in mail_list.text
+    one = mail_list.text.split('href="/mail/')[1].split('"')[0]
+    shown = client.get(f"/mail/{one}")
+    assert shown.status_code == 200 and '<a href="http' in shown.text
+    assert client.get("/mail/..%2F..%2Fledger.db").status_code == 404
