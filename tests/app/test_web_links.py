@@ -157,3 +157,21 @@ def test_user_text_is_escaped_everywhere(stack: Stack):
     for html in (page.text, review.text, after):
         assert "<script>alert" not in html and "<img src=x" not in html
     assert after.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 3  # title, account, reason
+
+
+def test_an_extension_asked_and_approved_from_the_links(stack: Stack):
+    code, link = assigned_item(stack)
+    client = portal()
+    page = client.get(link)
+    asked = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": "2027-01-29", "reason": "等待设备到货"})
+    assert asked.status_code == 303
+    stack.step(code)
+    supervisor_link = link_in(last_mail(stack, to="sun.hongmei@example.org", subject=code))
+    decide = client.get(supervisor_link)
+    assert "申请将期限延至 <strong>2027-01-29</strong>：等待设备到货" in decide.text
+    bad_date = client.post(f"{supervisor_link}/reject", data={"csrf": csrf(decide.text), "reason": ""})
+    assert bad_date.status_code == 400 and "reason: 不能为空" in message(bad_date.text)
+    approved = client.post(f"{supervisor_link}/approve", data={"csrf": csrf(decide.text)})
+    assert approved.status_code == 303
+    with transaction(stack.engine) as s:
+        assert str(finding_by_code(s, code).due_on) == "2027-01-29"
