@@ -32,10 +32,18 @@ router = APIRouter()
 FILERS = (Role.inspector, Role.supervisor, Role.admin)
 LEDGER_READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)
 CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
+NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
+NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
 
 
-def _visitor(session: Session, request: Request) -> Visitor | None:
-    return session_visitor(session, request)
+def _require(session: Session, request: Request, roles: tuple[Role, ...] = (), denied: str = "") -> Visitor | Response:
+    """The signed-in person holding one of `roles`; else the sign-in page or a refusal."""
+    visitor = session_visitor(session, request)
+    if visitor is None:
+        return _login_redirect(request)
+    if roles and not visitor.has(*roles):
+        return refusal(request, denied, status=403)
+    return visitor
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -101,9 +109,9 @@ async def logout(request: Request) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
+        visitor = _require(session, request)
+        if isinstance(visitor, Response):
+            return visitor
         mine = [v for v in ledger_views(session, now=now(), policy=Policy.from_settings())
                 if v.owner_email == visitor.person.email and v.state in ("assigned", "submitted")]
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
@@ -120,12 +128,9 @@ def _catalogue(session: Session) -> dict[str, Any]:
 @router.get("/file", response_class=HTMLResponse)
 def file_form(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
-        if not visitor.has(*FILERS):
-            return refusal(request, "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)",
-                           status=403)
+        visitor = _require(session, request, FILERS, NOT_FILER)
+        if isinstance(visitor, Response):
+            return visitor
         ctx = _catalogue(session)
     return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **ctx})
 
@@ -137,9 +142,9 @@ async def file_submit(request: Request) -> Response:
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in ("unit", "manifestation", "title", "detail", "class", "owner")}
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
+        visitor = _require(session, request, FILERS, NOT_FILER)
+        if isinstance(visitor, Response):
+            return visitor
         if not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
             return refusal(request, CSRF_FAILED, status=403)
         ctx = _catalogue(session)
@@ -171,9 +176,9 @@ def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | N
 def round_page(request: Request, month: str = "") -> Response:
     month = month or f"{now():%Y-%m}"
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
+        visitor = _require(session, request)
+        if isinstance(visitor, Response):
+            return visitor
         rnd, units = _my_round(session, visitor, month)
         mans = manifestations(session)
     return page(request, "round.html", {"visitor": visitor, "month": month, "round": rnd, "units": units,
@@ -185,9 +190,9 @@ async def round_record(request: Request) -> Response:
     form = await request.form(max_fields=5000)
     month = str(form.get("month") or "")
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
+        visitor = _require(session, request)
+        if isinstance(visitor, Response):
+            return visitor
         if not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
             return refusal(request, CSRF_FAILED, status=403)
         rnd, units = _my_round(session, visitor, month)
@@ -241,11 +246,9 @@ def _ledger(session: Session, request: Request) -> tuple[list[Any], dict[str, st
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
-        if not visitor.has(*LEDGER_READERS):
-            return refusal(request, "台账仅对督察、机关党委、领导和纪检开放 (not for your role)", status=403)
+        visitor = _require(session, request, LEDGER_READERS, NOT_READER)
+        if isinstance(visitor, Response):
+            return visitor
         views, q = _ledger(session, request)
         units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
     counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c in ("none", "blue", "yellow", "red")}
@@ -257,11 +260,9 @@ def ledger_page(request: Request) -> Response:
 @router.get("/ledger.xlsx")
 def ledger_export(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _visitor(session, request)
-        if visitor is None:
-            return _login_redirect(request)
-        if not visitor.has(*LEDGER_READERS):
-            return refusal(request, "台账仅对督察、机关党委、领导和纪检开放 (not for your role)", status=403)
+        visitor = _require(session, request, LEDGER_READERS, NOT_READER)
+        if isinstance(visitor, Response):
+            return visitor
         views, _ = _ledger(session, request)
     data = ledger_workbook(views, language=get_settings().language)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
