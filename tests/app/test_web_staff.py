@@ -6,10 +6,23 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from models.audit import Event
 from models.db import transaction
 from models.finding import Finding
 from models.round import RoundResult
-from tests.app.web import ADMIN, INSPECTOR, OWNER, assigned_item, csrf, last_mail, link_in, message, portal, sign_in
+from tests.app.web import (
+    ADMIN,
+    INSPECTOR,
+    OWNER,
+    assigned_item,
+    csrf,
+    jpeg,
+    last_mail,
+    link_in,
+    message,
+    portal,
+    sign_in,
+)
 from tests.stack import Stack
 
 
@@ -104,3 +117,31 @@ def test_the_ledger_filters_and_exports(stack: Stack):
     shown = client.get(f"/mail/{one}")
     assert shown.status_code == 200 and '<a href="http' in shown.text
     assert client.get("/mail/..%2F..%2Fledger.db").status_code == 404
+
+
+def test_a_signed_in_verifier_acts_on_the_item_page(stack: Stack):
+    code, link = assigned_item(stack)
+    owner = portal()
+    sign_in(stack, owner, OWNER)
+    home = owner.get("/")
+    assert f"/items/{code}" in home.text and "我负责的事项" in home.text
+    item = owner.get(f"/items/{code}")
+    assert item.status_code == 200 and "提交验收" in item.text
+    submitted = owner.post(f"/items/{code}/submit", data={"csrf": csrf(item.text), "note": "已整改"},
+                           files=[("files", ("照片.jpg", jpeg(), "image/jpeg"))])
+    assert submitted.status_code == 303
+    stack.step(code)
+    inspector = portal()
+    sign_in(stack, inspector, INSPECTOR)
+    page = inspector.get(f"/items/{code}")
+    image = page.text.split('class="preview" src="')[1].split('"')[0]
+    assert image.startswith(f"/items/{code}/files/") and inspector.get(image).content == jpeg()
+    assert portal().get(image).status_code == 303  # no session: sign in first
+    assert inspector.post(f"/items/{code}/delete", data={"csrf": csrf(page.text)}).status_code == 404
+    assert inspector.post(f"/items/{code}/accept", data={"csrf": csrf(page.text)}).status_code == 303
+    with transaction(stack.engine) as s:
+        events = s.exec(select(Event).where(Event.kind.in_(["submit", "accept"])).order_by(Event.seq)).all()
+    assert [(e.kind, e.actor) for e in events] == [("submit", OWNER), ("accept", INSPECTOR)]
+    stranger = portal()
+    sign_in(stack, stranger, "wang.jianguo@example.org")  # another branch's secretary
+    assert stranger.get(f"/items/{code}").status_code == 403
