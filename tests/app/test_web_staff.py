@@ -23,6 +23,7 @@ from tests.app.web import (
     portal,
     sign_in,
 )
+from tests.mail import mails
 from tests.stack import Stack
 
 
@@ -145,3 +146,12 @@ def test_a_signed_in_verifier_acts_on_the_item_page(stack: Stack):
     stranger = portal()
     sign_in(stack, stranger, "wang.jianguo@example.org")  # another branch's secretary
     assert stranger.get(f"/items/{code}").status_code == 403
+
+
+def test_the_sign_in_form_cannot_flood_a_mailbox(stack: Stack):
+    client = portal()
+    token = csrf(client.get("/login").text)
+    for _ in range(5):
+        assert client.post("/login", data={"email": INSPECTOR, "csrf": token}).status_code == 200
+    sign_ins = [m for m in mails(stack.sink.folder) if m["To"] == INSPECTOR and "登录" in m["Subject"]]
+    assert len(sign_ins) <= 2  # one a minute (two if the minute turned meanwhile)
