@@ -340,6 +340,22 @@ def up(
     run_stack(demo=demo, limit=limit)
 
 
+@app.command()
+def portal(
+    host: str | None = typer.Option(None, "--host", help="default RECTIFLOW_PORTAL_HOST"),
+    port: int | None = typer.Option(None, "--port", help="default RECTIFLOW_PORTAL_PORT"),
+) -> None:
+    """Serve the portal alone (beyond one machine: several behind a load balancer, all with the
+    same RECTIFLOW_SECRET_KEY and ledger). `rectiflow up` serves it already."""
+    import uvicorn
+
+    from app.web import create_app
+
+    settings = ctx.settings()
+    uvicorn.run(create_app(), host=host or settings.portal_host, port=port or settings.portal_port,
+                log_level="info", proxy_headers=True)
+
+
 def main() -> None:
     import sys
 

@@ -102,6 +102,11 @@ def login_with(request: Request, token: str, next: str = "/") -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    form = await request.form()
+    with transaction(engine()) as session:
+        visitor = session_visitor(session, request)
+    if visitor is not None and not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
+        return refusal(request, CSRF_FAILED, status=403)
     response = RedirectResponse("/login", status_code=303)
     end_session(response)
     return response

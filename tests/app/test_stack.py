@@ -141,3 +141,25 @@ def test_up_refuses_a_port_in_use(tmp_path):
     assert result.returncode == 2, result.stderr
     assert f"127.0.0.1:{port} 已被占用" in result.stderr and "RECTIFLOW_SMTP_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_portal_runs_alone(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+    env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SECRET_KEY="k" * 40)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "rectiflow"), "portal", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def login_page():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+            except httpx.HTTPError:
+                return None
+
+        page = wait_until(login_page, timeout=60, what="the portal")
+        assert page.status_code == 200 and "发送登录链接" in page.text
+        assert page.headers["x-frame-options"] == "DENY" and "rf_anchor" in page.headers["set-cookie"]
+        assert not (tmp_path / "rf" / "secret.key").exists()  # the configured secret is used
+    finally:
+        proc.terminate()
+        proc.wait(20)

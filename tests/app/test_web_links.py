@@ -145,8 +145,18 @@ def test_uploads_are_checked_by_content_size_and_name(stack: Stack, monkeypatch)
 
 def test_user_text_is_escaped_everywhere(stack: Stack):
     nasty = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    code, link = assigned_item(stack, title=nasty)
+    code, link = assigned_item(stack, title=nasty, detail=nasty)
     client = portal()
+    page = client.get(link)
+    assert page.text.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 2  # title, detail
+    extended = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": "2027-03-01", "reason": nasty})
+    assert extended.status_code == 303
+    stack.step(code)
+    supervisor = client.get(link_in(last_mail(stack, to="sun.hongmei@example.org", subject="延期")))
+    assert "<script>alert" not in supervisor.text and "&lt;script&gt;" in supervisor.text  # the reason
+    fresh_owner = client.post(f"{link}/fresh", data={"csrf": csrf(client.get(link).text)})
+    assert fresh_owner.status_code == 200
+    link = link_in(last_mail(stack, to=OWNER, subject="【新链接】"))
     page = client.get(link)
     client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": nasty})
     stack.step(code)
@@ -154,7 +164,7 @@ def test_user_text_is_escaped_everywhere(stack: Stack):
     review = client.get(review_link)
     client.post(f"{review_link}/return", data={"csrf": csrf(review.text), "reason": nasty})
     after = client.get(review_link).text
-    for html in (page.text, review.text, after):
+    for html in (page.text, review.text, after, supervisor.text):
         assert "<script>alert" not in html and "<img src=x" not in html
     assert after.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 3  # title, account, reason
 

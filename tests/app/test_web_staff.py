@@ -43,7 +43,10 @@ def test_sign_in_by_mail_once_then_a_session(stack: Stack):
     assert client.get("/ledger").status_code == 200
     again = portal().get(link)
     assert again.status_code == 400 and "链接已使用过" in message(again.text)
-    assert client.post("/logout").status_code == 303 and client.get("/ledger").status_code == 303
+    assert client.post("/logout").status_code == 403  # a forged sign-out is refused too
+    ledger = client.get("/ledger")
+    assert client.post("/logout", data={"csrf": csrf(ledger.text)}).status_code == 303
+    assert client.get("/ledger").status_code == 303
 
 
 def test_roles_decide_what_each_page_allows(stack: Stack):
