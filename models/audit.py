@@ -7,7 +7,10 @@ row first; its row lock (PostgreSQL) or the write lock (SQLite) keeps the chain 
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import update
@@ -51,8 +54,33 @@ def ensure_chain_head(session: Session) -> None:
 
 
 def append_event(session: Session, *, finding_id: int | None, actor: str, kind: str,
-                 data: dict[str, Any], now: datetime) -> Event:
-    return append_events(session, [(finding_id, actor, kind, data)], now=now)[0]
+                 data: dict[str, Any], now: datetime) -> None:
+    """Append one event now, or at the end of the enclosing `batched_events` block."""
+    pending = session.info.get(BATCH)
+    if pending is not None:
+        pending.append((now, (finding_id, actor, kind, data)))
+        return
+    append_events(session, [(finding_id, actor, kind, data)], now=now)
+
+
+BATCH = "audit_batch"
+
+
+@contextmanager
+def batched_events(session: Session) -> Iterator[None]:
+    """Collect the events a long batch (an imported sheet) appends and chain them once at the
+    end, in order: one head update instead of two per event. Nested blocks join the outer."""
+    if BATCH in session.info:
+        yield
+        return
+    session.info[BATCH] = []
+    try:
+        yield
+    finally:
+        pending = session.info.pop(BATCH)
+    # Only reached when the block succeeded: a failed batch appends nothing (and rolls back).
+    for when, group in groupby(pending, key=lambda p: p[0]):
+        append_events(session, [entry for _, entry in group], now=when)
 
 
 def append_events(session: Session, entries: list[tuple[int | None, str, str, dict[str, Any]]], *,

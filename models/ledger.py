@@ -13,8 +13,6 @@ from models.finding import CLASS_LABELS, STATE_LABELS, Finding
 from models.org import Person, Unit
 from models.policy import Policy
 
-COLOURS = {0: "", 1: "blue", 2: "yellow", 3: "red"}
-
 
 @dataclass
 class ItemView:
@@ -58,7 +56,7 @@ class ItemView:
 
 
 def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None,
-          calendar: WorkCalendar, today: date, lang: int) -> ItemView:
+          calendar: WorkCalendar, today: date, lang: int, colours: dict[int, str]) -> ItemView:
     left = None
     if finding.due_on is not None and finding.state.is_open:
         left = calendar.working_days_between(today, finding.due_on)
@@ -77,7 +75,7 @@ def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None
         working_days_left=left,
         overdue=bool(finding.state.is_open and finding.due_on and finding.due_on < today),
         escalation_level=finding.escalation_level,
-        colour=COLOURS.get(finding.escalation_level, ""),
+        colour=colours.get(finding.escalation_level, ""),
         flow_run_id=finding.flow_run_id, run_note=finding.run_note,
     )
 
@@ -105,7 +103,7 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     owner = session.get(Person, finding.owner_id) if finding.owner_id else None
     assert unit is not None and man is not None
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
-                 local_date(now, policy.timezone), 0 if policy.language == "zh" else 1)
+                 local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours)
     view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
     if finding.recurrence_of_id is not None:
         earlier = session.get(Finding, finding.recurrence_of_id)
@@ -129,8 +127,8 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[Ite
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     lang = 0 if policy.language == "zh" else 1
-    views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang)
-             for f, u, m in rows]
+    views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
+                   policy.level_colours) for f, u, m in rows]
     exts = _extensions(session, [f.id for f, _, _ in rows])
     codes = {f.id: f.code for f, _, _ in rows}
     for (f, _, _), view in zip(rows, views, strict=True):

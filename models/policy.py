@@ -14,9 +14,13 @@ class Policy:
         DeadlineClass.immediate: 5, DeadlineClass.limited: 20, DeadlineClass.long: 60,
     })
     recurrence_months: int = 6
+    # Escalation level -> colour, as the deadline policy file says (views show these).
+    level_colours: dict[int, str] = field(default_factory=lambda: {1: "blue", 2: "yellow", 3: "red"})
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "Policy":
+        from models.escalation import load_deadline_policy
+
         s = settings or get_settings()
         return cls(
             timezone=s.timezone,
@@ -27,4 +31,5 @@ class Policy:
                 DeadlineClass.long: s.days_long,
             },
             recurrence_months=s.recurrence_months,
+            level_colours={lv.level: lv.colour for lv in load_deadline_policy(s.escalation_file).levels},
         )

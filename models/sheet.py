@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel import Session, col, select
 
+from models.audit import batched_events
 from models.catalogue import DeadlineClass, Manifestation
 from models.errors import RuleError
 from models.finding import Finding
@@ -188,15 +189,16 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     people = {p.email: p for p in session.exec(select(Person))}
     codes: list[str] = []
     per_owner: dict[int, list[Finding]] = {}
-    for row in sheet.new:
-        v = row.values
-        finding = commands.file_finding(
-            session, actor=people[v["inspector"].lower()], unit=v["unit"], manifestation=v["manifestation"],
-            title=v["title"], detail=v.get("detail", ""), deadline_class=v.get("deadline_class") or None,
-            owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key)
-        commands.assign(session, actor=None, finding=finding, now=now, policy=policy, mail=False)
-        codes.append(finding.code)
-        per_owner.setdefault(finding.owner_id, []).append(finding)  # type: ignore[arg-type]
+    with batched_events(session):  # the audit chain is extended once for the whole sheet
+        for row in sheet.new:
+            v = row.values
+            finding = commands.file_finding(
+                session, actor=people[v["inspector"].lower()], unit=v["unit"], manifestation=v["manifestation"],
+                title=v["title"], detail=v.get("detail", ""), deadline_class=v.get("deadline_class") or None,
+                owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key)
+            commands.assign(session, actor=None, finding=finding, now=now, policy=policy, mail=False)
+            codes.append(finding.code)
+            per_owner.setdefault(finding.owner_id, []).append(finding)  # type: ignore[arg-type]
     units = {u.id: u.name for u in session.exec(select(Unit))}
     mans = {m.id: m.title_zh for m in session.exec(select(Manifestation))}
     by_id = {p.id: p for p in people.values()}

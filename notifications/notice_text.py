@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 TIERS = {"advanced": "先进", "middle": "中间", "lagging": "后进"}
-COLOURS = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
 CN_NUMBERS = "一二三四五六七八九十"
 BRANCH_HEADER = ["党支部", "发现", "销号", "按期销号", "逾期", "蓝/黄/红", "延期", "反弹", "得分", "等次", "达标"]
 

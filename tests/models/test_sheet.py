@@ -7,6 +7,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import func, select
 
+from models.audit import Event, verify_chain
 from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.errors import RuleError
@@ -171,6 +172,10 @@ def test_filing_is_all_new_rows_once_with_one_mail_per_owner(engine, policy, tmp
         assert sorted((m.recipient_email, len(m.context["items"])) for m in mails) == [
             ("gao.peng@example.org", 3), ("liang.xue@example.org", 1), ("yang.fan@example.org", 1)]
         assert {m.template for m in mails} == {"assigned_batch"}
+        # The sheet's events were chained in one go, in order: file then assign, row by row.
+        events = s.exec(select(Event).order_by(Event.seq)).all()
+        assert [(e.kind, e.data["code"]) for e in events] == [(k, c) for c in codes for k in ("file", "assign")]
+        assert verify_chain(s) == (10, None)
         # Rows 2-4: same unit and manifestation on one day: the later ones are recurrences.
         assert finding_by_code(s, codes[1]).recurrence_of_id == finding_by_code(s, codes[0]).id
     # The same sheet again: every row is known, nothing is filed twice.
