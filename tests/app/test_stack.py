@@ -43,8 +43,12 @@ def up(tmp_path):
     threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, "")), daemon=True).start()
     proc.printed = printed  # type: ignore[attr-defined]
     yield api, env, tmp_path / "rf", exe, proc
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:  # a failed test: stop it as a user would, so it stops its Prefect server too
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
