@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
@@ -189,13 +190,16 @@ async def link_action(request: Request, token: str, action: str) -> Response:
         assert visitor.claim is not None
         unspent(session, visitor.claim)  # a second click stores nothing
     files = await _stored(form) if action == "submit" else []
-    with transaction(engine()) as session:
-        visitor = link_visitor(session, token)
-        assert visitor.claim is not None
-        finding = finding_by_code(session, visitor.claim.code)
-        spend(session, visitor.claim, now=now(), what=action)
-        _apply(session, action, visitor, finding, form, files)
-        code = finding.code
+    try:
+        with transaction(engine()) as session:
+            visitor = link_visitor(session, token)
+            assert visitor.claim is not None
+            finding = finding_by_code(session, visitor.claim.code)
+            spend(session, visitor.claim, now=now(), what=action)
+            _apply(session, action, visitor, finding, form, files)
+            code = finding.code
+    except IntegrityError:  # the same link used at the same moment elsewhere: that one won
+        return refusal(request, "链接已使用过 (this link has already been used)")
     await _wake(code)
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 

@@ -185,3 +185,26 @@ def test_an_extension_asked_and_approved_from_the_links(stack: Stack):
     assert approved.status_code == 303
     with transaction(stack.engine) as s:
         assert str(finding_by_code(s, code).due_on) == "2027-01-29"
+
+
+def test_five_submits_at_once_act_once(stack: Stack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.app.browser import served_portal
+    from tests.mail import free_port
+
+    code, link = assigned_item(stack)
+    with served_portal(free_port()) as base, httpx.Client(base_url=base, follow_redirects=False) as client:
+        token = csrf(client.get(link).text)
+        cookies = dict(client.cookies)
+
+        def submit(_: int) -> int:
+            return httpx.post(f"{base}{link}/submit", data={"csrf": token, "note": "已整改"}, cookies=cookies,
+                              timeout=30).status_code
+
+        with ThreadPoolExecutor(5) as pool:
+            codes = sorted(pool.map(submit, range(5)))
+    assert codes == [303, 400, 400, 400, 400]
+    assert state(stack, code)[0] is State.submitted and state(stack, code)[2] == 1
