@@ -21,7 +21,7 @@ run: $(STAMP)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -q
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
