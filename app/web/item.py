@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.web.main import page, refusal
-from app.web.security import Visitor, link_visitor, now, session_visitor, signer
+from app.web.security import SESSION_COOKIE, SignInNeeded, Visitor, link_visitor, now, require_csrf, session_visitor
 from models import commands
 from models.db import open_ledger, transaction
 from models.directory import finding_by_code
@@ -120,27 +121,25 @@ async def _form(request: Request) -> Any:
     return await request.form(max_files=20, max_fields=50)
 
 
-async def _stored(form: Any) -> list[Any]:
+async def _uploads(form: Any) -> list[tuple[str, bytes]]:
+    """The submitted files' names and contents, within the per-file and per-submission caps."""
     settings = get_settings()
-    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    stored, total = [], 0
-    for upload in uploads:
+    found, total = [], 0
+    for upload in form.getlist("files"):
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
         data = await upload.read(settings.max_evidence_bytes + 1)
         total += len(data)
         if total > settings.max_submission_bytes:
             raise RuleError("file_too_large", field="file", value="(合计 total)", limit=settings.max_submission_bytes)
-        stored.append(store_bytes(settings.evidence_dir, upload.filename or "", data,
-                                  max_bytes=settings.max_evidence_bytes))
-    return stored
+        found.append((upload.filename, data))
+    return found
 
 
-def _day(value: Any, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise RuleError("bad_date", field=field, value=str(value)[:40]) from None
+def _store(uploads: list[tuple[str, bytes]]) -> list[Any]:
+    settings = get_settings()
+    return [store_bytes(settings.evidence_dir, name, data, max_bytes=settings.max_evidence_bytes)
+            for name, data in uploads]
 
 
 def _apply(session: Session, action: str, visitor: Visitor, finding: Finding, form: Any, files: list[Any]) -> None:
@@ -161,10 +160,17 @@ def _apply(session: Session, action: str, visitor: Visitor, finding: Finding, fo
         decide_extension(session, approve=action == "approve", reason=text["reason"], **kw)
 
 
-async def send_now(finding_id: int | None) -> None:
-    """Deliver what the outbox holds for this item now (the mail relay may be slow: off the loop)."""
-    from starlette.concurrency import run_in_threadpool
+def _day(value: Any, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RuleError("bad_date", field=field, value=str(value)[:40]) from None
 
+
+async def send_now(finding_id: int | None) -> None:
+    """Deliver what the outbox holds for this item now (off the event loop: the relay may be slow)."""
     from notifications.delivery import deliver
 
     await run_in_threadpool(lambda: deliver(engine(), settings=get_settings(), now=now(), finding_id=finding_id))
@@ -176,20 +182,15 @@ async def _wake(code: str) -> str:
     return await wake_case_run(engine(), code)
 
 
-@router.post("/l/{token}/{action}")
-async def link_action(request: Request, token: str, action: str) -> Response:
-    if action == "fresh":
-        return await _fresh(request, token)
-    if action not in ACTIONS:
-        return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
-    form = await _form(request)
+def _act_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
+    """Check the link and the form, store the files, then apply and spend the link in one
+    transaction. Runs on a worker thread: a ledger busy with a long sweep blocks only this."""
     with transaction(engine()) as session:
         visitor = link_visitor(session, token)
-        if not signer().check_csrf(visitor.anchor, form.get("csrf")):
-            return refusal(request, "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)", status=403)
+        require_csrf(visitor.anchor, form.get("csrf"))
         assert visitor.claim is not None
         unspent(session, visitor.claim)  # a second click stores nothing
-    files = await _stored(form) if action == "submit" else []
+    files = _store(uploads)
     try:
         with transaction(engine()) as session:
             visitor = link_visitor(session, token)
@@ -197,11 +198,37 @@ async def link_action(request: Request, token: str, action: str) -> Response:
             finding = finding_by_code(session, visitor.claim.code)
             spend(session, visitor.claim, now=now(), what=action)
             _apply(session, action, visitor, finding, form, files)
-            code = finding.code
+            return finding.code
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
-        return refusal(request, "链接已使用过 (this link has already been used)")
+        raise RuleError("link_used", value=action) from None
+
+
+@router.post("/l/{token}/{action}")
+async def link_action(request: Request, token: str, action: str) -> Response:
+    if action == "fresh":
+        return await _fresh(request, token)
+    if action not in ACTIONS:
+        return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
+    form = await _form(request)
+    uploads = await _uploads(form) if action == "submit" else []
+    code = await run_in_threadpool(_act_by_link, token, action, form, uploads)
     await _wake(code)
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
+
+
+def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
+    with transaction(engine()) as session:
+        visitor = session_visitor(session, cookie)
+        if visitor is None:
+            raise SignInNeeded()
+        require_csrf(visitor.anchor, form.get("csrf"))
+    files = _store(uploads)
+    with transaction(engine()) as session:
+        visitor = session_visitor(session, cookie)
+        assert visitor is not None
+        finding = finding_by_code(session, code)
+        _apply(session, action, visitor, finding, form, files)
+        return finding.code
 
 
 @router.post("/items/{code}/{action}")
@@ -209,30 +236,16 @@ async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
         return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
     form = await _form(request)
-    with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-        if visitor is None:
-            return RedirectResponse("/login", status_code=303)
-        if not signer().check_csrf(visitor.anchor, form.get("csrf")):
-            return refusal(request, "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)", status=403)
-    files = await _stored(form) if action == "submit" else []
-    with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-        assert visitor is not None
-        finding = finding_by_code(session, code)
-        _apply(session, action, visitor, finding, form, files)
-        code = finding.code
+    uploads = await _uploads(form) if action == "submit" else []
+    code = await run_in_threadpool(_act_in_session, request.cookies.get(SESSION_COOKIE), code, action, form, uploads)
     await _wake(code)
     return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
 
 
-async def _fresh(request: Request, token: str) -> Response:
-    """Mail the link's person a fresh link to the same item (once per old link)."""
-    form = await request.form()
+def _enqueue_fresh(token: str, form: Any) -> tuple[int | None, str]:
     with transaction(engine()) as session:
         visitor = link_visitor(session, token, allow_expired=True)
-        if not signer().check_csrf(visitor.anchor, form.get("csrf")):
-            return refusal(request, "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)", status=403)
+        require_csrf(visitor.anchor, form.get("csrf"))
         assert visitor.claim is not None
         finding = finding_by_code(session, visitor.claim.code)
         enqueue(session, dedupe_key=f"fresh:{visitor.claim.digest}", recipient_id=visitor.person.id,  # type: ignore[arg-type]
@@ -240,9 +253,16 @@ async def _fresh(request: Request, token: str) -> Response:
                 language=visitor.person.language or get_settings().language,
                 context={"recipient": visitor.person.name, "code": finding.code, "title": finding.title},
                 now=now(), finding_id=finding.id)
-    await send_now(finding.id)
+        return finding.id, visitor.person.email
+
+
+async def _fresh(request: Request, token: str) -> Response:
+    """Mail the link's person a fresh link to the same item (once per old link)."""
+    form = await request.form()
+    finding_id, email = await run_in_threadpool(_enqueue_fresh, token, form)
+    await send_now(finding_id)
     return page(request, "message.html", {"title": "已发送新链接 (a fresh link is on its way)", "visitor": None,
-                                          "message": f"新的链接已发送至 {visitor.person.email}，请查收邮件。"})
+                                          "message": f"新的链接已发送至 {email}，请查收邮件。"})
 
 
 def _file_response(session: Session, finding: Finding, file_id: int, inline: bool) -> Response:

@@ -3,12 +3,13 @@ page that names the field, never a traceback."""
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app.web.security import set_anchor
+from app.web.security import CsrfFailed, SignInNeeded, set_anchor
 from models.errors import RuleError
 
 TEMPLATES = Environment(
@@ -18,6 +19,7 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -58,6 +60,14 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> HTMLResponse:
         return refusal(request, exc.render("zh"))
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
+        return refusal(request, CSRF_FAILED, status=403)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     app.include_router(item.router)
     app.include_router(staff.router)

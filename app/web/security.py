@@ -4,6 +4,7 @@ every form carries, bound to that link or session."""
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session, select
@@ -56,8 +57,9 @@ def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -
     return Visitor(person, roles_of(session, person), anchor=f"link|{claim.digest}", claim=claim)
 
 
-def session_visitor(session: Session, request: Request) -> Visitor | None:
-    token = request.cookies.get(SESSION_COOKIE)
+def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
+    """The person of a session cookie (given, or read off the request), if it is valid."""
+    token = request.cookies.get(SESSION_COOKIE) if isinstance(request, Request) else request
     if not token:
         return None
     try:
@@ -68,6 +70,19 @@ def session_visitor(session: Session, request: Request) -> Visitor | None:
     if person is None or not person.active:
         return None
     return Visitor(person, roles_of(session, person), anchor=f"session|{claim.digest}")
+
+
+class CsrfFailed(Exception):
+    """A form without its page's token: refused (403), nothing changed."""
+
+
+class SignInNeeded(Exception):
+    """A staff action without a valid session: to the sign-in page."""
+
+
+def require_csrf(anchor: str, token: Any) -> None:
+    if not signer().check_csrf(anchor, str(token or "")):
+        raise CsrfFailed()
 
 
 def start_session(response: Response, request: Request, person: Person) -> None:

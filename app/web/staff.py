@@ -8,10 +8,21 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from app.web.item import engine, send_now
 from app.web.main import page, refusal
-from app.web.security import Visitor, anchor, end_session, now, session_visitor, signer, start_session
+from app.web.security import (
+    SESSION_COOKIE,
+    Visitor,
+    anchor,
+    end_session,
+    now,
+    require_csrf,
+    session_visitor,
+    signer,
+    start_session,
+)
 from models import commands
 from models.calendar import local_date
 from models.catalogue import DeadlineClass, manifestations
@@ -31,7 +42,6 @@ from models.sheet import Sheet, SheetRow, record_checklist, validate
 router = APIRouter()
 FILERS = (Role.inspector, Role.supervisor, Role.admin)
 LEDGER_READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)
-CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
 NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
 NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
 
@@ -60,27 +70,29 @@ def login_form(request: Request, next: str = "/") -> Response:
                                         "sent": False, "minutes": get_settings().signin_minutes})
 
 
+def _queue_sign_in(email: str, target: str) -> bool:
+    """Put a sign-in mail in the outbox for a registered, active address; say whether."""
+    with transaction(engine()) as session:
+        person = session.exec(select(Person).where(Person.email == email)).first()
+        if person is None or not person.active:
+            return False
+        minutes = get_settings().signin_minutes
+        token = signer().issue(SIGN_IN, person.id, expires_at=now() + timedelta(minutes=minutes))  # type: ignore[arg-type]
+        link = f"{get_settings().portal_url.rstrip('/')}/login/{token}?next={quote(target)}"
+        # At most one sign-in mail per person per minute: the form cannot be used to flood a mailbox.
+        enqueue(session, dedupe_key=f"sign-in:{person.id}:{now():%Y%m%d%H%M}", recipient_id=person.id,  # type: ignore[arg-type]
+                recipient_email=person.email, template="sign_in", language=person.language or get_settings().language,
+                context={"recipient": person.name, "sign_in": link, "minutes": minutes}, now=now())
+        return True
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login_send(request: Request) -> Response:
     form = await request.form()
-    if not signer().check_csrf(anchor(request), str(form.get("csrf") or "")):
-        return refusal(request, CSRF_FAILED, status=403)
+    require_csrf(anchor(request), form.get("csrf"))
     email = str(form.get("email") or "").strip().lower()[:254]
     target = _safe_next(str(form.get("next") or "/"))
-    person_id = None
-    with transaction(engine()) as session:
-        person = session.exec(select(Person).where(Person.email == email)).first()
-        if person is not None and person.active:
-            minutes = get_settings().signin_minutes
-            token = signer().issue(SIGN_IN, person.id, expires_at=now() + timedelta(minutes=minutes))  # type: ignore[arg-type]
-            link = f"{get_settings().portal_url.rstrip('/')}/login/{token}?next={quote(target)}"
-            # At most one sign-in mail per person per minute: the form cannot be used to flood a mailbox.
-            enqueue(session, dedupe_key=f"sign-in:{person.id}:{now():%Y%m%d%H%M}", recipient_id=person.id,  # type: ignore[arg-type]
-                    recipient_email=person.email, template="sign_in",
-                    language=person.language or get_settings().language,
-                    context={"recipient": person.name, "sign_in": link, "minutes": minutes}, now=now())
-            person_id = person.id
-    if person_id is not None:
+    if await run_in_threadpool(_queue_sign_in, email, target):
         await send_now(None)
     # The same answer either way: the page does not tell who is registered.
     return page(request, "login.html", {"csrf": signer().csrf(anchor(request)), "next": target, "sent": True,
@@ -103,10 +115,14 @@ def login_with(request: Request, token: str, next: str = "/") -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     form = await request.form()
-    with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-    if visitor is not None and not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
-        return refusal(request, CSRF_FAILED, status=403)
+
+    def check() -> None:
+        with transaction(engine()) as session:
+            visitor = session_visitor(session, request.cookies.get(SESSION_COOKIE))
+        if visitor is not None:
+            require_csrf(visitor.anchor, form.get("csrf"))
+
+    await run_in_threadpool(check)
     response = RedirectResponse("/login", status_code=303)
     end_session(response)
     return response
@@ -146,13 +162,21 @@ async def file_submit(request: Request) -> Response:
     from flows.control import start_case_run
 
     form = await request.form()
+    outcome = await run_in_threadpool(_file_from_form, request, form)
+    if isinstance(outcome, Response):
+        return outcome
+    await start_case_run(engine(), outcome)
+    return RedirectResponse(f"/items/{quote(outcome)}?done=file", status_code=303)
+
+
+def _file_from_form(request: Request, form: Any) -> Response | str:
+    """File the finding (on a worker thread); its code, or the form again with the refusal."""
     values = {k: str(form.get(k) or "") for k in ("unit", "manifestation", "title", "detail", "class", "owner")}
     with transaction(engine()) as session:
         visitor = _require(session, request, FILERS, NOT_FILER)
         if isinstance(visitor, Response):
             return visitor
-        if not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
-            return refusal(request, CSRF_FAILED, status=403)
+        require_csrf(visitor.anchor, form.get("csrf"))
         ctx = _catalogue(session)
     try:
         with transaction(engine()) as session:
@@ -161,12 +185,10 @@ async def file_submit(request: Request) -> Response:
                 manifestation=values["manifestation"], title=values["title"], detail=values["detail"],
                 deadline_class=values["class"] or None, owner=values["owner"].strip() or None, now=now(),
                 policy=Policy.from_settings())
-            code = finding.code
+            return finding.code
     except RuleError as exc:
         return page(request, "file.html", {"visitor": visitor, "values": values, "problem": exc.render("zh"), **ctx},
                     status=400)
-    await start_case_run(engine(), code)
-    return RedirectResponse(f"/items/{quote(code)}?done=file", status_code=303)
 
 
 def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | None, list[Unit]]:
@@ -193,14 +215,30 @@ def round_page(request: Request, month: str = "") -> Response:
 
 @router.post("/round", response_class=HTMLResponse)
 async def round_record(request: Request) -> Response:
+    from flows.control import start_case_run
+
     form = await request.form(max_fields=5000)
+    outcome = await run_in_threadpool(_record_from_form, request, form)
+    if isinstance(outcome, Response):
+        return outcome
+    visitor, month, added, codes, clean = outcome
+    await send_now(None)
+    for code in codes:
+        await start_case_run(engine(), code)
+    message = (f"{added} 条结果已录入，{len(codes)} 项问题立项：{'、'.join(codes) or '无'}；"
+               f"本月无问题单位：{'、'.join(clean) or '无'}")
+    return page(request, "message.html", {"visitor": visitor, "title": f"{month} 督察结果已录入 (recorded)",
+                                          "message": message})
+
+
+def _record_from_form(request: Request, form: Any) -> Response | tuple[Visitor, str, int, list[str], list[str]]:
+    """Check the whole checklist and record it in one transaction (on a worker thread)."""
     month = str(form.get("month") or "")
     with transaction(engine()) as session:
         visitor = _require(session, request)
         if isinstance(visitor, Response):
             return visitor
-        if not signer().check_csrf(visitor.anchor, str(form.get("csrf") or "")):
-            return refusal(request, CSRF_FAILED, status=403)
+        require_csrf(visitor.anchor, form.get("csrf"))
         rnd, units = _my_round(session, visitor, month)
         if rnd is None or rnd.status is not RoundStatus.open or not units:
             return refusal(request, f"{month[:7]} 没有分配给您的、进行中的督察 (no open round assigned to you)")
@@ -223,15 +261,7 @@ async def round_record(request: Request) -> Response:
                                                 "manifestations": mans, "values": values, "problems": problems},
                         status=400)
         added, codes, clean = record_checklist(session, rnd, sheet, now=now(), policy=Policy.from_settings())
-    await send_now(None)
-    from flows.control import start_case_run
-
-    for code in codes:
-        await start_case_run(engine(), code)
-    message = (f"{added} 条结果已录入，{len(codes)} 项问题立项：{'、'.join(codes) or '无'}；"
-               f"本月无问题单位：{'、'.join(clean) or '无'}")
-    return page(request, "message.html", {"visitor": visitor, "title": f"{month} 督察结果已录入 (recorded)",
-                                          "message": message})
+    return visitor, month, added, codes, clean
 
 
 def _ledger(session: Session, request: Request) -> tuple[list[Any], dict[str, str]]:
