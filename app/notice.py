@@ -1,13 +1,15 @@
 """`rectiflow notice build|show YYYY-MM`: the monthly notice (通报)."""
 
 import getpass
-from datetime import UTC
+from datetime import UTC, date
 
 import typer
 
 from app import context as ctx
 from app.output import out, print_json
+from models.calendar import local_date
 from models.db import transaction
+from models.errors import RuleError
 from models.notice import notice_for, publisher, refuse_if_published
 from models.round import parse_month
 
@@ -24,6 +26,8 @@ def notice_build(
 
     year, mon = parse_month(month)
     key = f"{year:04d}-{mon:02d}"
+    if date(year, mon, 1) > local_date(ctx.now(), ctx.settings().timezone):
+        raise RuleError("month_ahead", field="month", value=key)
     with transaction(ctx.ledger()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"

@@ -22,6 +22,7 @@ MESSAGES.update({
         "the notice for {value} was published on {when} and cannot change",
     ),
     "no_notice": ("{value} 还没有通报草稿，请先生成", "no draft notice for {value}: build it first"),
+    "month_ahead": ("{value} 尚未开始，不能生成通报", "{value} has not begun: no notice yet"),
 })
 
 

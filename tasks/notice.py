@@ -76,7 +76,9 @@ def build_notice(month: str, at: str) -> dict[str, Any]:
     year, mon = parse_month(month)
     month = f"{year:04d}-{mon:02d}"
     when = datetime.fromisoformat(at)
-    month_end = month_bounds(year, mon, ZoneInfo(settings.timezone))[3]
+    first, _, _, month_end = month_bounds(year, mon, ZoneInfo(settings.timezone))
+    if first > local_date(when, settings.timezone):
+        raise RuleError("month_ahead", field="month", value=month)
     with transaction(ledger()) as session:
         refuse_if_published(notice_for(session, month))
         figures = month_figures(session, year=year, month=mon, now=when,

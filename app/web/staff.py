@@ -61,7 +61,8 @@ def _login_redirect(request: Request) -> RedirectResponse:
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    # Only a path on this site: "//host" and "/\\host" would send the browser elsewhere.
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
 
 
 @router.get("/login", response_class=HTMLResponse)

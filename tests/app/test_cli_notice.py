@@ -81,6 +81,7 @@ def test_only_supervisors_publish_and_bad_months_are_named(stack: Stack):
     refused(stack, "notice", "build", "2026-10", "--publish", "--as", "nobody@example.org",
             says="as: 未知人员：nobody@example.org")
     refused(stack, "notice", "build", "10/2026", says="month: 月份格式应为 YYYY-MM：10/2026")
+    refused(stack, "notice", "build", "2099-01", says="month: 2099-01 尚未开始，不能生成通报")
     assert not (stack.data_dir / "notices").exists()
 
 

@@ -36,6 +36,8 @@ def test_sign_in_by_mail_once_then_a_session(stack: Stack):
         sent = client.post("/login", data={"email": email, "csrf": csrf(page.text), "next": "/ledger"})
         assert sent.status_code == 200 and "如该邮箱已登记，登录链接已发送" in sent.text
     link = link_in(last_mail(stack, to=INSPECTOR, subject="登录"))
+    for elsewhere in ("//evil.example", "/\\evil.example", "https://evil.example"):  # never sent off-site
+        assert client.get("/login", params={"next": elsewhere}).text.count('name="next" value="/"') == 1
     entered = client.get(link)
     assert entered.status_code == 303 and entered.headers["location"] == "/ledger"
     cookie = entered.headers["set-cookie"]
