@@ -19,10 +19,10 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="finding.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    kind: str = Field(max_length=16)  # reminder | escalation
+    kind: str = Field(max_length=16)  # reminder | escalation | verify
     key: str = Field(max_length=60)
     level: int = 0
-    days: int = 0  # working days left (reminder) or overdue (escalation)
+    days: int = 0  # working days left (reminder), overdue (escalation) or waiting (verify)
     created_at: datetime = Field(sa_type=utc)
     digest_id: int | None = Field(default=None, foreign_key="notification.id", index=True)
     cancelled: bool = False

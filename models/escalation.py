@@ -47,6 +47,7 @@ class Level:
 @dataclass(frozen=True)
 class DeadlinePolicy:
     reminders: tuple[int, ...] = (3, 1, 0)
+    verify_after: int = 3  # working days a submission may wait before its verifier is reminded (0: never)
     levels: tuple[Level, ...] = (
         Level(1, 1, "blue", ("owner", "secretary")),
         Level(2, 5, "yellow", ("supervisor",)),
@@ -90,7 +91,11 @@ def parse_deadline_policy(raw: Any, *, source: str) -> DeadlinePolicy:
         raise bad("levels must be numbered 1, 2, 3 … without gaps")
     if any(b.after <= a.after for a, b in zip(levels, levels[1:], strict=False)):
         raise bad("each level must start later ('after') than the one below it")
-    return DeadlinePolicy(reminders=tuple(sorted(set(reminders), reverse=True)), levels=tuple(levels))
+    verify_after = raw.get("verify_after", 3)
+    if not isinstance(verify_after, int) or verify_after < 0:
+        raise bad("verify_after must be a whole number of working days (0: never remind verifiers)")
+    return DeadlinePolicy(reminders=tuple(sorted(set(reminders), reverse=True)), levels=tuple(levels),
+                          verify_after=verify_after)
 
 
 def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.alerts import Alert
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
+from models.directory import verifiers
 from models.escalation import DeadlinePolicy, Escalation, audience, record_escalations
+from models.evidence import Evidence
 from models.finding import Finding, State
 from models.org import Person, Unit
 from models.outbox import Notification, enqueue
@@ -45,12 +47,13 @@ class SweepResult:
     reminders: int = 0
     escalations: list[tuple[str, int]] = field(default_factory=list)  # (code, level)
     overdue: list[Overdue] = field(default_factory=list)
+    verify: int = 0  # verifiers reminded of evidence waiting on them
     digests: int = 0
     deferred: int = 0  # alerts for people who already had today's digest: tomorrow's
 
     def summary(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(), "workday": self.workday, "reminders": self.reminders,
-                "escalations": len(self.escalations), "overdue": len(self.overdue),
+                "escalations": len(self.escalations), "overdue": len(self.overdue), "verify": self.verify,
                 "digests": self.digests, "deferred": self.deferred}
 
 
@@ -62,8 +65,8 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 class _Sweep:
     """One sweep's working set: small tables held whole, the due items' rows in bulk."""
 
-    def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy) -> None:
-        self.session, self.now, self.deadlines = session, now, deadlines
+    def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy, tz: str) -> None:
+        self.session, self.now, self.deadlines, self.tz = session, now, deadlines, tz
         self.units = {u.id: u for u in session.exec(select(Unit))}
         self.people = {p.id: p for p in session.exec(select(Person))}
         self.mans = {m.id: m for m in session.exec(select(Manifestation))}
@@ -111,9 +114,10 @@ def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: Deadlin
     if not result.workday:
         return result  # nothing on holidays and weekends (make-up working days do count)
     with session.no_autoflush:
-        run = _Sweep(session, now, deadlines)
+        run = _Sweep(session, now, deadlines, policy.timezone)
         _remind(run, result, calendar, today)
         _escalate(run, result, calendar, today)
+        _verify(run, result, calendar, today)
         session.flush()
         _digests(run, result, policy=policy)
     return result
@@ -164,6 +168,29 @@ def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: d
         od.level, od.colour = f.escalation_level, run.deadlines.colour(f.escalation_level)
 
 
+def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
+    """Submitted evidence waiting `verify_after` working days or more: its verifiers hear of
+    it once per submission (the escalation ladder is for owners; this is the verifier's)."""
+    if not run.deadlines.verify_after:
+        return
+    waiting = run.load(run.session.exec(select(Finding).where(Finding.state == State.submitted)))
+    latest: dict[int, tuple[int, datetime]] = {}
+    for ids in _chunks([f.id for f in waiting]):  # type: ignore[misc]
+        for finding_id, evidence_id, at in run.session.exec(
+                select(Evidence.finding_id, func.max(Evidence.id), func.max(Evidence.submitted_at))
+                .where(col(Evidence.finding_id).in_(ids)).group_by(Evidence.finding_id)):
+            latest[finding_id] = (evidence_id, at)
+    for f in waiting:
+        if f.id not in latest:
+            continue
+        evidence_id, at = latest[f.id]
+        days = calendar.working_days_between(local_date(at, run.tz), today)
+        if days < run.deadlines.verify_after:
+            continue
+        for person in verifiers(run.session, f):
+            result.verify += run.alert(f, person, kind="verify", key=f"verify:{evidence_id}", level=0, days=days)
+
+
 def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     session = run.session
     pending = list(session.exec(select(Alert).where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
@@ -179,7 +206,7 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
             a.cancelled = True
             session.add(a)
             continue
-        why = "reminder" if a.kind == "reminder" else "escalated"
+        why = {"reminder": "reminder", "verify": "verify"}.get(a.kind, "escalated")
         by_person.setdefault(a.person_id, {})[f.code] = run.line(f, why=why, days=a.days)
         alerts_of.setdefault(a.person_id, []).append(a)
     # Owners hear of their own overdue items every working day, in the same one digest.

@@ -7,6 +7,8 @@ Oct 12 (5: Sep 30, Oct 8, 9, 10, 12), red Mon Oct 19 (10); submitted Oct 20.
 Item B (zb-xinxi, owner 梁雪, immediate, assigned Mon Sep 28) is due Sat Oct 10 (调休):
 reminders Sep 30 (3: Oct 8, 9, 10), Oct 9 (1); extended on Oct 9 to Fri Oct 16:
 reminders Oct 13 (3), Oct 15 (1), Oct 16 (0); submitted Oct 16.
+The inspector who filed both verifies: B's evidence has waited 3 working days on Wed Oct 21,
+A's on Fri Oct 23: each is told once, in that day's digest.
 """
 
 from datetime import date, timedelta
@@ -110,8 +112,13 @@ def test_a_month_of_sweeps(engine, policy):
     # B's owner: reminders for Oct 10, then (after the extension) for Oct 16; never escalated.
     assert days_of(LIANG) == ["2026-09-30", "2026-10-09", "2026-10-13", "2026-10-15", "2026-10-16"]
     assert all(why == "reminder" for (e, _), items in got.items() if e == LIANG for _, why, _ in items)
+    # The verifier: once per submission, after it has waited 3 working days.
+    assert days_of(INSPECTOR) == ["2026-10-21", "2026-10-23"]
+    assert got[(INSPECTOR, "2026-10-21")] == [(b, "verify", "")]
+    assert got[(INSPECTOR, "2026-10-23")] == [(a, "verify", "red")]
+    assert daily[date(2026, 10, 21)]["verify"] == 1 and daily[date(2026, 10, 22)]["verify"] == 0
     # Only these people got digests at all.
-    assert {e for e, _ in got} == {GAO, LIANG} | SUPERVISORS | LEADERSHIP
+    assert {e for e, _ in got} == {GAO, LIANG, INSPECTOR} | SUPERVISORS | LEADERSHIP
 
     with transaction(engine) as s:
         fa, fb = finding_by_code(s, a), finding_by_code(s, b)
@@ -203,6 +210,14 @@ def test_bulk_reassignment_moves_every_open_item(engine, policy):
         assert {finding_by_code(s, c).owner_id for c in codes} == {person_by_email(s, LIANG).id}
 
 
+def test_verifier_reminders_can_be_turned_off(engine, policy):
+    code = file_and_assign(engine, now=at("2026-11-02 10:00"), policy=policy)
+    act(engine, policy, date(2026, 11, 3), cmd.submit, code, GAO, account="已整改", files=[])
+    off = DeadlinePolicy(verify_after=0)
+    assert run_sweep(engine, policy, date(2026, 11, 10), deadlines=off).verify == 0
+    assert run_sweep(engine, policy, date(2026, 11, 11)).verify == 1
+
+
 def test_deadline_policy_file_is_validated(tmp_path):
     assert load_deadline_policy() == DeadlinePolicy()
     with pytest.raises(RuleError) as err:
@@ -212,3 +227,6 @@ def test_deadline_policy_file_is_validated(tmp_path):
         parse_deadline_policy({"levels": [{"level": 1, "after": 5, "colour": "blue", "notify": ["owner"]},
                                           {"level": 2, "after": 3, "colour": "red", "notify": ["boss"]}]},
                               source="p.yaml")
+    with pytest.raises(RuleError) as err:
+        parse_deadline_policy({"verify_after": -1, "levels": []}, source="p.yaml")
+    assert "verify_after" in err.value.render()

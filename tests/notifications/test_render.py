@@ -54,13 +54,18 @@ def test_digest_lists_items_by_colour_and_escapes_titles():
          "days": 10},
         {"code": "ZG-2026-10-0002", "title": "即将到期", "unit": "办公室党支部", "owner": "王建国",
          "manifestation_id": "tuo-1", "due_on": "2026-10-16", "level": 0, "colour": "", "why": "reminder", "days": 0},
+        {"code": "ZG-2026-10-0003", "title": "待验收", "unit": "办公室党支部", "owner": "王建国",
+         "manifestation_id": "tuo-1", "due_on": "2026-10-30", "level": 0, "colour": "", "why": "verify", "days": 3},
     ]
     zh = render("digest", language="zh", context={"recipient": "赵立华", "day": "2026-10-19", "items": items},
                 portal_url="https://portal.example.org/")
-    assert zh.subject == "【整改督办】2026-10-19：2 项需关注（红色 1 项）"
+    assert zh.subject == "【整改督办】2026-10-19：3 项需关注（红色 1 项）"
+    assert "待您验收｜ZG-2026-10-0003" in zh.text and "材料已提交 3 个工作日，请验收" in zh.text
+    assert "材料已提交 3 个工作日，请验收" in zh.html
     assert zh.text.index("红色督办") < zh.text.index("今日到期")
     assert "已逾期 10 个工作日" in zh.text and "https://portal.example.org/items/ZG-2026-10-0002" in zh.text
     assert "<b>" not in zh.html and "&lt;b&gt;" in zh.html and not zh.attachments
     en = render("digest", language="en", context={"recipient": "Song Kai", "day": "2026-10-19", "items": items},
                 portal_url="http://x")
-    assert en.subject == "[Rectification digest] 2026-10-19: 2 item(s) (1 red)" and "[RED] escalated" in en.text
+    assert en.subject == "[Rectification digest] 2026-10-19: 3 item(s) (1 red)" and "[RED] escalated" in en.text
+    assert "evidence submitted 3 working day(s) ago" in en.text and "awaiting your verification" in en.html
