@@ -287,7 +287,7 @@ def ledger_page(request: Request) -> Response:
         if isinstance(visitor, Response):
             return visitor
         views, q = _ledger(session, request)
-        units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+        units = _catalogue(session)["units"]
     counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c in ("none", "blue", "yellow", "red")}
     return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units, "counts": counts,
                                          "states": [(s.value, STATE_LABELS[s][0]) for s in State],
