@@ -64,3 +64,8 @@ def verifiers(session: Session, finding: Finding) -> list[Person]:
     if filer is not None and filer.active and filer.id != finding.owner_id:
         return [filer]
     return [p for p in holders(session, Role.supervisor) if p.id != finding.owner_id]
+
+
+def roles_of(session: Session, person: Person) -> set[Role]:
+    """Every role a person holds, in any unit."""
+    return set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))

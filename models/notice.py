@@ -11,7 +11,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from models.audit import append_event
 from models.columns import enum_type, json_type, utc
-from models.directory import holders
+from models.directory import holders, person_by_email, roles_of
 from models.errors import MESSAGES, RuleError
 from models.org import Person, Role, Unit, UnitKind
 from models.outbox import enqueue
@@ -100,12 +100,8 @@ PUBLISHERS = (Role.supervisor, Role.admin, Role.leader)
 
 def publisher(session: Session, email: str) -> str:
     """Who may publish a notice: a supervisor, an admin or a leader."""
-    from models.directory import person_by_email
-    from models.org import Membership
-
     person = person_by_email(session, email)
-    roles = set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))
-    if not roles & set(PUBLISHERS):
+    if not roles_of(session, person) & set(PUBLISHERS):
         raise RuleError("forbidden", field="as", actor=person.name, command="发布通报",
                         need=" / ".join(r.value for r in PUBLISHERS))
     return person.email

@@ -14,7 +14,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.web.main import page, refusal
-from app.web.security import SESSION_COOKIE, SignInNeeded, Visitor, link_visitor, now, require_csrf, session_visitor
+from app.web.security import (
+    SESSION_COOKIE,
+    Forbidden,
+    Visitor,
+    link_visitor,
+    now,
+    require_csrf,
+    session_visitor,
+    signed_in,
+)
 from models import commands
 from models.db import open_ledger, transaction
 from models.directory import finding_by_code
@@ -24,7 +33,7 @@ from models.extension import decide_extension, pending_extension, request_extens
 from models.filetypes import kind_of
 from models.finding import Finding
 from models.ledger import item_view
-from models.lifecycle import Command, action_label, allowed
+from models.lifecycle import Command, Who, action_label, allowed, standing
 from models.links import spend, spent, unspent
 from models.org import Person, Role
 from models.outbox import enqueue
@@ -95,23 +104,20 @@ def link_page(request: Request, token: str) -> Response:
 @router.get("/items/{code}", response_class=HTMLResponse)
 def staff_page(request: Request, code: str) -> Response:
     with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-        if visitor is None:
-            return RedirectResponse(f"/login?next=/items/{quote(code)}", status_code=303)
+        visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
-        if not _may_view(session, visitor, finding):
-            return refusal(request, "您无权查看此事项 (not your item)", status=403)
+        _may_view(session, visitor, finding)
         ctx = _context(session, finding, visitor, f"/items/{finding.code}")
     ctx.update(expired=False, used=None, fresh="")
     return page(request, "item.html", ctx)
 
 
-def _may_view(session: Session, visitor: Visitor, finding: Finding) -> bool:
+def _may_view(session: Session, visitor: Visitor, finding: Finding) -> None:
+    """Staff, the owner and the branch's secretary see an item; anyone else is refused."""
     if visitor.has(*STAFF_VIEW) or finding.owner_id == visitor.person.id:
-        return True
-    from models.lifecycle import Who, standing
-
-    return Who.secretary in standing(session, visitor.person, finding)
+        return
+    if Who.secretary not in standing(session, visitor.person, finding):
+        raise Forbidden("您无权查看此事项 (not your item)")
 
 
 async def _form(request: Request) -> Any:
@@ -218,9 +224,7 @@ async def link_action(request: Request, token: str, action: str) -> Response:
 
 def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
     with transaction(engine()) as session:
-        visitor = session_visitor(session, cookie)
-        if visitor is None:
-            raise SignInNeeded()
+        visitor = signed_in(session, cookie)
         require_csrf(visitor.anchor, form.get("csrf"))
     files = _store(uploads)
     with transaction(engine()) as session:
@@ -293,10 +297,7 @@ def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Re
 @router.get("/items/{code}/files/{file_id}")
 def staff_file(request: Request, code: str, file_id: int, inline: int = 0) -> Response:
     with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-        if visitor is None:
-            return RedirectResponse("/login", status_code=303)
+        visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
-        if not _may_view(session, visitor, finding):
-            return refusal(request, "您无权查看此事项 (not your item)", status=403)
+        _may_view(session, visitor, finding)
         return _file_response(session, finding, file_id, bool(inline))

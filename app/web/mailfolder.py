@@ -7,12 +7,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from app.web.item import engine
 from app.web.main import page, refusal
-from app.web.security import session_visitor
+from app.web.security import signed_in
 from models.db import transaction
 from models.org import Role
 from models.settings import get_settings
@@ -46,12 +46,7 @@ def _guard(request: Request) -> Response | None:
     if not request.app.state.mail_folder:
         return refusal(request, "邮件夹仅在本机内嵌模式下提供 (embedded stack only)", status=404)
     with transaction(engine()) as session:
-        visitor = session_visitor(session, request)
-    if visitor is None:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    if not visitor.has(Role.admin):
-        return refusal(request, "邮件夹仅对管理员开放 (admins only)", status=403)
-    request.state.visitor = visitor
+        request.state.visitor = signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
     return None
 
 

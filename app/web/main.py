@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app.web.security import CsrfFailed, SignInNeeded, set_anchor
+from app.web.security import CsrfFailed, Forbidden, SignInNeeded, set_anchor
 from models.errors import RuleError
 
 TEMPLATES = Environment(
@@ -64,6 +64,10 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
         return refusal(request, CSRF_FAILED, status=403)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
+        return refusal(request, str(exc), status=403)
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:

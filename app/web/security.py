@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from models.directory import roles_of
+from models.errors import RuleError
 from models.links import ITEM, SESSION, Claim, Signer, signer_for
-from models.org import Membership, Person, Role
+from models.org import Person, Role
 from models.settings import get_settings
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
@@ -43,16 +45,10 @@ class Visitor:
         return signer().csrf(self.anchor)
 
 
-def roles_of(session: Session, person: Person) -> set[Role]:
-    return set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))
-
-
 def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -> Visitor:
     claim = signer().read(token, ITEM, now=now(), allow_expired=allow_expired)
     person = session.get(Person, claim.person_id)
     if person is None:
-        from models.errors import RuleError
-
         raise RuleError("link_invalid")
     return Visitor(person, roles_of(session, person), anchor=f"link|{claim.digest}", claim=claim)
 
@@ -64,7 +60,7 @@ def session_visitor(session: Session, request: Request | str | None) -> Visitor 
         return None
     try:
         claim = signer().read(token, SESSION, now=now())
-    except Exception:  # a stale or forged cookie is simply no session
+    except RuleError:  # a stale or forged cookie is simply no session
         return None
     person = session.get(Person, claim.person_id)
     if person is None or not person.active:
@@ -77,7 +73,22 @@ class CsrfFailed(Exception):
 
 
 class SignInNeeded(Exception):
-    """A staff action without a valid session: to the sign-in page."""
+    """A staff page or action without a valid session: to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but not allowed here (403); the message says why."""
+
+
+def signed_in(session: Session, request: Request | str | None, roles: tuple[Role, ...] = (),
+              denied: str = "") -> Visitor:
+    """The signed-in person, holding one of `roles` when given; else SignInNeeded / Forbidden."""
+    visitor = session_visitor(session, request)
+    if visitor is None:
+        raise SignInNeeded()
+    if roles and not visitor.has(*roles):
+        raise Forbidden(denied)
+    return visitor
 
 
 def require_csrf(anchor: str, token: Any) -> None:
@@ -96,7 +107,7 @@ def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def anchor(request: Request, response: Response | None = None) -> str:
+def anchor(request: Request) -> str:
     """A browser's anonymous anchor (for the sign-in form's CSRF token)."""
     value = request.cookies.get(ANCHOR_COOKIE)
     if not value:

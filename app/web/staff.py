@@ -20,6 +20,7 @@ from app.web.security import (
     now,
     require_csrf,
     session_visitor,
+    signed_in,
     signer,
     start_session,
 )
@@ -44,20 +45,6 @@ FILERS = (Role.inspector, Role.supervisor, Role.admin)
 LEDGER_READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)
 NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
 NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
-
-
-def _require(session: Session, request: Request, roles: tuple[Role, ...] = (), denied: str = "") -> Visitor | Response:
-    """The signed-in person holding one of `roles`; else the sign-in page or a refusal."""
-    visitor = session_visitor(session, request)
-    if visitor is None:
-        return _login_redirect(request)
-    if roles and not visitor.has(*roles):
-        return refusal(request, denied, status=403)
-    return visitor
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 def _safe_next(target: str) -> str:
@@ -132,9 +119,7 @@ async def logout(request: Request) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _require(session, request)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request)
         mine = [v for v in ledger_views(session, now=now(), policy=Policy.from_settings())
                 if v.owner_email == visitor.person.email and v.state in ("assigned", "submitted")]
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
@@ -151,9 +136,7 @@ def _catalogue(session: Session) -> dict[str, Any]:
 @router.get("/file", response_class=HTMLResponse)
 def file_form(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _require(session, request, FILERS, NOT_FILER)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request, FILERS, NOT_FILER)
         ctx = _catalogue(session)
     return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **ctx})
 
@@ -174,9 +157,7 @@ def _file_from_form(request: Request, form: Any) -> Response | str:
     """File the finding (on a worker thread); its code, or the form again with the refusal."""
     values = {k: str(form.get(k) or "") for k in ("unit", "manifestation", "title", "detail", "class", "owner")}
     with transaction(engine()) as session:
-        visitor = _require(session, request, FILERS, NOT_FILER)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request, FILERS, NOT_FILER)
         require_csrf(visitor.anchor, form.get("csrf"))
         ctx = _catalogue(session)
     try:
@@ -205,9 +186,7 @@ def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | N
 def round_page(request: Request, month: str = "") -> Response:
     month = month or f"{now():%Y-%m}"
     with transaction(engine()) as session:
-        visitor = _require(session, request)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request)
         rnd, units = _my_round(session, visitor, month)
         mans = manifestations(session)
     return page(request, "round.html", {"visitor": visitor, "month": month, "round": rnd, "units": units,
@@ -236,9 +215,7 @@ def _record_from_form(request: Request, form: Any) -> Response | tuple[Visitor, 
     """Check the whole checklist and record it in one transaction (on a worker thread)."""
     month = str(form.get("month") or "")
     with transaction(engine()) as session:
-        visitor = _require(session, request)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request)
         require_csrf(visitor.anchor, form.get("csrf"))
         rnd, units = _my_round(session, visitor, month)
         if rnd is None or rnd.status is not RoundStatus.open or not units:
@@ -283,9 +260,7 @@ def _ledger(session: Session, request: Request) -> tuple[list[Any], dict[str, st
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _require(session, request, LEDGER_READERS, NOT_READER)
-        if isinstance(visitor, Response):
-            return visitor
+        visitor = signed_in(session, request, LEDGER_READERS, NOT_READER)
         views, q = _ledger(session, request)
         units = _catalogue(session)["units"]
     counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c in ("none", "blue", "yellow", "red")}
@@ -297,9 +272,7 @@ def ledger_page(request: Request) -> Response:
 @router.get("/ledger.xlsx")
 def ledger_export(request: Request) -> Response:
     with transaction(engine()) as session:
-        visitor = _require(session, request, LEDGER_READERS, NOT_READER)
-        if isinstance(visitor, Response):
-            return visitor
+        signed_in(session, request, LEDGER_READERS, NOT_READER)
         views, _ = _ledger(session, request)
     data = ledger_workbook(views, language=get_settings().language)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
