@@ -82,3 +82,16 @@ class WorkCalendar:
 def local_date(now: datetime, timezone: str) -> date:
     """The calendar day of an aware instant in the bureau's time zone."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
+    """The calendar day of an instant that may be missing (a closed_at not yet set)."""
+    return at.astimezone(tz).date() if at else None
+
+
+def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[date, date, datetime, datetime]:
+    """A month's first and last day, and the instants it starts and the next one starts."""
+    first = date(year, month, 1)
+    start = datetime(year, month, 1, tzinfo=tz)
+    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return first, (following - timedelta(days=1)).date(), start, following

@@ -12,6 +12,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
+from models.calendar import local_day, month_bounds
 from models.errors import RuleError
 from models.escalation import Escalation
 from models.finding import Finding, State
@@ -84,32 +85,26 @@ class MonthCompliance:
                 "branches": [b.__dict__ for b in self.branches]}
 
 
-def _local(at: datetime | None, tz: ZoneInfo) -> date | None:
-    return at.astimezone(tz).date() if at else None
-
-
 def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
                      timezone: str = "Asia/Shanghai") -> MonthCompliance:
     tz = ZoneInfo(timezone)
-    first = date(year, month, 1)
-    end = first + relativedelta(months=1) - relativedelta(days=1)  # the month's last day
+    first, end, _, month_end = month_bounds(year, month, tz)  # end: the month's last day
     window_start = first - relativedelta(months=policy.window_months - 1)
     branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
     # Only items that can matter for the window: filed by its end, and due, closed or open in it.
     window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
-    month_end = datetime(end.year, end.month, end.day, tzinfo=tz) + relativedelta(days=1)
     findings = list(session.exec(select(Finding).where(
         Finding.state != State.withdrawn, Finding.filed_at < month_end,
         (Finding.due_on >= window_start) | (Finding.closed_at >= window_from)  # type: ignore[operator]
         | Finding.state.in_([State.filed, State.assigned, State.submitted]))))  # type: ignore[attr-defined]
-    reds = {e.finding_id: _local(e.at, tz) for e in session.exec(select(Escalation).where(Escalation.level == 3))}
+    reds = {e.finding_id: local_day(e.at, tz) for e in session.exec(select(Escalation).where(Escalation.level == 3))}
     results = []
     for unit in branches:
         mine = [f for f in findings if f.unit_id == unit.id]
         reasons: list[str] = []
-        filed_in = [f for f in mine if window_start <= (_local(f.filed_at, tz) or end) <= end]
+        filed_in = [f for f in mine if window_start <= (local_day(f.filed_at, tz) or end) <= end]
         for f in mine:
-            closed = _local(f.closed_at, tz)
+            closed = local_day(f.closed_at, tz)
             if f.due_on and window_start <= f.due_on <= end:
                 if (closed is None and f.due_on < end) or (closed is not None and closed > f.due_on):
                     reasons.append(f"{f.code} 未按期整改 (not closed on time)")
@@ -119,18 +114,18 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
         reasons += [f"{f.code} 反弹 (recurrence)" for f in filed_in if f.recurrence_of_id]
         per_month: dict[tuple[int, int], int] = {}
         for f in filed_in:
-            d = _local(f.filed_at, tz)
+            d = local_day(f.filed_at, tz)
             assert d is not None
             per_month[(d.year, d.month)] = per_month.get((d.year, d.month), 0) + 1
         reasons += [f"{y}-{m:02d} 发现 {n} 个问题 (> {policy.max_findings_per_month})"
                     for (y, m), n in sorted(per_month.items()) if n > policy.max_findings_per_month]
         # The month's own figures, for the score.
-        this_month = [f for f in mine if first <= (_local(f.filed_at, tz) or end) <= end]
+        this_month = [f for f in mine if first <= (local_day(f.filed_at, tz) or end) <= end]
         figures = {
             "found": len(this_month),
             "overdue": sum(1 for f in mine if f.due_on and f.due_on < end and f.state.is_open
-                           and (_local(f.filed_at, tz) or end) <= end),
-            "closed_late": sum(1 for f in mine if (c := _local(f.closed_at, tz)) and first <= c <= end
+                           and (local_day(f.filed_at, tz) or end) <= end),
+            "closed_late": sum(1 for f in mine if (c := local_day(f.closed_at, tz)) and first <= c <= end
                                and f.due_on and c > f.due_on),
             "red": sum(1 for f in mine if (r := reds.get(f.id)) and first <= r <= end),
             "recurrences": sum(1 for f in this_month if f.recurrence_of_id),

@@ -16,7 +16,7 @@ Definitions (the notice states them in its text, so a reader can recount by hand
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from models.calendar import WorkCalendar
+from models.calendar import WorkCalendar, local_day, month_bounds
 from models.compliance import CompliancePolicy, month_compliance
 from models.escalation import DeadlinePolicy, Escalation
 from models.evidence import Decision, Evidence, EvidenceFile, Review
@@ -90,22 +90,12 @@ class MonthFigures:
         return asdict(self)
 
 
-def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[date, date, datetime, datetime]:
-    first = date(year, month, 1)
-    last = first + relativedelta(months=1) - timedelta(days=1)
-    start = datetime(first.year, first.month, 1, tzinfo=tz)
-    return first, last, start, start + relativedelta(months=1)
-
-
 def month_figures(session: Session, *, year: int, month: int, now: datetime, compliance: CompliancePolicy,
                   deadlines: DeadlinePolicy, timezone: str = "Asia/Shanghai", trend_months: int = 12) -> MonthFigures:
     tz = ZoneInfo(timezone)
     first, last, start, end = month_bounds(year, month, tz)
     cutoff = min(end, now)  # a month still running stands at `now`
     as_of = min(last, now.astimezone(tz).date())
-
-    def local(at: datetime | None) -> date | None:
-        return at.astimezone(tz).date() if at else None
 
     def open_at_cutoff(f: Finding) -> bool:
         return f.filed_at < cutoff and (f.closed_at is None or f.closed_at >= cutoff)
@@ -127,7 +117,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
             if esc.due_on == due_of[esc.finding_id]:
                 levels[esc.finding_id] = max(levels.get(esc.finding_id, 0), esc.level)
             if esc.level == 3:
-                red_on[esc.finding_id] = max(red_on.get(esc.finding_id, date.min), local(esc.at) or first)
+                red_on[esc.finding_id] = max(red_on.get(esc.finding_id, date.min), local_day(esc.at, tz) or first)
     approved = defaultdict(int)
     for ext in session.exec(select(Extension).where(
             Extension.status == ExtensionStatus.approved, Extension.decided_at >= start,  # type: ignore[operator]
@@ -145,7 +135,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
             setattr(branches[f.unit_id], key, getattr(branches[f.unit_id], key) + 1)
 
     for f in findings:
-        filed, closed = local(f.filed_at), local(f.closed_at)
+        filed, closed = local_day(f.filed_at, tz), local_day(f.closed_at, tz)
         if filed and first <= filed:
             count(f, "found")
             if f.recurrence_of_id:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from models.calendar import WorkCalendar, local_date
+from models.calendar import WorkCalendar, local_date, month_bounds
 from models.compliance import load_compliance_policy
 from models.db import transaction
 from models.errors import RuleError
@@ -25,7 +25,7 @@ from models.notice import (
     refuse_if_published,
     save_draft,
 )
-from models.notice_figures import month_bounds, month_figures
+from models.notice_figures import month_figures
 from models.org import Unit, UnitKind
 from models.policy import Policy
 from models.round import Round, RoundStatus, close_round, parse_month
