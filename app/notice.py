@@ -10,7 +10,7 @@ from app.output import out, print_json
 from models.calendar import local_date
 from models.db import transaction
 from models.errors import RuleError
-from models.notice import notice_for, publisher, refuse_if_published
+from models.notice import notice_for, notice_summary, publisher, refuse_if_published
 from models.round import parse_month
 
 notice_app = typer.Typer(no_args_is_help=True, help="The monthly notice (通报).")
@@ -44,9 +44,7 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
         if notice is None:
             out.print(f"{year:04d}-{mon:02d}: 尚无通报 (no notice yet)")
             raise typer.Exit(1)
-        summary = {"month": notice.month, "status": notice.status.value, "number": notice.number,
-                   "title": notice.title, "builds": notice.builds, "published_by": notice.published_by,
-                   "files": {k: v["path"] for k, v in notice.files.items()}, "figures": dict(notice.figures)}
+        summary = notice_summary(notice, timezone=ctx.settings().timezone)
     if as_json:
         print_json(summary)
         return

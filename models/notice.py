@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.audit import append_event
+from models.calendar import local_date
 from models.columns import enum_type, json_type, utc
 from models.directory import holders, person_by_email, roles_of
 from models.errors import MESSAGES, RuleError
@@ -70,6 +71,15 @@ def issuer_name(session: Session, configured: str) -> str:
 def notice_for(session: Session, month: str, *, lock: bool = False) -> Notice | None:
     query = select(Notice).where(Notice.month == month)
     return session.exec(query.with_for_update() if lock else query).first()
+
+
+def notice_summary(notice: Notice, *, timezone: str) -> dict[str, Any]:
+    """What the CLI, the flow and the artifact show of a notice. It is dated the day its
+    draft was built (what was reviewed is what is published)."""
+    return {"month": notice.month, "status": notice.status.value, "number": notice.number, "title": notice.title,
+            "issuer": notice.issuer, "dated": local_date(notice.built_at, timezone).isoformat(),
+            "builds": notice.builds, "files": {k: v["path"] for k, v in notice.files.items()},
+            "figures": dict(notice.figures), "published_by": notice.published_by}
 
 
 def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:

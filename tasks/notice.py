@@ -20,6 +20,7 @@ from models.notice import (
     issuer_name,
     notice_for,
     notice_number,
+    notice_summary,
     notice_title,
     publish,
     refuse_if_published,
@@ -104,7 +105,7 @@ def build_notice(month: str, at: str) -> dict[str, Any]:
                  "chart": _write(folder, f"trend-{month}.png", chart)}
         notice = save_draft(session, month=month, number=number, title=title, issuer=issuer, figures=data,
                             files=files, now=when, copy_to=copy_to)
-        return _summary(notice, dated=dated.isoformat())
+        return notice_summary(notice, timezone=settings.timezone)
 
 
 @ledger_task
@@ -130,14 +131,7 @@ def publish_notice(month: str, at: str, actor: str) -> dict[str, Any]:
                    "figures": dict(draft.figures)}
         notice, mails = publish(session, month=month, actor=actor, now=when, language=settings.language,
                                 files=files, mail_context=context)
-        return {**_summary(notice, dated=local_date(notice.built_at, settings.timezone).isoformat()), "mails": mails}
-
-
-def _summary(notice: Any, *, dated: str) -> dict[str, Any]:
-    return {"month": notice.month, "status": notice.status.value, "number": notice.number, "title": notice.title,
-            "issuer": notice.issuer, "dated": dated, "builds": notice.builds,
-            "files": {k: v["path"] for k, v in notice.files.items()}, "figures": dict(notice.figures),
-            "published_by": notice.published_by}
+        return {**notice_summary(notice, timezone=settings.timezone), "mails": mails}
 
 
 def notice_markdown(summary: dict[str, Any]) -> str:
