@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -52,23 +54,32 @@ def _busy(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def start_portal(settings: Any, *, mail_folder: bool) -> Any:
-    """The portal on its own thread and event loop, beside the served deployments."""
-    import threading
+@dataclass
+class Portal:
+    server: Any
+    thread: threading.Thread
 
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def start_portal(host: str, port: int, *, mail_folder: bool) -> Portal:
+    """The portal on its own thread and event loop, beside the served deployments."""
     import uvicorn
 
     from app.web import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host=settings.portal_host,
-                                           port=settings.portal_port, log_level="warning", access_log=False))
-    threading.Thread(target=server.run, name="portal", daemon=True).start()
+    server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host=host, port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, name="portal", daemon=True)
+    thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the portal did not start on {settings.portal_host}:{settings.portal_port}")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit(f"the portal did not start on {host}:{port}")
         time.sleep(0.05)
-    return server
+    return Portal(server, thread)
 
 
 def admin_sign_in(engine: Any, settings: Any) -> str:
@@ -134,7 +145,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
         started = asyncio.run(start_missing_case_runs(engine))
         if started:
             out.print(f"started case runs for {len(started)} open items")
-        portal = start_portal(settings, mail_folder=sink is not None)
+        portal = start_portal(settings.portal_host, settings.portal_port, mail_folder=sink is not None)
         ui = api_url.removesuffix("/api")
         out.print(
             "\n[bold]rectiflow is up[/]\n"
@@ -155,7 +166,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
     finally:
         err.print("stopping …")
         if portal is not None:
-            portal.should_exit = True
+            portal.stop()
         try:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)

@@ -1,17 +1,13 @@
 """A real browser for portal tests: Debian's chromium driven by Playwright, the portal on a
 real port (uvicorn in a thread), screenshots kept under test-artifacts/browser/."""
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from shutil import which
 from typing import Any
 
-import uvicorn
-
-from app.web import create_app
+from app.stack import start_portal
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "browser"
@@ -27,19 +23,12 @@ def chromium_path() -> str:
 
 @contextmanager
 def served_portal(port: int, *, mail_folder: bool = True) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the portal did not start"
-        time.sleep(0.05)
+    """The portal as `rectiflow up` serves it, on a port of the test's own."""
+    portal = start_portal("127.0.0.1", port, mail_folder=mail_folder)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        thread.join(10)
+        portal.stop()
 
 
 @contextmanager
