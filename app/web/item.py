@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -283,7 +283,7 @@ def _file_response(session: Session, finding: Finding, file_id: int, inline: boo
     headers = {"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row.original_name)}",
                "Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff"}
     media = kind.mime if show and kind else "application/octet-stream"
-    return Response(path.read_bytes(), media_type=media, headers=headers)
+    return FileResponse(path, media_type=media, headers=headers)  # streamed, not read whole
 
 
 @router.get("/l/{token}/files/{file_id}")
