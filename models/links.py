@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -127,12 +128,14 @@ def load_secret(configured: str, data_dir: Path) -> str:
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = data_dir / f".secret.key.{os.getpid()}.tmp"
         tmp.write_text(secrets.token_urlsafe(48))
         tmp.chmod(0o600)
         try:
-            tmp.rename(path) if not path.exists() else tmp.unlink()
+            os.link(tmp, path)  # never replaces: two processes starting at once agree on the first key
         except FileExistsError:
+            pass
+        finally:
             tmp.unlink()
     return path.read_text().strip()
 
