@@ -19,13 +19,16 @@ from app.output import err, out, print_json, show_item, show_ledger
 from models import commands
 from models.audit import verify_chain
 from models.catalogue import load_negative_list
-from models.db import transaction
+from models.dates import near_day, near_moment
+from models.db import reading, transaction
 from models.directory import finding_by_code, person_by_email
 from models.errors import RuleError
 from models.evidence import StoredFile, store_file
 from models.extension import decide_extension, request_extension
 from models.ledger import item_view, ledger_views
 from models.orgfile import OrgFileError, load_org
+from models.settings import SettingsError
+from models.text import clean_text
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="rectiflow — 整改事项督办 (rectification items on Prefect)")
@@ -242,6 +245,7 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
             raise RuleError("bad_date", field="now", value=now) from None
         if at.tzinfo is None:
             at = at.replace(tzinfo=ZoneInfo(ctx.settings().timezone))
+        near_moment(at, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
     result = run_sweep(at.astimezone(UTC).isoformat())
     if not result["workday"]:
         note = "非工作日，不提醒不督办" if lang() == "zh" else "not a working day: nothing to do"
@@ -264,7 +268,7 @@ def reconcile_cmd() -> None:
 @refusals
 def show(code: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One item: state, owner, due date, working days left, level, history."""
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         view = item_view(session, finding_by_code(session, code), now=ctx.now(), policy=ctx.policy())
     print_json(view.as_json()) if as_json else show_item(view, lang(), ctx.settings().timezone)
 
@@ -282,7 +286,7 @@ def ledger(
         if export.suffix.lower() != ".xlsx":
             raise RuleError("not_xlsx", field="export", value=export.name)
         return export_ledger(export)
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     print_json([v.as_json() for v in views]) if as_json else show_ledger(views, lang())
 
@@ -290,7 +294,7 @@ def ledger(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 at the first bad record."""
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         checked, bad = verify_chain(session)
     if bad is not None:
         err.print(f"[red]✗[/] {RuleError('chain_broken', value=bad).render(lang())} ({checked} ok before it)")
@@ -308,7 +312,9 @@ def calendar_set(
     """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
     from models.calendar import CalendarOverride
 
-    the_day = parse_day(day, field="day")
+    the_day = near_day(parse_day(day, field="day"), today=ctx.now().date(),  # type: ignore[arg-type]
+                       window_days=ctx.settings().due_window_days, field="day")
+    note = clean_text(note, field="note", limit=200, required=False)
     with transaction(ctx.ledger()) as session:
         session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
     out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
@@ -359,7 +365,13 @@ def portal(
 def main() -> None:
     import sys
 
-    ctx.prefect_defaults(ctx.settings(), quiet=sys.argv[1:2] != ["up"])
+    try:  # every setting is checked before anything is done, naming the variable at fault
+        settings = ctx.settings()
+    except SettingsError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]✗[/] {problem}")
+        raise SystemExit(2) from None
+    ctx.prefect_defaults(settings, quiet=sys.argv[1:2] != ["up"])
     app()
 
 

@@ -7,7 +7,7 @@ from app import context as ctx
 from app.output import out, print_json
 from models.calendar import local_date
 from models.compliance import load_compliance_policy, month_compliance
-from models.db import transaction
+from models.db import reading
 from models.round import parse_month
 
 TIERS = {"advanced": "先进", "middle": "中间", "lagging": "后进"}
@@ -26,7 +26,7 @@ def compliance(
         months = [(year, m) for m in range(1, 13) if (year, m) <= (today.year, today.month)]
     else:
         months = [parse_month(month) if month else (today.year, today.month)]
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         results = [month_compliance(session, year=y, month=m, policy=policy, timezone=settings.timezone)
                    for y, m in months]
     if as_json:

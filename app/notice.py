@@ -8,7 +8,7 @@ import typer
 from app import context as ctx
 from app.output import out, print_json
 from models.calendar import local_date
-from models.db import transaction
+from models.db import reading
 from models.errors import RuleError
 from models.notice import notice_for, notice_summary, publisher, refuse_if_published
 from models.round import parse_month
@@ -28,7 +28,7 @@ def notice_build(
     key = f"{year:04d}-{mon:02d}"
     if date(year, mon, 1) > local_date(ctx.now(), ctx.settings().timezone):
         raise RuleError("month_ahead", field="month", value=key)
-    with transaction(ctx.ledger()) as session:  # refuse before any flow run starts
+    with reading(ctx.ledger()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"
     summary = run_notice(key, ctx.now().astimezone(UTC).isoformat(), publish=publish, publisher=who)
@@ -39,7 +39,7 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Where the month's notice stands, and its files."""
     year, mon = parse_month(month)
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         notice = notice_for(session, f"{year:04d}-{mon:02d}")
         if notice is None:
             out.print(f"{year:04d}-{mon:02d}: 尚无通报 (no notice yet)")

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from app import context as ctx
 from app.output import err, out
-from models.db import transaction
+from models.db import reading, transaction
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
 from models.sheet import file_sheet, read_sheet, record_checklist, validate
@@ -17,7 +17,7 @@ from models.sheet import file_sheet, read_sheet, record_checklist, validate
 def _checked(file: Path, *, skip_bad: bool):  # type: ignore[no-untyped-def]
     """Read and validate the whole sheet; report every bad row; refuse unless all pass."""
     sheet = read_sheet(file)
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         validate(session, sheet)
     if sheet.bad:
         table = Table(title=f"{file.name} / {sheet.name}: {len(sheet.bad)} 行有误 (bad rows)", title_justify="left")
@@ -102,7 +102,7 @@ def _after_import(codes: list[str]) -> None:
 
 
 def export_ledger(path: Path) -> None:
-    with transaction(ctx.ledger()) as session:
+    with reading(ctx.ledger()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     path.write_bytes(ledger_workbook(views, language=ctx.settings().language))
     out.print(f"{len(views)} 项 → {path}")

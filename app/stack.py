@@ -96,7 +96,7 @@ def admin_sign_in(engine: Any, settings: Any) -> str:
         admins = holders(session, Role.admin)
     if not admins:
         return ""
-    token = signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(hours=settings.session_hours))  # type: ignore[arg-type]
+    token = signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))  # type: ignore[arg-type]
     return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
 
 

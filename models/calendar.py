@@ -8,6 +8,7 @@ provisional, so a deadline in next year's unpublished calendar never crashes.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -26,10 +27,48 @@ class Deadline:
     provisional: bool
 
 
+# The years chinesecalendar publishes: counted from a prefix table built once per process.
+KNOWN_FIRST = date(2004, 1, 1)
+KNOWN_LAST = date(max(chinese_calendar.constants.holidays).year, 12, 31)
+
+
+def _weekdays_upto(ordinal: int) -> int:
+    """Monday-Friday days among ordinals 1..n (ordinal 1, 0001-01-01, is a Monday)."""
+    return ordinal // 7 * 5 + min(ordinal % 7, 5)
+
+
+@lru_cache(maxsize=1)
+def _prefix() -> tuple[int, ...]:
+    """prefix[i]: working days among the first i days of the known years."""
+    counts, n, day = [0], 0, KNOWN_FIRST
+    while day <= KNOWN_LAST:
+        n += bool(chinese_calendar.is_workday(day))
+        counts.append(n)
+        day += timedelta(days=1)
+    return tuple(counts)
+
+
+def _base_workday(day: date) -> bool:
+    if KNOWN_FIRST <= day <= KNOWN_LAST:
+        return bool(chinese_calendar.is_workday(day))
+    return day.weekday() < 5
+
+
+def _base_count(day: date) -> int:
+    """W(day) with W(b) - W(a) = working days in (a, b], before overrides. O(1)."""
+    if day < KNOWN_FIRST:
+        return -(_weekdays_upto(KNOWN_FIRST.toordinal() - 1) - _weekdays_upto(day.toordinal()))
+    if day <= KNOWN_LAST:
+        return _prefix()[(day - KNOWN_FIRST).days + 1]
+    return _prefix()[-1] + _weekdays_upto(day.toordinal()) - _weekdays_upto(KNOWN_LAST.toordinal())
+
+
 class WorkCalendar:
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+        # Only the overrides that differ from the base calendar change a count.
         self._overrides = dict(overrides or {})
-        self._days: dict[date, tuple[bool, bool]] = {}  # day -> (known, workday)
+        self._deltas = sorted((day, int(w) - int(_base_workday(day))) for day, w in self._overrides.items()
+                              if w != _base_workday(day))
 
     @classmethod
     def from_session(cls, session: Session) -> "WorkCalendar":
@@ -39,25 +78,15 @@ class WorkCalendar:
             session.info["work_calendar"] = cls({row.day: row.workday for row in rows})
         return session.info["work_calendar"]
 
-    def _look(self, day: date) -> tuple[bool, bool]:
-        if day not in self._days:
-            if day in self._overrides:
-                self._days[day] = (True, self._overrides[day])
-            else:
-                try:
-                    self._days[day] = (True, bool(chinese_calendar.is_workday(day)))
-                except NotImplementedError:
-                    self._days[day] = (False, day.weekday() < 5)
-        return self._days[day]
-
     def knows(self, day: date) -> bool:
-        return self._look(day)[0]
+        return day in self._overrides or KNOWN_FIRST <= day <= KNOWN_LAST
 
     def is_workday(self, day: date) -> bool:
-        return self._look(day)[1]
+        return self._overrides[day] if day in self._overrides else _base_workday(day)
 
     def add_working_days(self, start: date, days: int) -> Deadline:
-        """The `days`-th working day after `start` (start itself not counted)."""
+        """The `days`-th working day after `start` (start itself not counted). Steps day by
+        day, so `days` must stay small (the deadline classes are bounded by the settings)."""
         if days < 0:
             raise ValueError("days must be >= 0")
         day, counted, provisional = start, 0, False
@@ -69,14 +98,12 @@ class WorkCalendar:
         return Deadline(day, provisional)
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]; negative when end is before start."""
+        """Working days in (start, end]; negative when end is before start. Constant time in
+        the distance (a due date years away costs what tomorrow costs)."""
         if end < start:
             return -self.working_days_between(end, start)
-        n, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            n += self.is_workday(day)
-        return n
+        n = _base_count(end) - _base_count(start)
+        return n + sum(delta for day, delta in self._deltas if start < day <= end)
 
 
 def local_date(now: datetime, timezone: str) -> date:

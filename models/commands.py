@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import DeadlineClass
 from models.codes import next_code
+from models.dates import due_date
 from models.directory import (
     finding_by_code,
     manifestation_by_id,
@@ -19,7 +20,7 @@ from models.directory import (
     unit_by_code,
     verifiers,
 )
-from models.effects import cancel_pending_alerts, clean_text, notify, record_transition, start_deadline
+from models.effects import cancel_pending_alerts, notify, record_transition, start_deadline
 from models.errors import RuleError
 from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.finding import Finding, State
@@ -27,6 +28,7 @@ from models.lifecycle import Command, check
 from models.org import Person
 from models.outbox import MailStatus, Notification
 from models.policy import Policy
+from models.text import clean_text
 
 __all__ = [
     "accept", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
@@ -51,7 +53,7 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
     the_unit = unit_by_code(session, unit)
     man = manifestation_by_id(session, manifestation)
     title = clean_text(title, field="title", limit=200)
-    detail = clean_text(detail, field="detail", limit=4000, required=False)
+    detail = clean_text(detail, field="detail", limit=4000, required=False, multiline=True)
     if deadline_class:
         try:
             cls = DeadlineClass(deadline_class.strip())
@@ -101,6 +103,7 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
              policy: Policy, reason: str = "") -> Finding:
     """Move an assigned item to another owner (改派); the due date stays."""
     check(session, Command.reassign, actor=actor, finding=finding, language=policy.language)
+    reason = clean_text(reason, field="reason", limit=2000, required=False, multiline=True)
     new_owner = person_by_email(session, to, field="to")
     if not new_owner.active:
         raise RuleError("inactive_person", field="to", value=new_owner.email)
@@ -117,7 +120,7 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
     finding.owner_id = new_owner.id
     record_transition(session, finding, Command.reassign, actor=actor, now=now,
            data={"owner": new_owner.email, "previous": old.email if old else None,
-                 "reason": reason.strip()})
+                 "reason": reason})
     notify(session, finding, new_owner, "assigned", policy=policy, now=now)
     return finding
 
@@ -126,7 +129,7 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
            files: list[StoredFile], now: datetime, policy: Policy) -> Evidence:
     """The owner hands in the account of the rectification and its evidence."""
     check(session, Command.submit, actor=actor, finding=finding, language=policy.language)
-    account = clean_text(account, field="note", limit=8000)
+    account = clean_text(account, field="note", limit=8000, multiline=True)
     evidence = Evidence(finding_id=finding.id, account=account, submitted_by_id=actor.id,
                         submitted_at=now)
     session.add(evidence)
@@ -154,10 +157,9 @@ def return_item(session: Session, *, actor: Person, finding: Finding, reason: st
     """The verifier sends the item back (退回) with a reason, optionally a new due date."""
     check(session, Command.return_, actor=actor, finding=finding, reason=reason,
           language=policy.language)
-    reason = clean_text(reason, field="reason", limit=2000)
+    reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     if new_due is not None:
-        if new_due <= local_date(now, policy.timezone):
-            raise RuleError("date_in_past", field="due", value=new_due.isoformat())
+        due_date(new_due, today=local_date(now, policy.timezone), window_days=policy.due_window_days, field="due")
         finding.due_on = new_due
         finding.due_provisional = not WorkCalendar.from_session(session).knows(new_due)
         finding.escalation_level = 0  # the deadline moved: the ladder starts again
@@ -197,7 +199,7 @@ def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
     """An inspector withdraws an item filed in error (撤销)."""
     check(session, Command.withdraw, actor=actor, finding=finding, reason=reason,
           language=policy.language)
-    reason = clean_text(reason, field="reason", limit=2000)
+    reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
     if finding.owner_id is not None:
         owner = session.get(Person, finding.owner_id)

@@ -49,9 +49,11 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
 
         # Every transaction takes the write lock up front: a command reads, then writes,
         # and a deferred SQLite transaction could not upgrade under a concurrent writer.
+        # A reading (below) begins deferred instead: it takes no lock, so pages and reports
+        # never queue behind, or block, a command.
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     connect_args: dict[str, Any] = {}
@@ -83,6 +85,18 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+READ_ONLY = "rectiflow_read_only"
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A consistent read of the ledger that changes nothing and (on SQLite) takes no write
+    lock: for pages, reports and exports. Nothing is committed: closing the session hands its
+    connection back to the pool, which rolls back; what was loaded stays readable."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        yield session
 
 
 _engines: dict[str, Engine] = {}

@@ -10,21 +10,11 @@ from models.alerts import Alert
 from models.audit import append_event
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
-from models.errors import RuleError
 from models.finding import Finding
 from models.lifecycle import TRANSITIONS, Command
 from models.org import Person, Unit
 from models.outbox import enqueue
 from models.policy import Policy
-
-
-def clean_text(value: str | None, *, field: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise RuleError("required", field=field)
-    if len(value) > limit:
-        raise RuleError("too_long", field=field, limit=limit)
-    return value
 
 
 def record_transition(session: Session, finding: Finding, command: Command, *, actor: Person | None,

@@ -9,13 +9,15 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from models.calendar import WorkCalendar, local_date
 from models.columns import enum_type, utc
-from models.effects import cancel_pending_alerts, clean_text, notify, record_transition
+from models.dates import due_date
+from models.effects import cancel_pending_alerts, notify, record_transition
 from models.errors import RuleError
 from models.escalation import audience
 from models.finding import Finding
 from models.lifecycle import Command, check
 from models.org import Person
 from models.policy import Policy
+from models.text import clean_text
 
 
 class ExtensionStatus(StrEnum):
@@ -46,12 +48,13 @@ def pending_extension(session: Session, finding: Finding) -> Extension | None:
 def request_extension(session: Session, *, actor: Person, finding: Finding, to: date, reason: str,
                       now: datetime, policy: Policy) -> Extension:
     check(session, Command.request_extension, actor=actor, finding=finding, reason=reason, language=policy.language)
-    reason = clean_text(reason, field="reason", limit=2000)
+    reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     assert finding.due_on is not None
     if local_date(now, policy.timezone) > finding.due_on:
         raise RuleError("extension_late", field="to", value=finding.due_on.isoformat())
     if to <= finding.due_on:
         raise RuleError("extension_not_later", field="to", value=finding.due_on.isoformat())
+    due_date(to, today=local_date(now, policy.timezone), window_days=policy.due_window_days, field="to")
     if (open_request := pending_extension(session, finding)) is not None:
         raise RuleError("extension_pending", field="code", value=open_request.to_due.isoformat())
     ext = Extension(finding_id=finding.id, requested_by_id=actor.id, requested_at=now,
@@ -75,7 +78,7 @@ def decide_extension(session: Session, *, actor: Person, finding: Finding, appro
         raise RuleError("no_extension", field="code")
     ext.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
     ext.decided_by_id, ext.decided_at = actor.id, now
-    ext.decision_reason = clean_text(reason, field="reason", limit=2000, required=not approve)
+    ext.decision_reason = clean_text(reason, field="reason", limit=2000, required=not approve, multiline=True)
     session.add(ext)
     if approve:
         finding.due_on = ext.to_due  # original_due_on keeps the first deadline

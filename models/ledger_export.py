@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from models.ledger import ItemView
+from models.text import scrub
 
 COLUMNS = [  # (zh, en, attribute or function, width)
     ("编号", "Code", "code", 18), ("状态", "State", "state_label", 9), ("单位", "Unit", "unit", 18),
@@ -28,9 +29,12 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe(value: Any) -> Any:
-    """Neutralise formula injection: text that Excel would evaluate is kept as text."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
+    """Neutralise formula injection (text that Excel would evaluate is kept as text), and drop
+    characters a workbook cannot hold, so no row can break the export for everyone."""
+    if isinstance(value, str):
+        value = scrub(value)
+        if value.startswith(DANGEROUS):
+            return "'" + value
     return value
 
 

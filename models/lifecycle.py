@@ -15,9 +15,15 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from models.errors import RuleError
+from models.errors import MESSAGES, RuleError
+from models.evidence import Evidence
 from models.finding import STATE_LABELS, Finding, State
 from models.org import Membership, Person, Role
+
+MESSAGES["own_request"] = (
+    "不能审核自己提交的整改材料或延期申请（职责分离）",
+    "you may not decide evidence or an extension you submitted yourself (separation of duties)",
+)
 
 
 class Command(StrEnum):
@@ -133,11 +139,28 @@ def check(session: Session, command: Command, *, actor: Person | None,
         raise RuleError("bad_state", field="code", code=finding.code,
                         state=STATE_LABELS[finding.state][0 if language == "zh" else 1],
                         command=label)
-    if t.verifier and finding is not None and actor is not None and actor.id == finding.owner_id:
-        raise RuleError("same_person", field="as")
+    if t.verifier and finding is not None and actor is not None:
+        if actor.id == finding.owner_id:
+            raise RuleError("same_person", field="as")
+        if actor.id in _deciding_on(session, command, finding):
+            raise RuleError("own_request", field="as")
     if t.needs_reason and not reason.strip():
         raise RuleError("required", field="reason")
     return t
+
+
+def _deciding_on(session: Session, command: Command, finding: Finding) -> set[int]:
+    """Who asked for what this command decides: the submitter of the evidence under review,
+    or whoever asked for the pending extension. They never decide it, whoever owns the item
+    by now (a reassignment in between changes nothing)."""
+    if command in (Command.accept, Command.return_):
+        latest = session.exec(select(Evidence.submitted_by_id).where(Evidence.finding_id == finding.id)
+                              .order_by(Evidence.id.desc())).first()  # type: ignore[union-attr]
+        return {latest} if latest is not None else set()
+    from models.extension import Extension, ExtensionStatus  # extension.py builds on this module
+
+    return set(session.exec(select(Extension.requested_by_id).where(
+        Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
 
 
 def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...]) -> set[Command]:

@@ -5,6 +5,7 @@ file; only a clean file changes the ledger. Units are matched by code, people by
 A listed person's roles become exactly those in the file; people not listed are left alone.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from sqlmodel import Session, delete, select
 
 from models.errors import RuleError
 from models.org import Membership, Person, Role, Unit, UnitKind
+from models.text import clean_text
 
 
 class OrgFileError(Exception):
@@ -39,6 +41,20 @@ def _read(path: Path) -> Any:
         raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
 
 
+EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
+
+
+def _text_problems(where: str, fields: dict[str, tuple[str, int]]) -> list[str]:
+    """One-line, printable, bounded: a name lands in mail headers, sheets and the notice."""
+    found = []
+    for name, (value, limit) in fields.items():
+        try:
+            clean_text(value, field=f"{where}.{name}", limit=limit)
+        except RuleError as exc:
+            found.append(exc.render("en"))
+    return found
+
+
 def load_org(session: Session, *, path: Path) -> OrgSummary:
     raw = _read(path)
     problems: list[str] = []
@@ -57,6 +73,7 @@ def load_org(session: Session, *, path: Path) -> OrgSummary:
             problems.append(f"{where}: needs 'code' and 'name'")
             continue
         code = str(u["code"])
+        problems += _text_problems(where, {"code": (code, 40), "name": (str(u["name"]), 200)})
         if code in codes:
             problems.append(f"{where}: duplicate unit code {code!r}")
         if u.get("kind") not in UnitKind.__members__:
@@ -74,8 +91,11 @@ def load_org(session: Session, *, path: Path) -> OrgSummary:
             problems.append(f"{where}: needs 'email' and 'name'")
             continue
         email = str(p["email"]).strip().lower()
-        if "@" not in email:
+        problems += _text_problems(where, {"email": (email, 254), "name": (str(p["name"]), 100)})
+        if not EMAIL.fullmatch(email):
             problems.append(f"{where}: not an email address {email!r}")
+        if p.get("language") not in (None, "zh", "en"):
+            problems.append(f"{where}: language must be zh or en")
         if email in emails:
             problems.append(f"{where}: duplicate email {email}")
         emails.add(email)

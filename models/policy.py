@@ -14,6 +14,7 @@ class Policy:
         DeadlineClass.immediate: 5, DeadlineClass.limited: 20, DeadlineClass.long: 60,
     })
     recurrence_months: int = 6
+    due_window_days: int = 731
     # Escalation level -> colour, as the deadline policy file says (views show these).
     level_colours: dict[int, str] = field(default_factory=lambda: {1: "blue", 2: "yellow", 3: "red"})
 
@@ -31,5 +32,6 @@ class Policy:
                 DeadlineClass.long: s.days_long,
             },
             recurrence_months=s.recurrence_months,
+            due_window_days=s.due_window_days,
             level_colours={lv.level: lv.colour for lv in load_deadline_policy(s.escalation_file).levels},
         )

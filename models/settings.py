@@ -3,8 +3,9 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,19 +25,21 @@ class Settings(BaseSettings):
     language: str = Field(default="zh", pattern="^(zh|en)$")
 
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_security: SmtpSecurity = SmtpSecurity.none
     # CA bundle for a relay with a private certificate; empty = the system's trust store.
     smtp_ca_file: str = ""
-    smtp_timeout: float = 10.0
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300)
     mail_from: str = "rectiflow@example.org"
     mail_from_name: str = "整改督办系统"
     # Outbox retry: attempt n waits base * 2**(n-1) seconds, capped; then the row fails.
-    mail_retry_base_seconds: int = 60
-    mail_retry_cap_seconds: int = 3600
-    mail_max_attempts: int = 12
+    mail_retry_base_seconds: int = Field(default=60, ge=1, le=86400)
+    mail_retry_cap_seconds: int = Field(default=3600, ge=1, le=7 * 86400)
+    # Attempts before a mail the relay *refuses* (5xx, a bad address) is marked failed. A relay
+    # that cannot be reached only delays mail: it is retried at the cap for as long as it takes.
+    mail_max_attempts: int = Field(default=12, ge=1, le=1000)
 
     portal_url: str = "http://127.0.0.1:8000"
     # The portal: where `rectiflow up` serves it, and the secret that signs its links and
@@ -44,27 +47,30 @@ class Settings(BaseSettings):
     # portal processes run). Links in mail expire after `link_days`; sign-in links after
     # `signin_minutes`; a session after `session_hours`.
     portal_host: str = "127.0.0.1"
-    portal_port: int = 8000
+    portal_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = ""
-    link_days: int = 14
-    signin_minutes: int = 15
-    session_hours: int = 12
+    link_days: int = Field(default=14, ge=1, le=90)
+    signin_minutes: int = Field(default=15, ge=1, le=1440)
+    session_hours: int = Field(default=12, ge=1, le=720)
     # The mail folder page (the embedded SMTP sink's mail): `rectiflow up` turns it on.
     portal_mail_folder: bool = False
     prefect_api_url: str = "http://127.0.0.1:4200/api"
 
     # Working days allowed by each deadline class.
-    days_immediate: int = 5
-    days_limited: int = 20
-    days_long: int = 60
+    days_immediate: int = Field(default=5, ge=1, le=250)
+    days_limited: int = Field(default=20, ge=1, le=250)
+    days_long: int = Field(default=60, ge=1, le=250)
+    # Dates people enter (a return's new due date, an extension) lie within this many days of
+    # today; the sweep's --now and calendar overrides within this many days either side.
+    due_window_days: int = Field(default=731, ge=30, le=3660)
 
     # The monthly round: inspectors per branch, and the day of the month it closes.
-    round_team_size: int = 2
-    round_close_day: int = 20
+    round_team_size: int = Field(default=2, ge=1, le=10)
+    round_close_day: int = Field(default=20, ge=1, le=28)
     # A finding for the same unit and manifestation within this many months is a recurrence.
-    recurrence_months: int = 6
-    max_evidence_bytes: int = 20 * 1024 * 1024  # per file
-    max_submission_bytes: int = 50 * 1024 * 1024  # all files of one submission
+    recurrence_months: int = Field(default=6, ge=0, le=60)
+    max_evidence_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024**3)  # per file
+    max_submission_bytes: int = Field(default=50 * 1024 * 1024, ge=1, le=4 * 1024**3)  # one submission
     negative_list_file: Path | None = None
     # Reminders and the escalation ladder; empty = the shipped models/data/escalation.yaml.
     escalation_file: Path | None = None
@@ -76,6 +82,43 @@ class Settings(BaseSettings):
     notice_issuer: str = ""
     notice_code: str = "机关党委督"
     notice_auto_publish: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a time zone: {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (or unset: a random key is kept in the data folder)")
+        return value
+
+    @field_validator("portal_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or len(value) > 200:
+            raise ValueError("must be an http:// or https:// address")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value.count("@") != 1 or any(ch.isspace() for ch in value):
+            raise ValueError("must be one email address")
+        return value
+
+    @field_validator("negative_list_file", "escalation_file", "compliance_file")
+    @classmethod
+    def _file(cls, value: Path | None) -> Path | None:
+        if value is not None and str(value) and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value or None
 
     @property
     def ledger_url(self) -> str:
@@ -94,6 +137,22 @@ class Settings(BaseSettings):
         return self.data_dir / "notices"
 
 
+class SettingsError(Exception):
+    """A setting the process cannot work with: found when it starts, before anything is done."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def problems_of(exc: ValidationError) -> list[str]:
+    """Each bad setting by its environment variable's name, with what is wrong."""
+    return [f"RECTIFLOW_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(problems_of(exc)) from None

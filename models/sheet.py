@@ -21,6 +21,7 @@ from models.errors import RuleError
 from models.finding import Finding
 from models.lifecycle import Who, standing
 from models.org import Membership, Person, Role, Unit
+from models.text import check_text
 
 MAX_ROWS = 20_000
 # Accepted header names per field (Chinese first), matched without case or spaces.
@@ -135,6 +136,11 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
                 row.passed = True
             elif verdict not in {_norm(w) for w in FAIL}:
                 row.problems.append(f"result: 请填写 合格 / 不合格 (fill in pass or fail): {v.get('result') or '空'}")
+        for name, value in v.items():  # no control characters; one line except the detail
+            try:
+                check_text(value, field=name, multiline=name == "detail")
+            except RuleError as exc:
+                row.problems.append(f"{exc.render('zh')} ({exc.render('en').partition(': ')[2]})")
         for name in REQUIRED:
             if not v.get(name) and not (row.passed and name == "title"):
                 row.problems.append(f"{name}: 不能为空 (required)")

@@ -2,10 +2,14 @@
 
 from datetime import date, datetime, timedelta
 
+from models.text import scrub
+
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    # Every line end (CRLF, LF or a bare CR) becomes the escaped \n: a raw one would start a
+    # new property. Control characters are dropped.
+    text = scrub(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:
@@ -40,10 +44,10 @@ def _vevent(*, uid: str, due_on: date, summary: str, description: str, url: str,
         f"SEQUENCE:{sequence}",
         f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
         f"DTSTART;VALUE=DATE:{due_on.strftime('%Y%m%d')}",
-        f"DTEND;VALUE=DATE:{(due_on + timedelta(days=1)).strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(min(due_on, date.max - timedelta(days=1)) + timedelta(days=1)).strftime('%Y%m%d')}",
         f"SUMMARY:{_escape(summary)}",
         f"DESCRIPTION:{_escape(description)}",
-        f"URL:{url}",
+        f"URL:{scrub(url).replace(chr(10), '')}",
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
     ]

@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from models.text import scrub
 from notifications.notice_text import cn_date, numbered, sections
 
 TITLE_FONT, BODY_FONT, HEADING_FONT, SUB_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
@@ -36,7 +37,7 @@ TEXT_WIDTH_PT = (210 - 28 - 26) / 25.4 * 72
 
 def _run(p: Paragraph, text: str, *, font: str = BODY_FONT, size: float = 16, bold: bool = False,
          colour: RGBColor | None = None) -> None:
-    run = p.add_run(text)
+    run = p.add_run(scrub(text))  # a control character in a title must not break the document
     run.font.name, run.font.size, run.font.bold = font, Pt(size), bold
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)  # CJK needs its own slot
     if colour is not None:

@@ -19,13 +19,14 @@ from app.web.security import (
     Forbidden,
     Visitor,
     link_visitor,
+    may_view,
     now,
     require_csrf,
     session_visitor,
     signed_in,
 )
 from models import commands
-from models.db import open_ledger, transaction
+from models.db import open_ledger, reading, transaction
 from models.directory import finding_by_code
 from models.errors import RuleError
 from models.evidence import Decision, Evidence, EvidenceFile, Review, blob_path, store_bytes
@@ -33,9 +34,9 @@ from models.extension import decide_extension, pending_extension, request_extens
 from models.filetypes import kind_of
 from models.finding import Finding
 from models.ledger import item_view
-from models.lifecycle import Command, Who, action_label, allowed, standing
+from models.lifecycle import Command, action_label, allowed
 from models.links import spend, spent, unspent
-from models.org import Person, Role
+from models.org import Person
 from models.outbox import enqueue
 from models.policy import Policy
 from models.settings import get_settings
@@ -43,7 +44,6 @@ from models.settings import get_settings
 router = APIRouter()
 OFFERED = (Command.submit, Command.request_extension, Command.accept, Command.return_,
            Command.approve_extension, Command.reject_extension)
-STAFF_VIEW = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline}
 ACTIONS = {"submit", "extend", "accept", "return", "approve", "reject"}
 
 
@@ -83,7 +83,7 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str) ->
 
 @router.get("/l/{token}", response_class=HTMLResponse)
 def link_page(request: Request, token: str) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         try:
             visitor = link_visitor(session, token)
             expired = False
@@ -103,7 +103,7 @@ def link_page(request: Request, token: str) -> Response:
 
 @router.get("/items/{code}", response_class=HTMLResponse)
 def staff_page(request: Request, code: str) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
         _may_view(session, visitor, finding)
@@ -113,17 +113,12 @@ def staff_page(request: Request, code: str) -> Response:
 
 
 def _may_view(session: Session, visitor: Visitor, finding: Finding) -> None:
-    """Staff, the owner and the branch's secretary see an item; anyone else is refused."""
-    if visitor.has(*STAFF_VIEW) or finding.owner_id == visitor.person.id:
-        return
-    if Who.secretary not in standing(session, visitor.person, finding):
+    if not may_view(session, visitor, finding):
         raise Forbidden("您无权查看此事项 (not your item)")
 
 
 async def _form(request: Request) -> Any:
-    limit = get_settings().max_submission_bytes + 2**20  # the files and a little for the fields
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise RuleError("file_too_large", field="file", value="(合计 total)", limit=get_settings().max_submission_bytes)
+    # The body's size is capped while it is read (app/web/limits.py); parts and fields here.
     return await request.form(max_files=20, max_fields=50)
 
 
@@ -188,10 +183,17 @@ async def _wake(code: str) -> str:
     return await wake_case_run(engine(), code)
 
 
+def _check_link(token: str) -> None:
+    with reading(engine()) as session:
+        visitor = link_visitor(session, token)
+        assert visitor.claim is not None
+        unspent(session, visitor.claim)
+
+
 def _act_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
     """Check the link and the form, store the files, then apply and spend the link in one
     transaction. Runs on a worker thread: a ledger busy with a long sweep blocks only this."""
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = link_visitor(session, token)
         require_csrf(visitor.anchor, form.get("csrf"))
         assert visitor.claim is not None
@@ -215,6 +217,7 @@ async def link_action(request: Request, token: str, action: str) -> Response:
         return await _fresh(request, token)
     if action not in ACTIONS:
         return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
+    await run_in_threadpool(_check_link, token)  # a bad or used link reads (and spools) nothing
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     code = await run_in_threadpool(_act_by_link, token, action, form, uploads)
@@ -222,8 +225,13 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 
 
+def _check_session(cookie: str | None) -> None:
+    with reading(engine()) as session:
+        signed_in(session, cookie)
+
+
 def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, cookie)
         require_csrf(visitor.anchor, form.get("csrf"))
     files = _store(uploads)
@@ -239,11 +247,17 @@ def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploa
 async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
         return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
+    await run_in_threadpool(_check_session, request.cookies.get(SESSION_COOKIE))  # before reading the body
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     code = await run_in_threadpool(_act_in_session, request.cookies.get(SESSION_COOKIE), code, action, form, uploads)
     await _wake(code)
     return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
+
+
+def _check_fresh(token: str) -> None:
+    with reading(engine()) as session:
+        link_visitor(session, token, allow_expired=True)
 
 
 def _enqueue_fresh(token: str, form: Any) -> tuple[int | None, str]:
@@ -262,6 +276,7 @@ def _enqueue_fresh(token: str, form: Any) -> tuple[int | None, str]:
 
 async def _fresh(request: Request, token: str) -> Response:
     """Mail the link's person a fresh link to the same item (once per old link)."""
+    await run_in_threadpool(_check_fresh, token)
     form = await request.form()
     finding_id, email = await run_in_threadpool(_enqueue_fresh, token, form)
     await send_now(finding_id)
@@ -288,7 +303,7 @@ def _file_response(session: Session, finding: Finding, file_id: int, inline: boo
 
 @router.get("/l/{token}/files/{file_id}")
 def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = link_visitor(session, token)
         assert visitor.claim is not None
         return _file_response(session, finding_by_code(session, visitor.claim.code), file_id, bool(inline))
@@ -296,7 +311,7 @@ def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Re
 
 @router.get("/items/{code}/files/{file_id}")
 def staff_file(request: Request, code: str, file_id: int, inline: int = 0) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
         _may_view(session, visitor, finding)

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from app.web.item import engine
 from app.web.main import page, refusal
 from app.web.security import signed_in
-from models.db import transaction
+from models.db import reading
 from models.org import Role
 from models.settings import get_settings
 
@@ -45,7 +45,7 @@ def linkify(text: str) -> Markup:
 def _guard(request: Request) -> Response | None:
     if not request.app.state.mail_folder:
         return refusal(request, "邮件夹仅在本机内嵌模式下提供 (embedded stack only)", status=404)
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         request.state.visitor = signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
     return None
 

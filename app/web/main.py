@@ -6,9 +6,12 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.web.limits import BodyLimit, BodyTooLarge
 from app.web.security import CsrfFailed, Forbidden, SignInNeeded, set_anchor
 from models.errors import RuleError
 
@@ -38,9 +41,17 @@ def page(request: Request, template: str, context: dict[str, Any], *, status: in
     return response
 
 
+def back_from(path: str) -> str:
+    """Where a refusal's "back" link leads: the item page the form came from, else home."""
+    parts = path.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] in ("l", "items"):
+        return f"/{parts[0]}/{parts[1]}"
+    return "/"
+
+
 def refusal(request: Request, message: str, *, status: int = 400, **extra: Any) -> HTMLResponse:
     return page(request, "message.html", {"title": "未能完成 (refused)", "message": message, "visitor": None,
-                                          **extra}, status=status)
+                                          "back": back_from(request.url.path), **extra}, status=status)
 
 
 def create_app(*, mail_folder: bool = False) -> FastAPI:
@@ -56,6 +67,23 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
             response.headers.setdefault(key, value)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> HTMLResponse:
+        return refusal(request, f"提交的内容过大（上限 {exc.limit // 1024} KiB），未作任何更改 "
+                                f"(request too large; nothing was changed)", status=413)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        # Starlette's own refusals (form limits, unknown pages, wrong methods) as the portal's page.
+        text = {404: "页面不存在 (not found)", 405: "不支持此操作方式 (method not allowed)"}.get(
+            exc.status_code, f"请求无效 (bad request): {str(exc.detail)[:200]}")
+        return refusal(request, text, status=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors()[:5])
+        return refusal(request, f"请求参数有误 (bad parameter): {fields}"[:300], status=400)
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> HTMLResponse:
@@ -73,6 +101,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(item.router)
     app.include_router(staff.router)
     app.include_router(mailfolder.router)

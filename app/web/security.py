@@ -9,14 +9,15 @@ from typing import Any
 from fastapi import Request, Response
 from sqlmodel import Session
 
-from models.directory import roles_of
-from models.errors import RuleError
-from models.links import ITEM, SESSION, Claim, Signer, signer_for
+from models.directory import finding_by_code, roles_of
+from models.errors import MESSAGES, RuleError
+from models.finding import Finding
+from models.lifecycle import Who, standing
+from models.links import ITEM, SESSION, Claim, Signer, signer_for, spend, spent
 from models.org import Person, Role
 from models.settings import get_settings
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
-STAFF_ROLES = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline, Role.secretary}
 
 
 def signer() -> Signer:
@@ -45,12 +46,31 @@ class Visitor:
         return signer().csrf(self.anchor)
 
 
+STAFF_VIEW = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline}
+MESSAGES["link_revoked"] = (
+    "此链接已失效：您已不再负责此事项，或账号已停用", "this link no longer works: the item is no longer yours, "
+    "or your account is inactive",
+)
+
+
+def may_view(session: Session, visitor: "Visitor", finding: Finding) -> bool:
+    """Staff, the item's current owner and its branch's secretary see an item; nobody else."""
+    if visitor.has(*STAFF_VIEW) or finding.owner_id == visitor.person.id:
+        return True
+    return Who.secretary in standing(session, visitor.person, finding)
+
+
 def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -> Visitor:
+    """The person of an item link, while they still stand where the link was sent: a link of
+    someone deactivated, or of an owner the item was moved away from, shows nothing."""
     claim = signer().read(token, ITEM, now=now(), allow_expired=allow_expired)
     person = session.get(Person, claim.person_id)
     if person is None:
         raise RuleError("link_invalid")
-    return Visitor(person, roles_of(session, person), anchor=f"link|{claim.digest}", claim=claim)
+    visitor = Visitor(person, roles_of(session, person), anchor=f"link|{claim.digest}", claim=claim)
+    if not person.active or not may_view(session, visitor, finding_by_code(session, claim.code)):
+        raise RuleError("link_revoked")
+    return visitor
 
 
 def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
@@ -61,6 +81,8 @@ def session_visitor(session: Session, request: Request | str | None) -> Visitor 
     try:
         claim = signer().read(token, SESSION, now=now())
     except RuleError:  # a stale or forged cookie is simply no session
+        return None
+    if spent(session, claim) is not None:  # logged out: the cookie is dead wherever it was copied to
         return None
     person = session.get(Person, claim.person_id)
     if person is None or not person.active:
@@ -103,7 +125,16 @@ def start_session(response: Response, request: Request, person: Person) -> None:
                         secure=_secure(request), path="/")
 
 
-def end_session(response: Response) -> None:
+def end_session(session: Session, response: Response, cookie: str | None) -> None:
+    """Log out for good: the session's token is spent in the ledger, not only forgotten by this
+    browser. (Spent session tokens are kept until they would have expired anyway.)"""
+    if cookie:
+        try:
+            claim = signer().read(cookie, SESSION, now=now())
+        except RuleError:
+            claim = None
+        if claim is not None and spent(session, claim) is None:
+            spend(session, claim, now=now(), what="logout")
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.item import engine, send_now
@@ -27,7 +28,7 @@ from app.web.security import (
 from models import commands
 from models.calendar import local_date
 from models.catalogue import DeadlineClass, manifestations
-from models.db import transaction
+from models.db import reading, transaction
 from models.errors import RuleError
 from models.finding import CLASS_LABELS, STATE_LABELS, State
 from models.ledger import ledger_views
@@ -80,11 +81,17 @@ async def login_send(request: Request) -> Response:
     require_csrf(anchor(request), form.get("csrf"))
     email = str(form.get("email") or "").strip().lower()[:254]
     target = _safe_next(str(form.get("next") or "/"))
-    if await run_in_threadpool(_queue_sign_in, email, target):
-        await send_now(None)
-    # The same answer either way: the page does not tell who is registered.
-    return page(request, "login.html", {"csrf": signer().csrf(anchor(request)), "next": target, "sent": True,
-                                        "minutes": get_settings().signin_minutes})
+
+    async def queue_and_send() -> None:
+        if await run_in_threadpool(_queue_sign_in, email, target):
+            await send_now(None)
+
+    # The same answer either way, and at the same moment: the lookup and the mail happen after
+    # the page is sent, so neither the page nor its timing tells who is registered.
+    response = page(request, "login.html", {"csrf": signer().csrf(anchor(request)), "next": target, "sent": True,
+                                            "minutes": get_settings().signin_minutes})
+    response.background = BackgroundTask(queue_and_send)
+    return response
 
 
 @router.get("/login/{token}")
@@ -104,21 +111,23 @@ def login_with(request: Request, token: str, next: str = "/") -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form()
 
-    def check() -> None:
-        with transaction(engine()) as session:
-            visitor = session_visitor(session, request.cookies.get(SESSION_COOKIE))
-        if visitor is not None:
-            require_csrf(visitor.anchor, form.get("csrf"))
-
-    await run_in_threadpool(check)
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+
+    def check_and_end() -> None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        with transaction(engine()) as session:
+            visitor = session_visitor(session, cookie)
+            if visitor is not None:
+                require_csrf(visitor.anchor, form.get("csrf"))
+            end_session(session, response, cookie)
+
+    await run_in_threadpool(check_and_end)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request)
         mine = [v for v in ledger_views(session, now=now(), policy=Policy.from_settings())
                 if v.owner_email == visitor.person.email and v.state in ("assigned", "submitted")]
@@ -135,7 +144,7 @@ def _catalogue(session: Session) -> dict[str, Any]:
 
 @router.get("/file", response_class=HTMLResponse)
 def file_form(request: Request) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request, FILERS, NOT_FILER)
         ctx = _catalogue(session)
     return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **ctx})
@@ -145,6 +154,7 @@ def file_form(request: Request) -> Response:
 async def file_submit(request: Request) -> Response:
     from flows.control import start_case_run
 
+    await run_in_threadpool(_staff_only, request, FILERS, NOT_FILER)  # before reading the body
     form = await request.form()
     outcome = await run_in_threadpool(_file_from_form, request, form)
     if isinstance(outcome, Response):
@@ -153,10 +163,15 @@ async def file_submit(request: Request) -> Response:
     return RedirectResponse(f"/items/{quote(outcome)}?done=file", status_code=303)
 
 
+def _staff_only(request: Request, roles: tuple[Role, ...], denied: str) -> None:
+    with reading(engine()) as session:
+        signed_in(session, request, roles, denied)
+
+
 def _file_from_form(request: Request, form: Any) -> Response | str:
     """File the finding (on a worker thread); its code, or the form again with the refusal."""
     values = {k: str(form.get(k) or "") for k in ("unit", "manifestation", "title", "detail", "class", "owner")}
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request, FILERS, NOT_FILER)
         require_csrf(visitor.anchor, form.get("csrf"))
         ctx = _catalogue(session)
@@ -185,7 +200,7 @@ def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | N
 @router.get("/round", response_class=HTMLResponse)
 def round_page(request: Request, month: str = "") -> Response:
     month = month or f"{now():%Y-%m}"
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request)
         rnd, units = _my_round(session, visitor, month)
         mans = manifestations(session)
@@ -197,6 +212,7 @@ def round_page(request: Request, month: str = "") -> Response:
 async def round_record(request: Request) -> Response:
     from flows.control import start_case_run
 
+    await run_in_threadpool(_staff_only, request, (), "")  # before reading the body
     form = await request.form(max_fields=5000)
     outcome = await run_in_threadpool(_record_from_form, request, form)
     if isinstance(outcome, Response):
@@ -259,7 +275,7 @@ def _ledger(session: Session, request: Request) -> tuple[list[Any], dict[str, st
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         visitor = signed_in(session, request, LEDGER_READERS, NOT_READER)
         views, q = _ledger(session, request)
         units = _catalogue(session)["units"]
@@ -271,7 +287,7 @@ def ledger_page(request: Request) -> Response:
 
 @router.get("/ledger.xlsx")
 def ledger_export(request: Request) -> Response:
-    with transaction(engine()) as session:
+    with reading(engine()) as session:
         signed_in(session, request, LEDGER_READERS, NOT_READER)
         views, _ = _ledger(session, request)
     data = ledger_workbook(views, language=get_settings().language)

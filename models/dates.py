@@ -1,0 +1,40 @@
+"""Dates a person enters are bounded: a due date (a return's new date, an extension) lies
+after today and within the due window (`RECTIFLOW_DUE_WINDOW_DAYS`, two years by default);
+a moment to sweep for, or a calendar day to declare, lies within the window either side of
+today. Nothing a person types can send a count or a calendar to the year 9999."""
+
+from datetime import date, datetime, timedelta
+
+from models.errors import MESSAGES, RuleError
+
+MESSAGES.update({
+    "date_too_far": (
+        "日期须在 {first} 至 {last} 之间：{value}", "date must be between {first} and {last}: {value}",
+    ),
+})
+
+
+def due_date(day: date, *, today: date, window_days: int, field: str) -> date:
+    """A new due date: after today, at most `window_days` ahead."""
+    if day <= today:
+        raise RuleError("date_in_past", field=field, value=day.isoformat())
+    last = today + timedelta(days=window_days)
+    if day > last:
+        raise RuleError("date_too_far", field=field, value=day.isoformat(),
+                        first=(today + timedelta(days=1)).isoformat(), last=last.isoformat())
+    return day
+
+
+def near_day(day: date, *, today: date, window_days: int, field: str) -> date:
+    """A day around today (a calendar override): within `window_days` either side."""
+    first, last = today - timedelta(days=window_days), today + timedelta(days=window_days)
+    if not first <= day <= last:
+        raise RuleError("date_too_far", field=field, value=day.isoformat(), first=first.isoformat(),
+                        last=last.isoformat())
+    return day
+
+
+def near_moment(at: datetime, *, now: datetime, window_days: int, field: str) -> datetime:
+    """A moment around now (the sweep's --now): within `window_days` either side."""
+    near_day(at.date(), today=now.date(), window_days=window_days, field=field)
+    return at
