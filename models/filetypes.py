@@ -15,7 +15,24 @@ MESSAGES.update({
     ),
     "file_mismatch": ("文件内容与扩展名不符：{value}", "the file's content does not match its extension: {value}"),
     "file_name": ("文件名无效：{value}", "invalid file name: {value}"),
+    "file_empty": ("文件为空：{value}", "the file is empty: {value}"),
+    "file_macro": (
+        "文件含有宏或控件，不能作为佐证材料：{value}（请另存为不含宏的文档）",
+        "the file contains macros or controls: {value} (save it without macros)",
+    ),
+    "file_archive": (
+        "文件内部结构异常（解压后过大或条目过多）：{value}",
+        "the file's inner structure is suspicious (too large when unpacked, or too many parts): {value}",
+    ),
 })
+
+# An Office document is a zip: its parts, unpacked, must stay within these (a 1 MiB "docx"
+# that unpacks to 1 GiB is a zip bomb aimed at whoever previews or indexes it).
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_PARTS = 5000
+MAX_RATIO = 200  # unpacked size / packed size of any part over 1 MiB unpacked
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml", "/activex/", "macrosheets/")
+OLE_MACRO = "_VBA_PROJECT".encode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -48,12 +65,26 @@ def safe_name(name: str) -> str:
     return base[:255]
 
 
+class ArchiveRefused(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
 def _zip_kind(data: bytes) -> str | None:
+    """The Office kind of a zip, after checking what it would unpack to; never unpacks it."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
-            names = set(z.namelist())
-    except (zipfile.BadZipFile, ValueError):
+            infos = z.infolist()
+            content_types = z.read("[Content_Types].xml") if "[Content_Types].xml" in z.namelist() else b""
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, NotImplementedError, RuntimeError):
         return None
+    names = {i.filename for i in infos}
+    if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNPACKED:
+        raise ArchiveRefused("file_archive")
+    if any(i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
+        raise ArchiveRefused("file_archive")
+    if any(part in name.lower() for name in names for part in MACRO_PARTS) or b"macroEnabled" in content_types:
+        raise ArchiveRefused("file_macro")
     if "[Content_Types].xml" not in names:
         return None
     for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
@@ -76,6 +107,8 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"PK\x03\x04"):
         return _zip_kind(data)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        if OLE_MACRO in data:  # a legacy document carrying a VBA project
+            raise ArchiveRefused("file_macro")
         return "ole"
     if b"\x00" not in data:
         try:
@@ -89,7 +122,12 @@ def sniff(data: bytes) -> str | None:
 def classify(name: str, data: bytes) -> tuple[str, Kind]:
     """(safe name, kind) for an upload, or a refusal naming the file."""
     clean = safe_name(name)
-    found = sniff(data)
+    if not data:
+        raise RuleError("file_empty", field="file", value=clean)
+    try:
+        found = sniff(data)
+    except ArchiveRefused as refused:
+        raise RuleError(refused.key, field="file", value=clean) from None
     if found is None:
         raise RuleError("file_type", field="file", value=clean)
     kind = KINDS[found]

@@ -6,13 +6,11 @@ is stored on the finding, so importing the same sheet again files nothing twice.
 """
 
 import hashlib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel import Session, col, select
 
 from models.audit import batched_events
@@ -21,6 +19,7 @@ from models.errors import RuleError
 from models.finding import Finding
 from models.lifecycle import Who, standing
 from models.org import Membership, Person, Role, Unit
+from models.sheet_file import check_workbook
 from models.text import check_text
 
 MAX_ROWS = 20_000
@@ -75,12 +74,15 @@ def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:
     """Read the first sheet with a recognisable header. File-level faults raise RuleError."""
     if not path.is_file():
         raise RuleError("file_missing", field="file", value=str(path))
+    check_workbook(path, max_rows=max_rows)
     try:
         book = load_workbook(path, read_only=False, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except Exception:  # openpyxl raises many kinds for a damaged file: each is "not a sheet we can read"
         raise RuleError("not_xlsx", field="file", value=path.name) from None
     wanted = {name: {_norm(h) for h in names} for name, names in HEADERS.items()}
     for ws in book.worksheets:
+        if ws.sheet_state != "visible":
+            continue  # hidden and very hidden sheets are never read (a template's lookups, or a trick)
         for header_row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 5)):
             columns = {}
             for cell in header_row:
@@ -106,6 +108,8 @@ def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:
                     values[name] = str(value).strip() if value is not None else ""
                 if not any(values.values()):
                     continue  # blank rows between entries are ignored
+                if ws.row_dimensions[number].hidden:
+                    problems.append("隐藏行：请取消隐藏并核对，或删除该行 (a hidden row: unhide it, or delete it)")
                 for m in merged:
                     if m.min_row <= number <= m.max_row:
                         problems.append(f"合并单元格 {m.coord} (merged cells; unmerge and fill each row)")

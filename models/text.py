@@ -21,6 +21,9 @@ MESSAGES.update({
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # C0 and C1 controls, DEL, unpaired surrogates, XML's noncharacters, and the bidi overrides.
 _BAD = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff{_BIDI}]")
+# How Excel writes a control character into its XML (`_x000B_`): a sheet can carry it as
+# plain text, and Excel turns it back into the character when it opens our exports.
+_EXCEL_ESCAPE = re.compile(r"_x00(?:[01][0-9A-Fa-f]|7[Ff])_")
 
 
 def check_text(value: str, *, field: str, multiline: bool = False) -> str:
@@ -33,6 +36,8 @@ def check_text(value: str, *, field: str, multiline: bool = False) -> str:
         value = value.replace("\t", " ")
     if found := _BAD.search(value):
         raise RuleError("control_char", field=field, value=f"U+{ord(found.group()):04X}")
+    if found := _EXCEL_ESCAPE.search(value):
+        raise RuleError("control_char", field=field, value=found.group())
     return value
 
 
@@ -48,4 +53,4 @@ def clean_text(value: str | None, *, field: str, limit: int, required: bool = Tr
 
 def scrub(value: str) -> str:
     """For writers: drop what no XML document (Excel, Word) or mail header can carry."""
-    return _BAD.sub("", value)
+    return _EXCEL_ESCAPE.sub("", _BAD.sub("", value))

@@ -59,4 +59,32 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        await self.app(scope, limited, send)
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watched)
+        except BodyTooLarge as exc:  # read outside a route (the app's handler answers inside one)
+            if started:
+                raise
+            await _too_large(scope, watched, exc.limit)
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    from fastapi import Request
+
+    from app.web.main import refusal
+
+    response = refusal(Request(scope), TOO_LARGE.format(kib=limit // 1024), status=413)
+    await response(scope, _nothing, send)
+
+
+async def _nothing() -> Message:
+    return {"type": "http.disconnect"}
+
+
+TOO_LARGE = "提交的内容过大（上限 {kib} KiB），未作任何更改 (request too large; nothing was changed)"

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.limits import BodyLimit, BodyTooLarge
+from app.web.headers import SecurityHeaders
+from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.security import CsrfFailed, Forbidden, SignInNeeded, set_anchor
 from models.errors import RuleError
 
@@ -23,13 +24,6 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",  # a link's token must not leak to another site
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                               "frame-ancestors 'none'; form-action 'self'",
-}
 
 
 def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
@@ -60,18 +54,9 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     app = FastAPI(title="rectiflow portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.mail_folder = mail_folder
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> HTMLResponse:
-        return refusal(request, f"提交的内容过大（上限 {exc.limit // 1024} KiB），未作任何更改 "
-                                f"(request too large; nothing was changed)", status=413)
+        return refusal(request, TOO_LARGE.format(kib=exc.limit // 1024), status=413)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
@@ -101,6 +86,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(item.router)
     app.include_router(staff.router)
