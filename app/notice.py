@@ -28,6 +28,8 @@ def notice_build(
     key = f"{year:04d}-{mon:02d}"
     if date(year, mon, 1) > local_date(ctx.now(), ctx.settings().timezone):
         raise RuleError("month_ahead", field="month", value=key)
+    if publish and not actor:  # publishing is a person's act, role-checked and recorded by name
+        raise RuleError("required", field="as")
     with reading(ctx.ledger()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"

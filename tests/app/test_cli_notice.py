@@ -64,7 +64,7 @@ def test_build_then_publish_mails_the_frozen_notice_once(stack: Stack):
     # Published: never changed, never mailed twice.
     before = {p.name: digest(p) for p in folder.iterdir()}
     refused(stack, "notice", "build", "2026-10", says="month: 2026-10 的通报已于")
-    refused(stack, "notice", "build", "2026-10", "--publish", says="不能再修改")
+    refused(stack, "notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org", says="不能再修改")
     assert {p.name: digest(p) for p in folder.iterdir()} == before
     assert len(notices()) == 8
     with transaction(stack.engine) as s:
