@@ -34,10 +34,12 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="rectiflow — 整改事项督办 (rectification items on Prefect)")
 org_app = typer.Typer(no_args_is_help=True, help="The organisation: units, people, roles.")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+db_app = typer.Typer(no_args_is_help=True, help="The ledger's database: its schema, by migrations.")
 calendar_app = typer.Typer(no_args_is_help=True, help="Working-day calendar overrides.")
 app.add_typer(org_app, name="org")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(db_app, name="db")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -292,14 +294,35 @@ def ledger(
 
 
 @audit_app.command("verify")
+@refusals
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 at the first bad record."""
+    """Walk the hash chain and its keyed anchor, and check every item against its history;
+    exit 1 at the first bad record."""
+    from models.audit_items import item_mismatches
+    from models.links import anchor_key
+
+    settings = ctx.settings()
     with reading(ctx.ledger()) as session:
-        checked, bad = verify_chain(session)
+        checked, bad = verify_chain(session, key=anchor_key(settings.secret_key, settings.data_dir))
+        mismatches = item_mismatches(session)
     if bad is not None:
         err.print(f"[red]✗[/] {RuleError('chain_broken', value=bad).render(lang())} ({checked} ok before it)")
+    for m in mismatches[:20]:
+        err.print(f"[red]✗[/] {m.code}: {m.field} = {m.row}, 记录显示 (its history says) {m.events}")
+    if bad is not None or mismatches:
         raise typer.Exit(1)
-    out.print(f"[green]✓[/] audit chain intact: {checked} events")
+    out.print(f"[green]✓[/] audit chain intact and anchored: {checked} events; every item agrees with its history")
+
+
+@db_app.command("upgrade")
+@refusals
+def db_upgrade() -> None:
+    """Create the ledger's schema, or bring it to this version (safe to run at any time, and
+    from several processes at once); anchor an intact audit chain that has no anchor yet."""
+    from models.opening import upgrade_ledger
+
+    before, after, anchored = upgrade_ledger(ctx.settings())
+    out.print(f"ledger schema: {before or '(new or 0.1.0)'} → {after}" + ("; audit chain anchored" if anchored else ""))
 
 
 @calendar_app.command("set")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from models.db import open_ledger
+from models.opening import ledger_for
 from models.policy import Policy
 from models.settings import Settings, get_settings
 
@@ -29,7 +29,7 @@ def settings() -> Settings:
 
 
 def ledger() -> Engine:
-    return open_ledger(settings().ledger_url)
+    return ledger_for(settings())
 
 
 def policy() -> Policy:

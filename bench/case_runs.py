@@ -91,14 +91,15 @@ async def bench_cases(n: int) -> tuple[float, float]:
     from flows.control import start_case_run
     from models import commands
     from models.catalogue import load_negative_list
-    from models.db import open_ledger, transaction
+    from models.db import transaction
     from models.directory import person_by_email
+    from models.opening import ledger_for
     from models.orgfile import load_org
     from models.policy import Policy
     from models.settings import get_settings
     from tasks.ledger import now
 
-    engine = open_ledger(get_settings().ledger_url)
+    engine = ledger_for(get_settings())
     with transaction(engine) as s:
         load_negative_list(s)
         load_org(s, path=DEMO_ORG)

@@ -3,9 +3,14 @@
 Each event stores the previous event's hash and its own hash over its content, so any
 edit, deletion or reordering breaks the chain at that row. Appending bumps a single head
 row first; its row lock (PostgreSQL) or the write lock (SQLite) keeps the chain linear.
+
+The head is anchored with a keyed MAC over (seq, last hash), from the deployment's secret:
+someone who rewrites an event and recomputes every later hash still cannot produce the
+anchor without the secret. Items are cross-checked against what their events say.
 """
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +30,21 @@ class ChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     last_hash: str = Field(default=GENESIS, max_length=64)
+    # HMAC-SHA256(anchor key, "seq:last_hash"); "" until the ledger is first anchored.
+    mac: str = Field(default="", max_length=64)
+
+
+_anchor_key: bytes | None = None
+
+
+def use_anchor_key(key: bytes) -> None:
+    """The process's anchor key (derived from the deployment's secret when the ledger opens)."""
+    global _anchor_key
+    _anchor_key = key
+
+
+def anchor_mac(key: bytes, seq: int, last_hash: str) -> str:
+    return hmac.new(key, f"{seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 class Event(SQLModel, table=True):
@@ -105,14 +125,17 @@ def append_events(session: Session, entries: list[tuple[int | None, str, str, di
                             prev_hash=prev, hash=digest))
         prev = digest
     session.add_all(events)
-    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev)
+    mac = anchor_mac(_anchor_key, number, prev) if _anchor_key is not None else ""
+    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev, mac=mac)
                     .execution_options(synchronize_session=False))
     session.flush()
     return events
 
 
-def verify_chain(session: Session) -> tuple[int, int | None]:
-    """Walk the whole chain. Returns (events checked, first bad seq or None)."""
+def verify_chain(session: Session, *, key: bytes | None = None) -> tuple[int, int | None]:
+    """Walk the whole chain. Returns (events checked, first bad seq or None). With the anchor
+    key, the head's MAC must match too: a rewritten chain with recomputed hashes fails at its
+    end (seq checked + 1)."""
     prev, expected_seq, checked = GENESIS, 1, 0
     rows = session.exec(select(Event).order_by(Event.seq).execution_options(yield_per=1000))
     for ev in rows:
@@ -124,4 +147,22 @@ def verify_chain(session: Session) -> tuple[int, int | None]:
     head = session.get(ChainHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return checked, checked + 1  # the tail was cut off
+    if key is not None and checked and (head is None or not hmac.compare_digest(
+            head.mac, anchor_mac(key, checked, prev))):
+        return checked, checked + 1  # rewritten without the secret (or never anchored)
     return checked, None
+
+
+def anchor_chain(session: Session, *, key: bytes) -> bool:
+    """Anchor a ledger that has no anchor yet (written before anchors existed), if its chain
+    is intact: an upgrade never blesses a broken chain. Says whether it anchored."""
+    head = session.get(ChainHead, 1)
+    if head is None or head.mac:
+        return False
+    checked, bad = verify_chain(session)
+    if bad is not None:
+        return False
+    head.mac = anchor_mac(key, head.seq, head.last_hash)
+    session.add(head)
+    session.flush()
+    return True

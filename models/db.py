@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,16 +63,11 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table (idempotent) and the audit chain's head row."""
-    from models import tables  # noqa: F401  (registers every table on the metadata)
-    from models.audit import ensure_chain_head
-    from models.instance import ensure_instance
+    """Create or upgrade the schema by its migrations, with the rows every ledger has (the
+    audit chain's head, the ledger's identity): models/schema.py."""
+    from models.schema import upgrade
 
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        ensure_chain_head(session)
-        ensure_instance(session)
-        session.commit()
+    upgrade(engine)
 
 
 @contextmanager
@@ -103,9 +98,12 @@ _engines: dict[str, Engine] = {}
 
 
 def open_ledger(url: str) -> Engine:
-    """The process's engine for a ledger URL, schema ensured once."""
+    """The process's engine for a ledger URL. A new, empty database is created by the
+    migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
     if url not in _engines:
+        from models.schema import prepare
+
         engine = make_engine(url)
-        create_schema(engine)
+        prepare(engine)
         _engines[url] = engine
     return _engines[url]

@@ -140,6 +140,11 @@ def load_secret(configured: str, data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def anchor_key(secret_key: str, data_dir: Path) -> bytes:
+    """The audit chain's anchor key: derived from the deployment's secret, never stored."""
+    return hmac.new(load_secret(secret_key, data_dir).encode(), b"rectiflow audit anchor", hashlib.sha256).digest()
+
+
 @lru_cache
 def signer_for(secret_key: str, data_dir: Path) -> Signer:
     """The signer of a deployment (cached: the secret file is read once)."""

@@ -9,11 +9,12 @@ from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from models import commands
-from models.db import open_ledger, transaction
+from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.errors import RuleError
 from models.finding import Finding, State
 from models.ledger import item_view
+from models.opening import ledger_for
 from models.policy import Policy
 from models.settings import get_settings
 
@@ -29,7 +30,7 @@ ledger_task = task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CA
 
 
 def ledger() -> Engine:
-    return open_ledger(get_settings().ledger_url)
+    return ledger_for(get_settings())
 
 
 def now() -> datetime:

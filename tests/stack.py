@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from flows.case import rectification_case
-from models.db import open_ledger, transaction
+from models.db import transaction
 from models.directory import finding_by_code
+from models.opening import ledger_for
 from models.settings import get_settings
 from notifications.sink import MailSink
 
@@ -32,7 +33,7 @@ class Stack:
 
     @property
     def engine(self) -> Engine:
-        return open_ledger(get_settings().ledger_url)
+        return ledger_for(get_settings())
 
     def cli(self, *args: str, expect: int = 0) -> str:
         result = runner.invoke(app, list(args))

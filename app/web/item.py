@@ -26,7 +26,7 @@ from app.web.security import (
     signed_in,
 )
 from models import commands
-from models.db import open_ledger, reading, transaction
+from models.db import reading, transaction
 from models.directory import finding_by_code
 from models.errors import RuleError
 from models.evidence import Decision, Evidence, EvidenceFile, Review, blob_path, store_bytes
@@ -36,6 +36,7 @@ from models.finding import Finding
 from models.ledger import item_view
 from models.lifecycle import Command, action_label, allowed
 from models.links import spend, spent, unspent
+from models.opening import ledger_for
 from models.org import Person
 from models.outbox import enqueue
 from models.policy import Policy
@@ -48,7 +49,7 @@ ACTIONS = {"submit", "extend", "accept", "return", "approve", "reject"}
 
 
 def engine() -> Any:
-    return open_ledger(get_settings().ledger_url)
+    return ledger_for(get_settings())
 
 
 def _context(session: Session, finding: Finding, visitor: Visitor, base: str) -> dict[str, Any]:

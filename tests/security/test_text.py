@@ -92,7 +92,7 @@ def test_exports_survive_a_row_with_control_characters(engine, policy):
     code = file_and_assign(engine, now=NOW, policy=policy)
     with transaction(engine) as s:
         f = finding_by_code(s, code)
-        f.title, f.detail = "=HYPERLINK(\"x\")\x0b推诿\x00", "a\x1bb"
+        f.title, f.detail = "=HYPERLINK(\"x\")\x0b推诿\x01", "a\x1bb"  # (PostgreSQL refuses NUL itself)
         s.add(f)
     with transaction(engine) as s:
         views = ledger_views(s, now=NOW, policy=policy)

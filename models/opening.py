@@ -1,0 +1,34 @@
+"""Opening the ledger of a deployment: its engine, with the audit anchor key derived from
+the deployment's secret, so every process that appends events keeps the anchor current."""
+
+from sqlalchemy import Engine
+
+from models.audit import anchor_chain, use_anchor_key
+from models.db import create_schema, make_engine, open_ledger, transaction
+from models.links import anchor_key
+from models.schema import current
+from models.settings import Settings, get_settings
+
+
+def ledger_for(settings: Settings | None = None) -> Engine:
+    settings = settings or get_settings()
+    use_anchor_key(anchor_key(settings.secret_key, settings.data_dir))
+    return open_ledger(settings.ledger_url)
+
+
+def upgrade_ledger(settings: Settings | None = None) -> tuple[str | None, str | None, bool]:
+    """`rectiflow db upgrade` (and `rectiflow up` before it starts anything): create or
+    upgrade the schema by its migrations, then anchor an intact chain that has no anchor.
+    Returns (revision before, after, whether the chain was anchored now)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.ledger_url)
+    try:
+        with engine.connect() as conn:
+            before = current(conn)
+        create_schema(engine)
+        with transaction(engine) as session:
+            after = current(session.connection())
+            anchored = anchor_chain(session, key=anchor_key(settings.secret_key, settings.data_dir))
+        return before, after, anchored
+    finally:
+        engine.dispose()

@@ -1,0 +1,99 @@
+"""The ledger's schema comes from migrations (Alembic, models/migrations/): `rectiflow db
+upgrade` creates it or brings it to this version, and `rectiflow up` runs the same. It holds
+the database's own lock while it works (SQLite's write lock, PostgreSQL's advisory lock),
+so several processes starting at once upgrade once and the others find it done. A ledger
+made by rectiflow 0.1.0 (tables, no version) is recognised and recorded at the baseline
+without touching a row. Other commands only check the version, and refuse a ledger that
+is behind (or ahead), naming the command that fixes it."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from models.errors import MESSAGES, RuleError
+
+MESSAGES.update({
+    "schema_behind": (
+        "台账数据库版本为 {value}，本程序需要 {limit}：请先运行 rectiflow db upgrade",
+        "the ledger's schema is at {value}, this version needs {limit}: run `rectiflow db upgrade` first",
+    ),
+    "schema_ahead": (
+        "台账数据库版本 {value} 比本程序（{limit}）新：请升级 rectiflow",
+        "the ledger's schema {value} is newer than this version ({limit}): upgrade rectiflow",
+    ),
+})
+
+BASELINE = "0001"
+LOCK_KEY = 727_000_001  # PostgreSQL advisory lock: one upgrader at a time per database
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head() or BASELINE
+
+
+def current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the ledger to this version's head, once, under the database's lock.
+    Returns (revision before, revision after)."""
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE holds the write lock from here on
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+        before = current(conn)
+        if before is None and inspect(conn).has_table("finding"):
+            command.stamp(_config(conn), BASELINE)  # a 0.1.0 ledger: its tables are the baseline
+            before = BASELINE
+        if before != head():
+            command.upgrade(_config(conn), "head")
+        _ensure_rows(conn)  # still under the lock: two processes never both insert them
+        after = current(conn)
+    assert after is not None
+    return before, after
+
+
+def _ensure_rows(conn: Connection) -> None:
+    """The rows every ledger has: the audit chain's head and the ledger's identity."""
+    from sqlmodel import Session
+
+    from models.audit import ensure_chain_head
+    from models.instance import ensure_instance
+
+    with Session(bind=conn) as session:
+        ensure_chain_head(session)
+        ensure_instance(session)
+        session.flush()
+
+
+def prepare(engine: Engine) -> None:
+    """For every process that opens the ledger: create an empty one; else check its version."""
+    with engine.connect() as conn:
+        empty = current(conn) is None and not inspect(conn).has_table("finding")
+    if empty:
+        upgrade(engine)
+    else:
+        require_current(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a ledger whose schema is not this version's."""
+    with engine.connect() as conn:
+        found = current(conn)
+    wanted = head()
+    if found == wanted:
+        return
+    revisions = {r.revision for r in ScriptDirectory.from_config(_config()).walk_revisions()}
+    raise RuleError("schema_ahead" if found is not None and found not in revisions else "schema_behind",
+                    field="database", value=found or "0.1.0", limit=wanted)
