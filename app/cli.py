@@ -35,11 +35,13 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 org_app = typer.Typer(no_args_is_help=True, help="The organisation: units, people, roles.")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
 db_app = typer.Typer(no_args_is_help=True, help="The ledger's database: its schema, by migrations.")
+mail_app = typer.Typer(no_args_is_help=True, help="The outbox: mail waiting for the relay, or failed.")
 calendar_app = typer.Typer(no_args_is_help=True, help="Working-day calendar overrides.")
 app.add_typer(org_app, name="org")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(db_app, name="db")
+app.add_typer(mail_app, name="mail")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -312,6 +314,46 @@ def audit_verify() -> None:
     if bad is not None or mismatches:
         raise typer.Exit(1)
     out.print(f"[green]✓[/] audit chain intact and anchored: {checked} events; every item agrees with its history")
+
+
+@mail_app.command("list")
+@refusals
+def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail that failed for good")) -> None:
+    """Mail that failed, and mail waiting for the relay (tried, not yet accepted)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from models.outbox import troubled_mail
+
+    with reading(ctx.ledger()) as session:
+        rows = troubled_mail(session, failed_only=failed)
+    if not rows:
+        out.print("没有待重发或失败的邮件 (no mail waiting or failed)")
+        return
+    table = Table()
+    for col in ("id", "状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), r.status.value, r.recipient_email, r.template, str(r.attempts),
+                      f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
+                      escape(r.error[:120]))
+    out.print(table)
+
+
+@mail_app.command("retry")
+@refusals
+def mail_retry(ids: list[int] = typer.Argument(None, help="outbox ids (from `rectiflow mail list`)"),
+               failed: bool = typer.Option(False, "--failed", help="every mail that failed")) -> None:
+    """Send failed (or waiting) mail again now, with a fresh attempt budget."""
+    from models.outbox import retry_mail
+    from notifications.delivery import deliver
+
+    if not ids and not failed:
+        raise RuleError("required", field="ID | --failed")
+    with transaction(ctx.ledger()) as session:
+        again = retry_mail(session, ids=list(ids or []), all_failed=failed, now=ctx.now())
+    report = deliver(ctx.ledger(), settings=ctx.settings(), now=ctx.now())
+    out.print(f"{len(again)} 封重新排队 (queued again); mail: {report}")
 
 
 @db_app.command("upgrade")

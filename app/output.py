@@ -5,6 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models.ledger import ItemView
@@ -24,13 +25,15 @@ LABELS = {
            "level": "督办", "run": "流程", "events": "记录", "overdue": "逾期 {n} 个工作日",
            "remaining": "剩余 {n} 个工作日", "today": "今日到期", "provisional": "（暂定）",
            "no_run": "未启动：{note}", "extensions": "延期", "pending": "待批延期至 {d}",
-           "recurrence": "反弹（前次）"},
+           "recurrence": "反弹（前次）", "mail": "邮件",
+           "mail_trouble": "{w} 封待重发，{f} 封发送失败（rectiflow mail list）"},
     "en": {"code": "Code", "state": "State", "unit": "Unit", "manifestation": "Manifestation",
            "title": "Problem", "class": "Class", "owner": "Owner", "due": "Due", "original_due": "Original due",
            "left": "Left", "level": "Level", "run": "Case run", "events": "History",
            "overdue": "{n} working days overdue", "remaining": "{n} working days left",
            "today": "due today", "provisional": " (provisional)", "no_run": "not started: {note}",
-           "extensions": "Extensions", "pending": "extension to {d} pending", "recurrence": "Recurrence of"},
+           "extensions": "Extensions", "pending": "extension to {d} pending", "recurrence": "Recurrence of",
+           "mail": "Mail", "mail_trouble": "{w} waiting for the relay, {f} failed (rectiflow mail list)"},
 }
 
 
@@ -65,7 +68,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
     due = f"{view.due_on or '—'}{L['provisional'] if view.due_provisional else ''}"
     rows = [
         (L["code"], view.code), (L["state"], view.state_label), (L["unit"], f"{view.unit} ({view.unit_code})"),
-        (L["manifestation"], f"{view.manifestation_id} {view.manifestation}"), (L["title"], view.title),
+        (L["manifestation"], f"{view.manifestation_id} {view.manifestation}"), (L["title"], escape(view.title)),
         (L["class"], view.deadline_class_label), (L["owner"], f"{view.owner or '—'} {view.owner_email or ''}"),
         (L["due"], due), (L["original_due"], str(view.original_due_on or "—")),
         (L["left"], left_text(view, lang)), (L["level"], level_text(view, lang)),
@@ -74,6 +77,8 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
             f" ({L['pending'].format(d=view.pending_extension_to)})" if view.pending_extension_to else "")),
         (L["run"], view.flow_run_id or L["no_run"].format(note=view.run_note or "—")),
     ]
+    if view.mail_waiting or view.mail_failed:
+        rows.append((L["mail"], f"[bold yellow]{L['mail_trouble'].format(w=view.mail_waiting, f=view.mail_failed)}[/]"))
     for k, v in rows:
         table.add_row(k, v)
     out.print(table)
@@ -85,7 +90,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
         action = action_label(ev["kind"], lang)
         at = ev["at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-        history.add_row(str(ev["seq"]), at, action, ev["actor"], str(note))
+        history.add_row(str(ev["seq"]), at, action, escape(ev["actor"]), escape(str(note)))
     out.print(history)
 
 
@@ -103,6 +108,7 @@ def show_ledger(views: list[ItemView], lang: str) -> None:
         due = f"{v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}"
         if v.original_due_on and v.original_due_on != v.due_on:
             due += f"\n({L['original_due']} {v.original_due_on})"
-        table.add_row(v.code, v.state_label, v.unit, v.title, v.owner or "—", due,
+        mark = " [bold yellow]✉![/]" if v.mail_waiting or v.mail_failed else ""  # its mail is held up
+        table.add_row(v.code + mark, v.state_label, v.unit, escape(v.title), escape(v.owner or "—"), due,
                       left_text(v, lang), level_text(v, lang))
     out.print(table)

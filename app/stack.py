@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -37,15 +38,92 @@ def _wait_healthy(api_url: str, proc: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit(f"Prefect server did not answer at {api_url} within {timeout:.0f} s")
 
 
+def _die_with_parent() -> None:
+    """In the server's child process: if `rectiflow up` dies, even by kill -9, so does it."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_prefect_server(data_dir: Path, api_url: str) -> subprocess.Popen[bytes]:
     log = (data_dir / "prefect-server.log").open("ab")
     host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", port or "4200"],
         stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
+    (data_dir / SERVER_PID).write_text(f"{proc.pid}\n")
     _wait_healthy(api_url, proc)
     return proc
+
+
+SERVER_PID = "prefect-server.pid"
+
+
+def stop_leftover_server(data_dir: Path, port: str) -> bool:
+    """A Prefect server an earlier `rectiflow up` started and did not stop (it was killed):
+    found by the pid it recorded, checked to be that server on that port, and stopped."""
+    record = data_dir / SERVER_PID
+    try:
+        pid = int(record.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        record.unlink(missing_ok=True)
+        return False
+    ours = b"prefect" in cmdline and b"server" in cmdline and port.encode() in cmdline
+    if not ours:  # the pid was reused by something else: leave it alone
+        record.unlink(missing_ok=True)
+        return False
+    for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and not _zombie(pid):
+            time.sleep(0.1)
+        if not Path(f"/proc/{pid}").exists() or _zombie(pid):
+            break
+    record.unlink(missing_ok=True)
+    return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
+class ServerWatch(threading.Thread):
+    """Keeps the Prefect server up while the stack runs: if it dies, it is started again on
+    the same port. The portal and the ledger never depend on it; served runs catch up."""
+
+    def __init__(self, data_dir: Path, api_url: str, server: subprocess.Popen[bytes]) -> None:
+        super().__init__(name="prefect-server-watch", daemon=True)
+        self.data_dir, self.api_url, self.server = data_dir, api_url, server
+        self.stopping = threading.Event()
+        self.restarts = 0
+
+    def run(self) -> None:
+        while not self.stopping.wait(1.0):
+            if self.server.poll() is None:
+                continue
+            err.print(f"[yellow]![/] Prefect server exited ({self.server.returncode}); starting it again …")
+            try:
+                self.server = start_prefect_server(self.data_dir, self.api_url)
+                self.restarts += 1
+                err.print("[green]✓[/] Prefect server is back; served runs catch up, reconcile repairs the rest")
+            except SystemExit as exc:
+                err.print(f"[red]✗[/] {exc}; trying again in 5 s")
+                self.stopping.wait(5.0)
+
+    def stop(self) -> subprocess.Popen[bytes]:
+        self.stopping.set()
+        self.join(5)
+        return self.server
 
 
 def _busy(host: str, port: int) -> bool:
@@ -108,6 +186,8 @@ def run_stack(*, demo: bool, limit: int) -> None:
     os.environ["RECTIFLOW_DATA_DIR"] = str(data_dir)
     api_url = os.environ["PREFECT_API_URL"]
     host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
+    if stop_leftover_server(data_dir, port or "4200"):
+        err.print("[yellow]![/] stopped the Prefect server an earlier rectiflow up left running")
     taken = [(f"{host}:{port or 4200}", "RECTIFLOW_PREFECT_API_URL")] if _busy(host, int(port or 4200)) else []
     if "RECTIFLOW_SMTP_HOST" not in os.environ and _busy("127.0.0.1", settings.smtp_port):
         taken.append((f"127.0.0.1:{settings.smtp_port}", "RECTIFLOW_SMTP_PORT"))
@@ -126,11 +206,11 @@ def run_stack(*, demo: bool, limit: int) -> None:
 
     out.print(f"starting Prefect server at {api_url} …")
     server = start_prefect_server(data_dir, api_url)
-    portal = None
+    portal, watch = None, None
     try:
         from app.demo import load_demo
-        from flows.control import start_missing_case_runs
-        from flows.serve import apply_deployments, serve_all
+        from flows.control import repair_case_runs, start_missing_case_runs
+        from flows.serve import apply_deployments
         from models.catalogue import load_negative_list
         from models.db import transaction
         from models.opening import upgrade_ledger
@@ -149,6 +229,11 @@ def run_stack(*, demo: bool, limit: int) -> None:
         started = asyncio.run(start_missing_case_runs(engine))
         if started:
             out.print(f"started case runs for {len(started)} open items")
+        # Nothing serves runs yet: any case run Pending or Running now was left by a process
+        # that died with the last stack. Replace those, and any that ended under an open item.
+        repaired = asyncio.run(repair_case_runs(engine, stuck_after=timedelta(0)))
+        if any(repaired.values()):
+            out.print("repaired case runs: " + ", ".join(f"{k} {len(v)}" for k, v in repaired.items() if v))
         portal = start_portal(settings.portal_host, settings.portal_port, mail_folder=sink is not None)
         ui = api_url.removesuffix("/api")
         out.print(
@@ -164,11 +249,15 @@ def run_stack(*, demo: bool, limit: int) -> None:
             soft_wrap=True, highlight=False,  # links stay whole, for copying
         )
         sys.stdout.flush()
-        serve_all(limit=limit)
+        watch = ServerWatch(data_dir, api_url, server)
+        watch.start()
+        serve_forever(limit=limit)
     except KeyboardInterrupt:
         pass
     finally:
         err.print("stopping …")
+        if watch is not None:
+            server = watch.stop()
         if portal is not None:
             portal.stop()
         try:
@@ -176,5 +265,22 @@ def run_stack(*, demo: bool, limit: int) -> None:
             server.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(server.pid, signal.SIGKILL)
+        (data_dir / SERVER_PID).unlink(missing_ok=True)
         if sink is not None:
             sink.stop()
+
+
+def serve_forever(*, limit: int) -> None:
+    """Serve every deployment; if the runner stops on an error (its server gone), serve again
+    once the server answers: the portal beside it keeps working throughout."""
+    from flows.serve import serve_all
+
+    while True:
+        try:
+            serve_all(limit=limit)
+            return
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # the runner gave up (e.g. the API went away): serve again
+            err.print(f"[yellow]![/] runner stopped ({type(exc).__name__}: {exc}); serving again shortly …")
+            time.sleep(3)

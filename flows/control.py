@@ -9,10 +9,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
 from prefect.deployments import arun_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import aresume_flow_run
@@ -20,7 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from models.catalogue import DeadlineClass, Manifestation
-from models.db import transaction
+from models.db import reading, transaction
 from models.directory import finding_by_code
 from models.finding import Finding, State
 from models.instance import instance_id
@@ -101,6 +103,58 @@ async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10
     except Exception as exc:
         record_run(engine, code, flow_run_id=run_id, note=f"resume failed: {type(exc).__name__}: {exc}")
         return "unreachable"
+
+
+def _open_items_with_runs(engine: Engine) -> dict[str, str]:
+    with reading(engine) as session:
+        rows = session.exec(select(Finding.flow_run_id, Finding.code).where(
+            Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
+            Finding.state.in_([s for s in State if s.is_open]))).all()  # type: ignore[attr-defined]
+        return {str(run_id): code for run_id, code in rows}
+
+
+async def repair_case_runs(engine: Engine, *, stuck_after: timedelta) -> dict[str, list[str]]:
+    """Every open item's case run, read in batches and put right:
+
+    - ended (Failed, Crashed, Cancelled, or Completed while the item is open): a new run;
+    - stuck in Pending, Running or Cancelling for longer than `stuck_after` (a pass takes
+      seconds; the process behind it died): marked Crashed, then a new run.
+
+    `rectiflow up` calls it before it serves anything, with no grace: every run left Pending or
+    Running then belongs to a process that no longer exists. Returns codes by what was done."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.states import Crashed
+
+    by_run = _open_items_with_runs(engine)
+    report: dict[str, list[str]] = {"replaced": [], "stuck": [], "missing": []}
+    ids = list(by_run)
+    async with get_client() as client:
+        seen: set[str] = set()
+        for i in range(0, len(ids), 200):
+            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[UUID(r) for r in ids[i:i + 200]])), limit=200)
+            for run in runs:
+                seen.add(str(run.id))
+                state, code = run.state, by_run[str(run.id)]
+                if state is None:
+                    continue
+                since = datetime.now(UTC) - (state.timestamp or datetime.now(UTC))
+                if state.is_final() or state.is_completed():
+                    outcome = "replaced"
+                elif state.type in (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING) \
+                        and since >= stuck_after:
+                    await client.set_flow_run_state(run.id, Crashed(
+                        message=f"rectiflow: no process behind this run ({state.name} for {since}); replaced"),
+                        force=True)
+                    outcome = "stuck"
+                else:
+                    continue
+                if await start_case_run(engine, code, replacing=str(run.id)):
+                    report[outcome].append(code)
+        for run_id in set(ids) - seen:  # deleted from Prefect (or a Prefect database started afresh)
+            if await start_case_run(engine, by_run[run_id], replacing=run_id):
+                report["missing"].append(by_run[run_id])
+    return report
 
 
 async def start_missing_case_runs(engine: Engine) -> list[str]:

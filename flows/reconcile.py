@@ -1,17 +1,25 @@
 """`reconcile`: every few minutes, make the ledger and Prefect agree, and report what it fixed.
 
 - an open item without a case run gets one (filed while Prefect was down);
+- a run that ended under an open item (failed, crashed, cancelled from the UI, deleted) is
+  replaced, and one stuck in Pending or Running with no process behind it is marked Crashed
+  and replaced;
 - a run whose item changed since it went idle is woken (a missed resume, a close made
-  elsewhere, a run that was busy when woken), or replaced if it had failed;
+  elsewhere, a run that was busy when woken);
 - mail due in the outbox is retried.
 """
+
+from datetime import timedelta
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
-from flows.control import start_missing_case_runs, wake_case_run
+from flows.control import repair_case_runs, start_missing_case_runs, wake_case_run
 from tasks.ledger import drifted_items, ledger
 from tasks.mail import deliver_mail
+
+# A case pass takes seconds: a run Pending or Running this long has no process behind it.
+STUCK_AFTER = timedelta(minutes=15)
 
 
 @flow(name="reconcile", persist_result=False)
@@ -19,6 +27,7 @@ async def reconcile() -> dict:
     log = get_run_logger()
     engine = ledger()
     report: dict[str, list[str]] = {"started": await start_missing_case_runs(engine)}
+    report.update(await repair_case_runs(engine, stuck_after=STUCK_AFTER))
     for code in drifted_items():
         outcome = await wake_case_run(engine, code, settle_seconds=0)
         report.setdefault(outcome, []).append(code)

@@ -11,6 +11,7 @@ from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
 from models.finding import CLASS_LABELS, STATE_LABELS, Finding
 from models.org import Person, Unit
+from models.outbox import mail_trouble
 from models.policy import Policy
 
 
@@ -43,6 +44,8 @@ class ItemView:
     recurrence_of: str | None = None  # 反弹: the earlier item's code
     extensions: int = 0  # approved, counted apart (延期)
     pending_extension_to: date | None = None
+    mail_waiting: int = 0  # tried, not yet accepted by the relay (it is retried)
+    mail_failed: int = 0  # refused for good: `rectiflow mail list` / `mail retry`
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -105,6 +108,7 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
                  local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours)
     view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
+    view.mail_waiting, view.mail_failed = mail_trouble(session, [finding.id]).get(finding.id, (0, 0))  # type: ignore[list-item]
     if finding.recurrence_of_id is not None:
         earlier = session.get(Finding, finding.recurrence_of_id)
         view.recurrence_of = earlier.code if earlier else None
@@ -130,8 +134,10 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[Ite
     views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
                    policy.level_colours) for f, u, m in rows]
     exts = _extensions(session, [f.id for f, _, _ in rows])
+    mail = mail_trouble(session, [f.id for f, _, _ in rows])  # type: ignore[misc]
     codes = {f.id: f.code for f, _, _ in rows}
     for (f, _, _), view in zip(rows, views, strict=True):
         view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
+        view.mail_waiting, view.mail_failed = mail.get(f.id, (0, 0))  # type: ignore[arg-type]
         view.recurrence_of = codes.get(f.recurrence_of_id) if f.recurrence_of_id else None
     return views

@@ -56,3 +56,47 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
     )
     session.add(row)
     return row
+
+
+def mail_trouble(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per item: mail tried and not yet sent (waiting for the relay), and mail that failed."""
+    from sqlalchemy import and_, func, or_
+
+    found: dict[int, tuple[int, int]] = {}
+    for i in range(0, len(finding_ids), 500):
+        query = (select(Notification.finding_id, Notification.status, func.count())
+                 .where(Notification.finding_id.in_(finding_ids[i:i + 500]),  # type: ignore[union-attr]
+                        or_(Notification.status == MailStatus.failed,
+                            and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
+                                 Notification.attempts > 0)))
+                 .group_by(Notification.finding_id, Notification.status))
+        for finding_id, status, n in session.execute(query):
+            waiting, failed = found.get(finding_id, (0, 0))
+            found[finding_id] = (waiting, failed + n) if status == MailStatus.failed else (waiting + n, failed)
+    return found
+
+
+def troubled_mail(session: Session, *, failed_only: bool, limit: int = 200) -> list[Notification]:
+    """Mail that failed, or (without failed_only) also mail waiting on the relay, oldest first."""
+    from sqlalchemy import and_, or_
+
+    waiting = and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
+                   Notification.attempts > 0)
+    where = Notification.status == MailStatus.failed if failed_only else or_(
+        Notification.status == MailStatus.failed, waiting)
+    return list(session.scalars(select(Notification).where(where).order_by(Notification.id).limit(limit)))
+
+
+def retry_mail(session: Session, *, ids: list[int], all_failed: bool, now: datetime) -> list[int]:
+    """Send failed (or waiting) mail again now, with a fresh attempt budget."""
+    query = select(Notification).where(Notification.status.in_([MailStatus.failed, MailStatus.pending]))  # type: ignore[attr-defined]
+    if all_failed:
+        query = query.where(Notification.status == MailStatus.failed)
+    else:
+        query = query.where(Notification.id.in_(ids))  # type: ignore[union-attr]
+    again = []
+    for row in session.scalars(query):
+        row.status, row.attempts, row.next_attempt_at, row.claimed_at = MailStatus.pending, 0, now, None
+        session.add(row)
+        again.append(row.id)
+    return again

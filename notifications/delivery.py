@@ -3,12 +3,19 @@
 A row is claimed (pending -> sending) in its own transaction before sending, so two
 deliverers never take the same row; it is marked sent right after the server accepts it.
 If the process dies between the two, the claim goes stale and the row is retried after
-the lease (at-least-once; the Message-ID repeats, so mail clients fold the duplicate).
-A failed server schedules the row again with exponential backoff: nothing is lost.
+the lease (at-least-once; the Message-ID repeats, so mail clients fold the duplicate); the
+lost claim counts as an attempt, so a message that kills its deliverer ends as failed.
+
+A relay that cannot be reached (refused, timed out, 4xx) only delays mail: the row is tried
+again with exponential backoff, capped, for as long as the outage lasts. A message the relay
+refuses for good (5xx), or one that cannot be rendered, is tried `mail_max_attempts` times
+and then marked failed: visible in `show`, `ledger`, the item page and `rectiflow mail list`,
+and sent again by `rectiflow mail retry`.
 """
 
 import hashlib
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +45,11 @@ class DeliveryReport:
         return f"sent {len(self.sent)}, to retry {len(self.retry)}, failed {len(self.failed)}"
 
 
-def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int) -> list[Notification]:
+LOST_CLAIM = "the deliverer stopped while sending (claim expired); counted as an attempt"
+
+
+def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int,
+           max_attempts: int) -> list[Notification]:
     with transaction(engine) as session:
         due = or_(
             and_(Notification.status == MailStatus.pending, Notification.next_attempt_at <= now),
@@ -47,11 +58,32 @@ def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int)
         query = select(Notification).where(due).order_by(Notification.id).limit(limit)
         if finding_id is not None:
             query = query.where(Notification.finding_id == finding_id)
-        rows = list(session.exec(query.with_for_update(skip_locked=True)))
-        for row in rows:
+        rows = []
+        for row in session.exec(query.with_for_update(skip_locked=True)):
+            if row.status is MailStatus.sending:  # a lost claim: its attempt counts
+                row.attempts, row.error = row.attempts + 1, LOST_CLAIM
+                if row.attempts >= max_attempts:
+                    row.status = MailStatus.failed
+                    session.add(row)
+                    continue
             row.status, row.claimed_at = MailStatus.sending, now
             session.add(row)
+            rows.append(row)
         return rows
+
+
+def permanent(exc: BaseException | None, status_code: int | None = None) -> bool:
+    """Whether the relay refused this message for good (5xx), as opposed to not being reachable
+    or being busy (connection errors, timeouts, 4xx): only the former ever ends as failed."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    if exc is None:
+        return status_code is not None and status_code >= 500
+    return False
 
 
 def _message(row: Notification, mail: RenderedMail, settings: Settings) -> emails.Message:
@@ -80,11 +112,11 @@ def personal_links(signer: Signer, settings: Settings, person_id: int, now: date
 
 
 def _finish(engine: Engine, row: Notification, *, ok: bool, error: str, now: datetime,
-            settings: Settings) -> MailStatus:
+            settings: Settings, final: bool) -> MailStatus:
     attempts = row.attempts + 1
     if ok:
         values = {"status": MailStatus.sent, "sent_at": now, "attempts": attempts, "error": ""}
-    elif attempts >= settings.mail_max_attempts:
+    elif final and attempts >= settings.mail_max_attempts:
         values = {"status": MailStatus.failed, "attempts": attempts, "error": error[:1000]}
     else:
         wait = min(settings.mail_retry_base_seconds * 2 ** (attempts - 1), settings.mail_retry_cap_seconds)
@@ -99,24 +131,33 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
             limit: int = 500) -> DeliveryReport:
     """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
     report = DeliveryReport()
-    rows = _claim(engine, now=now, finding_id=finding_id, limit=limit)
+    # Before claiming anything: a signer that cannot be made must not strand claimed rows.
+    signer = signer_for(settings.secret_key, settings.data_dir)
+    rows = _claim(engine, now=now, finding_id=finding_id, limit=limit, max_attempts=settings.mail_max_attempts)
     if not rows:
         return report
     backend = backend_for(settings)
-    signer = signer_for(settings.secret_key, settings.data_dir)
     try:
         for row in rows:
+            final = False
             try:
-                mail = render(row.template, language=row.language, context=dict(row.context),
-                              portal_url=settings.portal_url, stamp=now,
-                              item_url=personal_links(signer, settings, row.recipient_id, now))
+                try:
+                    mail = render(row.template, language=row.language, context=dict(row.context),
+                                  portal_url=settings.portal_url, stamp=now,
+                                  item_url=personal_links(signer, settings, row.recipient_id, now))
+                except Exception as exc:  # a row that cannot be rendered will not render next time either
+                    final = True
+                    raise exc
                 response = _message(row, mail, settings).send(to=row.recipient_email, smtp=backend)
                 error = "" if response is not None and response.success else str(
                     getattr(response, "error", "no response"))
-            except Exception as exc:  # an SMTP outage or a bad template: retry later
+                if error:
+                    final = permanent(getattr(response, "error", None), getattr(response, "status_code", None))
+            except Exception as exc:  # an SMTP outage, a refusal or a bad template
                 error = f"{type(exc).__name__}: {exc}"
+                final = final or permanent(exc)
                 backend.close()  # the connection may be half-dead; reopen for the next row
-            status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings)
+            status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings, final=final)
             {MailStatus.sent: report.sent, MailStatus.pending: report.retry}.get(
                 status, report.failed).append(row.dedupe_key)
             if error:

@@ -118,7 +118,7 @@ def test_org_load_reports_every_bad_row(stack: Stack, tmp_path):
 def test_audit_verify_fails_on_tampering(stack: Stack):
     code = file(stack)
     stack.step(code)
-    assert "intact: 2 events" in stack.cli("audit", "verify")
+    assert "intact and anchored: 2 events" in stack.cli("audit", "verify")
     with transaction(stack.engine) as s:
         s.execute(update(Event).where(Event.seq == 1).values(data={"title": "改过的"}))
     from typer.testing import CliRunner

@@ -65,7 +65,7 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     closed = wait_for_mail(stack.sink, 5)[4]
     assert closed["Subject"].startswith("【已销号】")
     assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code))).data
-    assert "intact: 6 events" in stack.cli("audit", "verify")
+    assert "intact and anchored: 6 events" in stack.cli("audit", "verify")
     # The Prefect event feed reads like the ledger (events arrive asynchronously).
     expected = [f"rectiflow.item.{k}" for k in ("file", "assign", "submit", "return", "submit", "accept")]
     wait_until(lambda: asyncio.run(item_events(code, since=started)) == expected, timeout=15,

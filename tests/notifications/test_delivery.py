@@ -70,13 +70,53 @@ def test_smtp_down_loses_nothing_and_retries_with_backoff(sqlite_engine, policy,
     assert row.status is MailStatus.sent and row.attempts == 2
 
 
-def test_gives_up_after_the_last_attempt(sqlite_engine, policy):
+def test_a_relay_outage_only_delays_mail_however_long_it_lasts(sqlite_engine, policy):
     file_and_assign(sqlite_engine, now=NOW, policy=policy)
-    settings = settings_for(free_port(), mail_max_attempts=2)
-    deliver(sqlite_engine, settings=settings, now=NOW)
-    deliver(sqlite_engine, settings=settings, now=NOW + timedelta(hours=1))
+    settings = settings_for(free_port(), mail_max_attempts=2)  # nothing listens: the relay is down
+    for hour in range(8):
+        deliver(sqlite_engine, settings=settings, now=NOW + timedelta(hours=hour))
+    [row] = rows(sqlite_engine)
+    assert row.status is MailStatus.pending and row.attempts == 8
+    assert row.next_attempt_at == NOW + timedelta(hours=7, seconds=3600)  # at the cap, still coming
+
+
+class Refusing:
+    """A relay that refuses every recipient for good (550)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 mailbox unavailable"
+
+
+def test_a_message_the_relay_refuses_ends_failed_after_the_last_attempt(sqlite_engine, policy):
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    port = free_port()
+    relay = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    relay.start()
+    try:
+        settings = settings_for(port, mail_max_attempts=2)
+        deliver(sqlite_engine, settings=settings, now=NOW)
+        [row] = rows(sqlite_engine)
+        assert row.status is MailStatus.pending and "550" in row.error
+        deliver(sqlite_engine, settings=settings, now=NOW + timedelta(hours=1))
+    finally:
+        relay.stop()
     [row] = rows(sqlite_engine)
     assert row.status is MailStatus.failed and row.attempts == 2
+
+
+def test_a_lost_claim_counts_so_a_poisoned_message_ends_failed(sqlite_engine, policy, sink):
+    """A deliverer that dies while sending a row cannot keep it cycling for ever: each lost
+    claim is an attempt, and the last one ends it as failed, unsent and visible."""
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    with transaction(sqlite_engine) as s:
+        row = s.exec(select(Notification)).one()
+        row.status, row.claimed_at, row.attempts = MailStatus.sending, NOW, 2  # died twice before, now a third time
+    report = deliver(sqlite_engine, settings=settings_for(sink.port, mail_max_attempts=3),
+                     now=NOW + timedelta(minutes=11))
+    assert report.sent == []
+    [row] = rows(sqlite_engine)
+    assert row.status is MailStatus.failed and row.attempts == 3 and "claim expired" in row.error
+    assert read_mail(sink.folder) == []
 
 
 def test_stale_claim_is_retried_but_fresh_claim_is_not(sqlite_engine, policy, sink):
