@@ -260,10 +260,23 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
 
 
 @app.command("reconcile")
+@refusals
 def reconcile_cmd() -> None:
-    """Make ledger and Prefect agree now (the reconcile flow, run here)."""
-    from flows.reconcile import reconcile
+    """Make ledger and Prefect agree now (the reconcile flow, run here). With Prefect down it
+    still sends the mail that is due, says so, and exits 1: the runs wait for Prefect."""
+    import os
 
+    from flows.control import prefect_reachable
+    from flows.reconcile import reconcile
+    from notifications.delivery import deliver
+
+    if not asyncio.run(prefect_reachable()):
+        report = deliver(ctx.ledger(), settings=ctx.settings(), now=ctx.now())
+        where = os.environ.get("PREFECT_API_URL", "")
+        msg = (f"流程服务不可达（{where}）：案件流程待其恢复后由 reconcile 修复；邮件：{report}" if lang() == "zh"
+               else f"Prefect is unreachable at {where}: case runs are repaired once it is back; mail: {report}")
+        err.print(f"[yellow]![/] {msg}")
+        raise typer.Exit(1)
     summary = asyncio.run(reconcile())
     out.print(summary)
 
