@@ -178,7 +178,18 @@ def admin_sign_in(engine: Any, settings: Any) -> str:
     return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker, kill) stops the stack as Ctrl-C does: everything it started goes."""
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run_stack(*, demo: bool, limit: int) -> None:
+    _stop_on_sigterm()
     settings = ctx.settings()
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

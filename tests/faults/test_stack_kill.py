@@ -1,0 +1,99 @@
+"""kill -9 the embedded stack and start it again: nothing lost, nothing doubled, no manual
+step. Then kill the Prefect server alone: the portal keeps answering and the server comes
+back by itself. SIGTERM stops everything."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.mail import free_port, mails
+from tests.waiting import wait_until
+
+EXE = Path(sys.executable).parent / "rectiflow"
+
+
+def runs(api: str) -> list[dict]:
+    try:
+        r = httpx.post(f"{api}/flow_runs/filter", json={"limit": 100}, timeout=5)
+        return r.json() if r.status_code == 200 else []
+    except httpx.HTTPError:
+        return []
+
+
+def latest_per_item(api: str) -> dict[str, str]:
+    """The newest case run of each item and its state name."""
+    newest: dict[str, tuple[str, str]] = {}
+    for r in runs(api):
+        if r["name"].startswith("ZG-"):
+            code = r["name"].split()[0]
+            if code not in newest or r["created"] > newest[code][0]:
+                newest[code] = (r["created"], r["state_name"])
+    return {code: state for code, (_, state) in newest.items()}
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start(env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([str(EXE), "up", "--demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_kill_9_then_a_plain_restart_loses_and_doubles_nothing(tmp_path):
+    api_port, portal_port = free_port(), free_port()
+    api = f"http://127.0.0.1:{api_port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+    env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api, RECTIFLOW_PORTAL_PORT=str(portal_port),
+               RECTIFLOW_PORTAL_URL=f"http://127.0.0.1:{portal_port}")
+    data = tmp_path / "rf"
+    proc = start(env, tmp_path)
+    try:
+        wait_until(lambda: list(latest_per_item(api).values()) == ["Suspended"] * 5, timeout=150,
+                   what="5 demo case runs Suspended")
+        show = subprocess.run([str(EXE), "show", "ZG-2026-11-0001", "--json"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=True)
+        owner = json.loads(show.stdout)["owner_email"]
+        subprocess.run([str(EXE), "submit", "ZG-2026-11-0001", "--as", owner, "--note", "已整改"], cwd=tmp_path,
+                       env=env, check=True, capture_output=True)
+
+        # kill -9 every process of the stack at once, while the woken run is being served.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        wait_until(lambda: not answers(api_port), timeout=20, what="the Prefect server to go with its parent")
+
+        restarted = time.monotonic()
+        proc = start(env, tmp_path)  # a plain restart: no flag, no manual step
+        wait_until(lambda: latest_per_item(api) == dict.fromkeys(latest_per_item(api), "Suspended")
+                   and len(latest_per_item(api)) == 5, timeout=150, what="every open item's run Suspended again")
+        got = wait_until(lambda: [m["Subject"] for m in mails(data / "mail")] if len(mails(data / "mail")) >= 6
+                         else None, timeout=60, what="the verifier's mail")
+        recovery = time.monotonic() - restarted
+        assert len(got) == 6 and sum("【待验收】ZG-2026-11-0001" in s for s in got) == 1  # nothing lost or doubled
+        assert recovery < 120
+        verify = subprocess.run([str(EXE), "audit", "verify"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert verify.returncode == 0, verify.stderr
+
+        # The Prefect server alone dies: the portal keeps answering, the server comes back.
+        server_pid = int((data / "prefect-server.pid").read_text())
+        os.kill(server_pid, signal.SIGKILL)
+        assert httpx.get(f"http://127.0.0.1:{portal_port}/login", timeout=5).status_code == 200
+        wait_until(lambda: (data / "prefect-server.pid").read_text().strip() != str(server_pid) and runs(api),
+                   timeout=60, what="the Prefect server started again")
+        assert httpx.get(f"http://127.0.0.1:{portal_port}/login", timeout=5).status_code == 200
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # stops it all, as Ctrl-C does
+            assert proc.wait(60) == 0
+    assert not answers(api_port) and not answers(portal_port)
+    assert not (data / "prefect-server.pid").exists()
