@@ -13,24 +13,22 @@ from pathlib import Path
 
 import httpx
 
+from tests.app.test_stack import runs
 from tests.mail import free_port, mails
 from tests.waiting import wait_until
 
 EXE = Path(sys.executable).parent / "rectiflow"
 
 
-def runs(api: str) -> list[dict]:
-    try:
-        r = httpx.post(f"{api}/flow_runs/filter", json={"limit": 100}, timeout=5)
-        return r.json() if r.status_code == 200 else []
-    except httpx.HTTPError:
-        return []
-
-
 def latest_per_item(api: str) -> dict[str, str]:
     """The newest case run of each item and its state name."""
     newest: dict[str, tuple[str, str]] = {}
-    for r in runs(api):
+    try:
+        found = httpx.post(f"{api}/flow_runs/filter", json={"limit": 200, "flow_runs": {"name": {"like_": "ZG-"}}},
+                           timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    for r in found if isinstance(found, list) else []:
         if r["name"].startswith("ZG-"):
             code = r["name"].split()[0]
             if code not in newest or r["created"] > newest[code][0]:

@@ -134,3 +134,30 @@ def test_whoever_asked_for_an_extension_never_decides_it(engine, policy):
     with transaction(engine) as s:
         decide_extension(s, actor=person_by_email(s, OTHER_SUPERVISOR), finding=finding_by_code(s, code),
                          approve=True, now=NOW, policy=policy)
+
+
+def test_reports_read_while_a_command_holds_the_write_lock(sqlite_engine, policy):
+    """On SQLite a command takes the write lock for its whole transaction; the ledger view,
+    `show` and every portal page read beside it instead of queueing behind it."""
+    import threading
+
+    from models.db import reading
+    from models.ledger import item_view
+
+    code = file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    took: dict[str, float] = {}
+
+    def read() -> None:
+        t = time.perf_counter()
+        with reading(sqlite_engine) as s:
+            ledger_views(s, now=NOW, policy=policy)
+            item_view(s, finding_by_code(s, code), now=NOW, policy=policy)
+        took["read"] = time.perf_counter() - t
+
+    with transaction(sqlite_engine) as s:  # a long command, holding BEGIN IMMEDIATE
+        finding_by_code(s, code).title = "改了"
+        s.flush()
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive() and took["read"] < 2  # done while the lock is still held
