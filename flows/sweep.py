@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
+from models.dates import near_moment
+from models.settings import get_settings
 from tasks.ledger import load_case
 from tasks.mail import deliver_mail
 from tasks.publish import publish_case
@@ -23,7 +25,10 @@ def _run_name() -> str:
 @flow(name="deadline-sweep", flow_run_name=_run_name, persist_result=False)
 async def deadline_sweep(now: str = "") -> dict:
     """now: ISO moment to sweep for (operators and tests); empty = the current time."""
-    at = (datetime.fromisoformat(now) if now else datetime.now(UTC)).isoformat()
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if now:  # typed into the Prefect UI form: bounded like the CLI's --now
+        near_moment(moment, now=datetime.now(UTC), window_days=get_settings().due_window_days, field="now")
+    at = moment.isoformat()
     log = get_run_logger()
     result = decide_sweep(at)
     if not result["workday"]:

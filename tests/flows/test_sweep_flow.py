@@ -95,3 +95,18 @@ def test_sweep_does_nothing_on_a_holiday(stack: Stack):
     assert result["workday"] is False and result["digests"] == 0
     assert mail_count(stack) == 1
     assert "非工作日" in stack.cli("sweep", "--now", f"{day}T09:00:00")
+
+
+def test_a_far_moment_typed_into_the_ui_form_fails_the_run_and_changes_nothing(stack: Stack):
+    import pytest
+
+    from flows.sweep import deadline_sweep
+    from models.errors import RuleError
+    from tests.security.ledger_state import fingerprint
+
+    stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "x", "--as", INSPECTOR)
+    before = fingerprint(stack.engine)
+    with pytest.raises(RuleError) as refused:
+        asyncio.run(deadline_sweep(now="9999-12-31T09:00:00+08:00"))
+    assert refused.value.field == "now"
+    assert fingerprint(stack.engine) == before and mail_count(stack) == 0
