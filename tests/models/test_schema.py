@@ -86,10 +86,14 @@ def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
     assert refused.value.key == "schema_ahead"
 
 
+COMMANDS = (["db", "upgrade"], ["ledger", "--json"], ["db", "upgrade"], ["ledger", "--json"])
+
+
 def _start_together(url: str, cwd: Path, env: dict, n: int = 4) -> list[subprocess.CompletedProcess]:
-    procs = [subprocess.Popen([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=cwd,
+    """Two `db upgrade` and two plain commands, all opening one empty ledger at once."""
+    procs = [subprocess.Popen([sys.executable, "-m", "app.cli", *COMMANDS[i]], cwd=cwd,
                               env={**env, "RECTIFLOW_DATABASE_URL": url}, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
+                              stderr=subprocess.PIPE, text=True) for i in range(n)]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=180)
