@@ -240,3 +240,34 @@ def test_a_signed_in_page_refuses_another_persons_item(stack: Stack):
     sign_in(stack, other, "chen.xiaoyu@example.org")  # an owner in another branch
     assert other.get(f"/items/{code}").status_code == 403
     assert other.post(f"/items/{code}/accept", data={"csrf": "x"}).status_code in (400, 403)
+
+
+CSRF_ROUTES = ["/login", "/logout", "/file", "/round", "{link}/submit", "{link}/extend", "{link}/fresh",
+               "/items/{code}/submit", "/items/{code}/extend", "/items/{code}/return", "/items/{code}/accept"]
+
+
+def test_every_form_route_refuses_a_missing_or_foreign_csrf_token(stack: Stack):
+    """Each route with the authority it asks for (a link, a session) and a well-formed form,
+    but no token, or a real token of another browser's page: 403, nothing changed."""
+    code, link = assigned_item(stack)
+    client = portal()
+    sign_in(stack, client, ADMIN)
+    foreign = csrf(portal().get("/login").text)
+    data = {"note": "已整改", "reason": "原因", "to": "2027-01-29", "email": INSPECTOR, "month": "2026-11",
+            "unit": "zb-xinxi", "manifestation": "lan-1", "title": "伪造的立项"}
+    before = fingerprint(stack.engine)
+    for route in CSRF_ROUTES:
+        path = route.format(link=link, code=code)
+        for token in (None, foreign):
+            refused = client.post(path, data=data if token is None else {**data, "csrf": token})
+            assert refused.status_code == 403 and "CSRF" in message(refused.text), (path, token, refused.status_code)
+    assert fingerprint(stack.engine) == before
+    assert client.get("/ledger").status_code == 200  # and the session still stands
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/login", "/file", "/l/x.y/submit", "/items/ZG-1/accept"])
+def test_other_methods_are_refused_as_a_page(stack: Stack, method: str, path: str):
+    refused = portal().request(method, path)
+    assert refused.status_code == 405 and refused.headers["content-type"].startswith("text/html")
+    assert refused.headers["x-frame-options"] == "DENY"
