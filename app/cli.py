@@ -433,7 +433,7 @@ def portal(
     same RECTIFLOW_SECRET_KEY and ledger). `rectiflow up` serves it already."""
     import uvicorn
 
-    from app.web import create_app
+    from app.web.main import create_app
 
     settings = ctx.settings()
     uvicorn.run(create_app(), host=host or settings.portal_host, port=port or settings.portal_port,

@@ -146,7 +146,7 @@ def start_portal(host: str, port: int, *, mail_folder: bool) -> Portal:
     """The portal on its own thread and event loop, beside the served deployments."""
     import uvicorn
 
-    from app.web import create_app
+    from app.web.main import create_app
 
     server = uvicorn.Server(uvicorn.Config(create_app(mail_folder=mail_folder), host=host, port=port,
                                            log_level="warning", access_log=False))

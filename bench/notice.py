@@ -27,13 +27,14 @@ from sqlmodel import select  # noqa: E402
 
 from app.demo import DEMO_ORG  # noqa: E402
 from models.catalogue import DeadlineClass, Manifestation, load_negative_list  # noqa: E402
-from models.db import create_schema, make_engine, transaction  # noqa: E402
+from models.db import make_engine, transaction  # noqa: E402
 from models.escalation import Escalation  # noqa: E402
 from models.evidence import Evidence, EvidenceFile  # noqa: E402
 from models.extension import Extension, ExtensionStatus  # noqa: E402
 from models.finding import Finding, State  # noqa: E402
 from models.org import Person, Unit, UnitKind  # noqa: E402
 from models.orgfile import load_org  # noqa: E402
+from models.schema import create_schema  # noqa: E402
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Fri 10:00 in Shanghai, after October closed
 

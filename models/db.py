@@ -62,14 +62,6 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create or upgrade the schema by its migrations, with the rows every ledger has (the
-    audit chain's head, the ledger's identity): models/schema.py."""
-    from models.schema import upgrade
-
-    upgrade(engine)
-
-
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One command, one transaction: commit on success, nothing on any error."""
@@ -92,18 +84,3 @@ def reading(engine: Engine) -> Iterator[Session]:
     connection back to the pool, which rolls back; what was loaded stays readable."""
     with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
-
-
-_engines: dict[str, Engine] = {}
-
-
-def open_ledger(url: str) -> Engine:
-    """The process's engine for a ledger URL. A new, empty database is created by the
-    migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
-    if url not in _engines:
-        from models.schema import prepare
-
-        engine = make_engine(url)
-        prepare(engine)
-        _engines[url] = engine
-    return _engines[url]

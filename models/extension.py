@@ -3,46 +3,22 @@ supervisor approves or rejects. Approval moves the due date, keeps the original,
 restarts reminders and the escalation ladder. Extensions are counted apart."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session
 
 from models.calendar import WorkCalendar, local_date
-from models.columns import enum_type, utc
 from models.dates import due_date
 from models.effects import cancel_pending_alerts, notify, record_transition
 from models.errors import RuleError
 from models.escalation import audience
+from models.extension_request import Extension, ExtensionStatus, pending_extension
 from models.finding import Finding
 from models.lifecycle import Command, check
 from models.org import Person
 from models.policy import Policy
 from models.text import clean_text
 
-
-class ExtensionStatus(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
-
-
-class Extension(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    finding_id: int = Field(foreign_key="finding.id", index=True)
-    requested_by_id: int = Field(foreign_key="person.id")
-    requested_at: datetime = Field(sa_type=utc)
-    from_due: date
-    to_due: date
-    reason: str = Field(max_length=2000)
-    status: ExtensionStatus = Field(default=ExtensionStatus.pending, sa_type=enum_type(ExtensionStatus))
-    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
-    decided_at: datetime | None = Field(default=None, sa_type=utc)
-    decision_reason: str = Field(default="", max_length=2000)
-
-
-def pending_extension(session: Session, finding: Finding) -> Extension | None:
-    return session.exec(select(Extension).where(Extension.finding_id == finding.id,
-                                                Extension.status == ExtensionStatus.pending)).first()
+__all__ = ["Extension", "ExtensionStatus", "decide_extension", "pending_extension", "request_extension"]
 
 
 def request_extension(session: Session, *, actor: Person, finding: Finding, to: date, reason: str,

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from models.errors import MESSAGES, RuleError
 from models.evidence import Evidence
+from models.extension_request import Extension, ExtensionStatus
 from models.finding import STATE_LABELS, Finding, State
 from models.org import Membership, Person, Role
 
@@ -157,8 +158,6 @@ def _deciding_on(session: Session, command: Command, finding: Finding) -> set[in
         latest = session.exec(select(Evidence.submitted_by_id).where(Evidence.finding_id == finding.id)
                               .order_by(Evidence.id.desc())).first()  # type: ignore[union-attr]
         return {latest} if latest is not None else set()
-    from models.extension import Extension, ExtensionStatus  # extension.py builds on this module
-
     return set(session.exec(select(Extension.requested_by_id).where(
         Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
 

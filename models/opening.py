@@ -4,9 +4,9 @@ the deployment's secret, so every process that appends events keeps the anchor c
 from sqlalchemy import Engine
 
 from models.audit import anchor_chain, use_anchor_key
-from models.db import create_schema, make_engine, open_ledger, transaction
+from models.db import make_engine, transaction
 from models.links import anchor_key
-from models.schema import current
+from models.schema import create_schema, current, open_ledger
 from models.settings import Settings, get_settings
 
 

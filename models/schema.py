@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from models.db import make_engine
 from models.errors import MESSAGES, RuleError
 
 MESSAGES.update({
@@ -75,6 +76,25 @@ def _ensure_rows(conn: Connection) -> None:
         ensure_chain_head(session)
         ensure_instance(session)
         session.flush()
+
+
+def create_schema(engine: Engine) -> None:
+    """Create or upgrade the schema by its migrations, with the rows every ledger has (tests,
+    benches and `rectiflow db upgrade`)."""
+    upgrade(engine)
+
+
+_engines: dict[str, Engine] = {}
+
+
+def open_ledger(url: str) -> Engine:
+    """The process's engine for a ledger URL. A new, empty database is created by the
+    migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
+    if url not in _engines:
+        engine = make_engine(url)
+        prepare(engine)
+        _engines[url] = engine
+    return _engines[url]
 
 
 def prepare(engine: Engine) -> None:

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from models.catalogue import load_negative_list
-from models.db import create_schema, make_engine, transaction
+from models.db import make_engine, transaction
 from models.orgfile import load_org
 from models.policy import Policy
+from models.schema import create_schema
 
 PG_URL = os.environ.get("RECTIFLOW_TEST_DATABASE_URL", "")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,8 +1,12 @@
 """Headers every portal response carries, added on the way out."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
-from app.web.limits import Message, Receive, Scope, Send
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.web.main import page, refusal
+from app.web.pages import page, refusal
 from app.web.security import (
     SESSION_COOKIE,
     Forbidden,

@@ -6,6 +6,9 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi import Request
+
+from app.web.pages import refusal
 from models.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -75,10 +78,6 @@ class BodyLimit:
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    from fastapi import Request
-
-    from app.web.main import refusal
-
     response = refusal(Request(scope), TOO_LARGE.format(kib=limit // 1024), status=413)
     await response(scope, _nothing, send)
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from app.web.item import engine
-from app.web.main import page, refusal
+from app.web.pages import page, refusal
 from app.web.security import signed_in
 from models.db import reading
 from models.org import Role

@@ -1,56 +1,22 @@
 """The FastAPI application: pages rendered by Jinja2 (autoescaped, strict), every refusal a
 page that names the field, never a traceback."""
 
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.web import item, mailfolder, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
-from app.web.security import CsrfFailed, Forbidden, SignInNeeded, set_anchor
+from app.web.pages import CSRF_FAILED, refusal
+from app.web.security import CsrfFailed, Forbidden, SignInNeeded
 from models.errors import RuleError
-
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
-
-
-def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
-    visitor = context.get("visitor")
-    html = TEMPLATES.get_template(template).render(
-        {"request": request, "visitor": visitor, "flash": request.query_params.get("done", ""), **context})
-    response = HTMLResponse(html, status_code=status)
-    set_anchor(request, response)
-    return response
-
-
-def back_from(path: str) -> str:
-    """Where a refusal's "back" link leads: the item page the form came from, else home."""
-    parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] in ("l", "items"):
-        return f"/{parts[0]}/{parts[1]}"
-    return "/"
-
-
-def refusal(request: Request, message: str, *, status: int = 400, **extra: Any) -> HTMLResponse:
-    return page(request, "message.html", {"title": "未能完成 (refused)", "message": message, "visitor": None,
-                                          "back": back_from(request.url.path), **extra}, status=status)
 
 
 def create_app(*, mail_folder: bool = False) -> FastAPI:
-    from app.web import item, mailfolder, staff
-
     app = FastAPI(title="rectiflow portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.mail_folder = mail_folder
 

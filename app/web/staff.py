@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.item import engine, send_now
-from app.web.main import page, refusal
+from app.web.pages import page, refusal
 from app.web.security import (
     SESSION_COOKIE,
     Visitor,

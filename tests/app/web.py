@@ -8,7 +8,7 @@ from io import BytesIO
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.web import create_app
+from app.web.main import create_app
 from tests.mail import mails
 from tests.stack import Stack
 

@@ -19,10 +19,10 @@ from sqlmodel import SQLModel
 import models.tables  # noqa: F401
 from models.audit import verify_chain
 from models.audit_items import item_mismatches
-from models.db import make_engine, open_ledger, reading
+from models.db import make_engine, reading
 from models.errors import RuleError
 from models.links import anchor_key
-from models.schema import head, upgrade
+from models.schema import head, open_ledger, upgrade
 from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
