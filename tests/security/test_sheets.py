@@ -56,7 +56,7 @@ def test_a_workbook_whose_only_list_is_hidden_files_nothing(tmp_path, state):
     assert refused.value.key == "no_header"
 
 
-def test_a_hidden_row_is_a_bad_row(engine, tmp_path):
+def test_a_hidden_row_is_a_bad_row(sqlite_engine, tmp_path):
     path = book(tmp_path / "a.xlsx", [row(title="一"), row(title="二"), row(title="三")])
     from openpyxl import load_workbook
 
@@ -160,22 +160,22 @@ def shared_string(path: Path, placeholder: str, value: str) -> Path:
                                         ("unit", "zb-xinxi_x001B_"), ("title", "第一行_x000A_第二行"),
                                         ("inspector", "zhou.jing@example.org_x0007_"),
                                         ("title", "窗口\u202e推诿")])
-def test_control_characters_in_a_sheet_are_bad_rows(engine, tmp_path, field, text):
+def test_control_characters_in_a_sheet_are_bad_rows(sqlite_engine, tmp_path, field, text):
     """Excel writes a control character as `_x000B_` (openpyxl hands it over as that text, and
     Excel turns our export's copy back into the character): refused, like the character."""
     path = book(tmp_path / "a.xlsx", [row(**{field: "CTRL"}), row(title="好的一行")])
     crafted = shared_string(path, "CTRL", text)
-    before = fingerprint(engine)
+    before = fingerprint(sqlite_engine)
     sheet = read_sheet(crafted)
-    with transaction(engine) as s:
+    with transaction(sqlite_engine) as s:
         validate(s, sheet)
     assert [r.number for r in sheet.bad] == [2], [r.values for r in sheet.rows]
     assert any(p.startswith(f"{field}:") for p in sheet.bad[0].problems), sheet.bad[0].problems
-    assert fingerprint(engine) == before
+    assert fingerprint(sqlite_engine) == before
 
 
 @pytest.mark.parametrize("formula", ["=1+1", "=HYPERLINK(\"http://evil\",\"x\")", "=cmd|' /C calc'!A0"])
-def test_formulas_are_refused_as_values(engine, tmp_path, formula):
+def test_formulas_are_refused_as_values(sqlite_engine, tmp_path, formula):
     path = book(tmp_path / "a.xlsx", [row(title=formula)])
     sheet = read_sheet(path)
     assert sheet.rows[0].problems and "公式" in sheet.rows[0].problems[0]

@@ -1,5 +1,7 @@
 """Text: control characters, line breaks in one-line fields, overlong values, and the writers
-(Excel, Word, .ics) that must survive a bad row that got in some other way."""
+(Excel, Word, .ics) that must survive a bad row that got in some other way. The refusals are
+checked on SQLite (they happen before the database is touched); storing and exporting on
+every backend."""
 
 from datetime import date
 from io import BytesIO
@@ -31,22 +33,22 @@ def file_with(engine, policy, **fields):
 
 @pytest.mark.parametrize("char", BAD_CHARS)
 @pytest.mark.parametrize("field", ["title", "detail"])
-def test_filing_refuses_control_characters(engine, policy, field, char):
-    before = fingerprint(engine)
+def test_filing_refuses_control_characters(sqlite_engine, policy, field, char):
+    before = fingerprint(sqlite_engine)
     with pytest.raises(RuleError) as refused:
-        file_with(engine, policy, **{field: f"窗口{char}推诿"})
+        file_with(sqlite_engine, policy, **{field: f"窗口{char}推诿"})
     assert refused.value.field == field and refused.value.key == "control_char"
     assert f"U+{ord(char):04X}" in refused.value.render("en")
-    assert fingerprint(engine) == before
+    assert fingerprint(sqlite_engine) == before
 
 
 @pytest.mark.parametrize("title", ["第一行\n第二行", "a\rb", "a\r\nb"])
-def test_a_title_is_one_line(engine, policy, title):
-    before = fingerprint(engine)
+def test_a_title_is_one_line(sqlite_engine, policy, title):
+    before = fingerprint(sqlite_engine)
     with pytest.raises(RuleError) as refused:
-        file_with(engine, policy, title=title)
+        file_with(sqlite_engine, policy, title=title)
     assert refused.value.key == "line_break" and refused.value.field == "title"
-    assert fingerprint(engine) == before
+    assert fingerprint(sqlite_engine) == before
 
 
 def test_multi_line_fields_keep_newlines_and_normalise_cr(engine, policy):
@@ -55,20 +57,20 @@ def test_multi_line_fields_keep_newlines_and_normalise_cr(engine, policy):
 
 
 @pytest.mark.parametrize("field,limit", [("title", 200), ("detail", 4000)])
-def test_overlong_text_is_refused(engine, policy, field, limit):
-    before = fingerprint(engine)
+def test_overlong_text_is_refused(sqlite_engine, policy, field, limit):
+    before = fingerprint(sqlite_engine)
     with pytest.raises(RuleError) as refused:
-        file_with(engine, policy, **{field: "长" * (limit + 1)})
+        file_with(sqlite_engine, policy, **{field: "长" * (limit + 1)})
     assert refused.value.key == "too_long" and refused.value.field == field
-    assert fingerprint(engine) == before
+    assert fingerprint(sqlite_engine) == before
 
 
 @pytest.mark.parametrize("char", ["\x0b", "\x00", "\u202e"])
 @pytest.mark.parametrize("command", ["submit", "withdraw", "reassign", "extend"])
-def test_commands_refuse_control_characters_in_their_text(engine, policy, command, char):
-    code = file_and_assign(engine, now=NOW, policy=policy)
-    before = fingerprint(engine)
-    with pytest.raises(RuleError) as refused, transaction(engine) as s:
+def test_commands_refuse_control_characters_in_their_text(sqlite_engine, policy, command, char):
+    code = file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    before = fingerprint(sqlite_engine)
+    with pytest.raises(RuleError) as refused, transaction(sqlite_engine) as s:
         f = finding_by_code(s, code)
         owner = person_by_email(s, SECRETARY)
         if command == "submit":
@@ -83,7 +85,7 @@ def test_commands_refuse_control_characters_in_their_text(engine, policy, comman
             request_extension(s, actor=owner, finding=f, to=date(2027, 2, 1), reason=f"需{char}要", now=NOW,
                               policy=policy)
     assert refused.value.key == "control_char"
-    assert fingerprint(engine) == before
+    assert fingerprint(sqlite_engine) == before
 
 
 def test_exports_survive_a_row_with_control_characters(engine, policy):
