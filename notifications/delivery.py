@@ -19,6 +19,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import emails
 from sqlalchemy import Engine, and_, or_, update
@@ -127,6 +128,27 @@ def _finish(engine: Engine, row: Notification, *, ok: bool, error: str, now: dat
     return values["status"]
 
 
+def _send_one(row: Notification, *, backend: Any, signer: Signer, settings: Settings,
+              now: datetime) -> tuple[str, bool]:
+    """Render and send one row: ("", False) once the relay took it; else the error, and whether
+    it is final (a refusal or a row that cannot be rendered) rather than an outage."""
+    try:
+        mail = render(row.template, language=row.language, context=dict(row.context),
+                      portal_url=settings.portal_url, stamp=now,
+                      item_url=personal_links(signer, settings, row.recipient_id, now))
+    except Exception as exc:  # it will not render next time either
+        return f"{type(exc).__name__}: {exc}", True
+    try:
+        response = _message(row, mail, settings).send(to=row.recipient_email, smtp=backend)
+    except Exception as exc:  # an outage (it only delays) or a refusal (5xx: final)
+        backend.close()  # the connection may be half-dead; reopen for the next row
+        return f"{type(exc).__name__}: {exc}", permanent(exc)
+    if response is not None and response.success:
+        return "", False
+    return (str(getattr(response, "error", "no response")),
+            permanent(getattr(response, "error", None), getattr(response, "status_code", None)))
+
+
 def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: int | None = None,
             limit: int = 500) -> DeliveryReport:
     """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
@@ -139,24 +161,7 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
     backend = backend_for(settings)
     try:
         for row in rows:
-            final = False
-            try:
-                try:
-                    mail = render(row.template, language=row.language, context=dict(row.context),
-                                  portal_url=settings.portal_url, stamp=now,
-                                  item_url=personal_links(signer, settings, row.recipient_id, now))
-                except Exception as exc:  # a row that cannot be rendered will not render next time either
-                    final = True
-                    raise exc
-                response = _message(row, mail, settings).send(to=row.recipient_email, smtp=backend)
-                error = "" if response is not None and response.success else str(
-                    getattr(response, "error", "no response"))
-                if error:
-                    final = permanent(getattr(response, "error", None), getattr(response, "status_code", None))
-            except Exception as exc:  # an SMTP outage, a refusal or a bad template
-                error = f"{type(exc).__name__}: {exc}"
-                final = final or permanent(exc)
-                backend.close()  # the connection may be half-dead; reopen for the next row
+            error, final = _send_one(row, backend=backend, signer=signer, settings=settings, now=now)
             status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings, final=final)
             {MailStatus.sent: report.sent, MailStatus.pending: report.retry}.get(
                 status, report.failed).append(row.dedupe_key)

@@ -169,3 +169,18 @@ def test_starttls_certificate_is_verified(sqlite_engine, policy, tmp_path):
         report = deliver(sqlite_engine, settings=trusted, now=NOW + timedelta(hours=1))
         assert len(report.sent) == 1
         assert len(wait_for_mail(sink, 1)) == 1
+
+
+def test_a_row_that_cannot_be_rendered_ends_failed_not_cycling(sqlite_engine, policy, sink):
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    with transaction(sqlite_engine) as s:
+        row = s.exec(select(Notification)).one()
+        row.context = {}  # its template needs fields it no longer has (a hand edit, an old row)
+        s.add(row)
+    settings = settings_for(sink.port, mail_max_attempts=2)
+    deliver(sqlite_engine, settings=settings, now=NOW)
+    assert rows(sqlite_engine)[0].status is MailStatus.pending
+    deliver(sqlite_engine, settings=settings, now=NOW + timedelta(hours=1))
+    [row] = rows(sqlite_engine)
+    assert row.status is MailStatus.failed and row.attempts == 2 and "Undefined" in row.error
+    assert read_mail(sink.folder) == []
