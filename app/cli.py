@@ -374,10 +374,10 @@ def mail_retry(ids: list[int] = typer.Argument(None, help="outbox ids (from `rec
 def db_upgrade() -> None:
     """Create the ledger's schema, or bring it to this version (safe to run at any time, and
     from several processes at once); anchor an intact audit chain that has no anchor yet."""
-    from models.opening import upgrade_ledger
+    from models.opening import schema_change, upgrade_ledger
 
     before, after, anchored = upgrade_ledger(ctx.settings())
-    out.print(f"ledger schema: {before or '(new or 0.1.0)'} → {after}" + ("; audit chain anchored" if anchored else ""))
+    out.print(schema_change(before, after) + ("; audit chain anchored" if anchored else ""))
 
 
 @calendar_app.command("set")

@@ -224,11 +224,11 @@ def run_stack(*, demo: bool, limit: int) -> None:
         from flows.serve import apply_deployments
         from models.catalogue import load_negative_list
         from models.db import transaction
-        from models.opening import upgrade_ledger
+        from models.opening import schema_change, upgrade_ledger
 
         before, after, _ = upgrade_ledger(settings)
         if before != after:
-            out.print(f"ledger schema: {before or '(new or 0.1.0)'} → {after}")
+            out.print(schema_change(before, after))
         engine = ctx.ledger()
         with transaction(engine) as session:
             load_negative_list(session, path=settings.negative_list_file)

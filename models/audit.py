@@ -157,7 +157,7 @@ def anchor_chain(session: Session, *, key: bytes) -> bool:
     """Anchor a ledger that has no anchor yet (written before anchors existed), if its chain
     is intact: an upgrade never blesses a broken chain. Says whether it anchored."""
     head = session.get(ChainHead, 1)
-    if head is None or head.mac:
+    if head is None or head.mac or head.seq == 0:  # an empty chain is anchored by its first event
         return False
     checked, bad = verify_chain(session)
     if bad is not None:

@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from models.audit import anchor_chain, use_anchor_key
 from models.db import make_engine, transaction
 from models.links import anchor_key
-from models.schema import create_schema, current, open_ledger
+from models.schema import open_ledger, upgrade
 from models.settings import Settings, get_settings
 
 
@@ -19,16 +19,22 @@ def ledger_for(settings: Settings | None = None) -> Engine:
 def upgrade_ledger(settings: Settings | None = None) -> tuple[str | None, str | None, bool]:
     """`rectiflow db upgrade` (and `rectiflow up` before it starts anything): create or
     upgrade the schema by its migrations, then anchor an intact chain that has no anchor.
-    Returns (revision before, after, whether the chain was anchored now)."""
+    Returns (revision before: None for a new ledger, "0001" for one of rectiflow 0.1.0;
+    after; whether the chain was anchored now)."""
     settings = settings or get_settings()
     engine = make_engine(settings.ledger_url)
     try:
-        with engine.connect() as conn:
-            before = current(conn)
-        create_schema(engine)
+        before, after = upgrade(engine)
         with transaction(engine) as session:
-            after = current(session.connection())
             anchored = anchor_chain(session, key=anchor_key(settings.secret_key, settings.data_dir))
         return before, after, anchored
     finally:
         engine.dispose()
+
+
+def schema_change(before: str | None, after: str | None) -> str:
+    if before is None:
+        return f"ledger created (schema {after})"
+    if before == after:
+        return f"ledger schema {after}: up to date"
+    return f"ledger schema {before}{' (rectiflow 0.1.0)' if before == '0001' else ''} → {after}"
