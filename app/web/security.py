@@ -127,7 +127,7 @@ def start_session(response: Response, request: Request, person: Person) -> None:
 
 def end_session(session: Session, response: Response, cookie: str | None) -> None:
     """Log out for good: the session's token is spent in the ledger, not only forgotten by this
-    browser. (Spent session tokens are kept until they would have expired anyway.)"""
+    browser. (Spent tokens stay in the ledger; nothing prunes them yet.)"""
     if cookie:
         try:
             claim = signer().read(cookie, SESSION, now=now())

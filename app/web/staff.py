@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -115,11 +116,14 @@ async def logout(request: Request) -> Response:
 
     def check_and_end() -> None:
         cookie = request.cookies.get(SESSION_COOKIE)
-        with transaction(engine()) as session:
-            visitor = session_visitor(session, cookie)
-            if visitor is not None:
-                require_csrf(visitor.anchor, form.get("csrf"))
-            end_session(session, response, cookie)
+        try:
+            with transaction(engine()) as session:
+                visitor = session_visitor(session, cookie)
+                if visitor is not None:
+                    require_csrf(visitor.anchor, form.get("csrf"))
+                end_session(session, response, cookie)
+        except IntegrityError:  # the same session logged out in another tab at the same moment
+            pass
 
     await run_in_threadpool(check_and_end)
     return response
