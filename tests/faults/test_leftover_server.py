@@ -10,8 +10,12 @@ from tests.waiting import wait_until
 
 
 def sleeper(*words: str) -> subprocess.Popen:
-    """A process whose command line reads like the given words (as `ps` would show it)."""
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *words], start_new_session=True)
+    """A process whose command line reads like the given words (as `ps` would show it), once it
+    has really started (just after the fork it still shows its parent's)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *words], start_new_session=True)
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    wait_until(lambda: words[-1].encode() in cmdline.read_bytes(), timeout=20, what="the process to start")
+    return proc
 
 
 def test_the_recorded_server_is_stopped_and_the_record_removed(tmp_path: Path):
