@@ -105,7 +105,6 @@ class ServerWatch(threading.Thread):
         super().__init__(name="prefect-server-watch", daemon=True)
         self.data_dir, self.api_url, self.server = data_dir, api_url, server
         self.stopping = threading.Event()
-        self.restarts = 0
 
     def run(self) -> None:
         while not self.stopping.wait(1.0):
@@ -114,7 +113,6 @@ class ServerWatch(threading.Thread):
             err.print(f"[yellow]![/] Prefect server exited ({self.server.returncode}); starting it again …")
             try:
                 self.server = start_prefect_server(self.data_dir, self.api_url)
-                self.restarts += 1
                 err.print("[green]✓[/] Prefect server is back; served runs catch up, reconcile repairs the rest")
             except SystemExit as exc:
                 err.print(f"[red]✗[/] {exc}; trying again in 5 s")

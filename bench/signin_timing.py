@@ -8,7 +8,6 @@ fix a registered address was answered ~170 ms later: the mail was sent first).
 
 import os
 import re
-import socket
 import statistics
 import sys
 import tempfile
@@ -18,11 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.mail import free_port  # noqa: E402
 
 
 def main() -> None:

@@ -140,8 +140,10 @@ def load_secret(configured: str, data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+@lru_cache
 def anchor_key(secret_key: str, data_dir: Path) -> bytes:
-    """The audit chain's anchor key: derived from the deployment's secret, never stored."""
+    """The audit chain's anchor key: derived from the deployment's secret, never stored
+    (cached like the signer: every portal request and task opens the ledger through it)."""
     return hmac.new(load_secret(secret_key, data_dir).encode(), b"rectiflow audit anchor", hashlib.sha256).digest()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, select
+from sqlalchemy import Index, and_, func, or_, select
 from sqlmodel import Field, Session, SQLModel
 
 from models.columns import enum_type, json_type, utc
@@ -60,8 +60,6 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
 
 def mail_trouble(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Per item: mail tried and not yet sent (waiting for the relay), and mail that failed."""
-    from sqlalchemy import and_, func, or_
-
     found: dict[int, tuple[int, int]] = {}
     for i in range(0, len(finding_ids), 500):
         query = (select(Notification.finding_id, Notification.status, func.count())
@@ -78,8 +76,6 @@ def mail_trouble(session: Session, finding_ids: list[int]) -> dict[int, tuple[in
 
 def troubled_mail(session: Session, *, failed_only: bool, limit: int = 200) -> list[Notification]:
     """Mail that failed, or (without failed_only) also mail waiting on the relay, oldest first."""
-    from sqlalchemy import and_, or_
-
     waiting = and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
                    Notification.attempts > 0)
     where = Notification.status == MailStatus.failed if failed_only else or_(

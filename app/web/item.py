@@ -37,7 +37,7 @@ from models.ledger import item_view
 from models.lifecycle import Command, action_label, allowed
 from models.links import spend, spent, unspent
 from models.opening import ledger_for
-from models.org import Person
+from models.org import Person, Role
 from models.outbox import enqueue
 from models.policy import Policy
 from models.settings import get_settings
@@ -226,9 +226,10 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 
 
-def _check_session(cookie: str | None) -> None:
+def check_signed_in(request: Request | str | None, roles: tuple[Role, ...] = (), denied: str = "") -> None:
+    """A staff route's authority, checked on a worker thread before its body is read."""
     with reading(engine()) as session:
-        signed_in(session, cookie)
+        signed_in(session, request, roles, denied)
 
 
 def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
@@ -248,7 +249,7 @@ def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploa
 async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
         return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
-    await run_in_threadpool(_check_session, request.cookies.get(SESSION_COOKIE))  # before reading the body
+    await run_in_threadpool(check_signed_in, request.cookies.get(SESSION_COOKIE))  # before reading the body
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     code = await run_in_threadpool(_act_in_session, request.cookies.get(SESSION_COOKIE), code, action, form, uploads)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from app.web.item import engine, send_now
+from app.web.item import check_signed_in, engine, send_now
 from app.web.pages import page, refusal
 from app.web.security import (
     SESSION_COOKIE,
@@ -158,18 +158,13 @@ def file_form(request: Request) -> Response:
 async def file_submit(request: Request) -> Response:
     from flows.control import start_case_run
 
-    await run_in_threadpool(_staff_only, request, FILERS, NOT_FILER)  # before reading the body
+    await run_in_threadpool(check_signed_in, request, FILERS, NOT_FILER)  # before reading the body
     form = await request.form()
     outcome = await run_in_threadpool(_file_from_form, request, form)
     if isinstance(outcome, Response):
         return outcome
     await start_case_run(engine(), outcome)
     return RedirectResponse(f"/items/{quote(outcome)}?done=file", status_code=303)
-
-
-def _staff_only(request: Request, roles: tuple[Role, ...], denied: str) -> None:
-    with reading(engine()) as session:
-        signed_in(session, request, roles, denied)
 
 
 def _file_from_form(request: Request, form: Any) -> Response | str:
@@ -216,7 +211,7 @@ def round_page(request: Request, month: str = "") -> Response:
 async def round_record(request: Request) -> Response:
     from flows.control import start_case_run
 
-    await run_in_threadpool(_staff_only, request, (), "")  # before reading the body
+    await run_in_threadpool(check_signed_in, request)  # before reading the body
     form = await request.form(max_fields=5000)
     outcome = await run_in_threadpool(_record_from_form, request, form)
     if isinstance(outcome, Response):
