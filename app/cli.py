@@ -399,6 +399,7 @@ def calendar_set(
 
 
 from app.compliance import compliance  # noqa: E402
+from app.preflight import Role, run_checks  # noqa: E402
 from app.notice import notice_app, notice_build, notice_show  # noqa: E402
 from app.round import round_app, round_assign, round_close, round_open  # noqa: E402
 from app.sheets import import_findings, record_round  # noqa: E402
@@ -422,6 +423,52 @@ def up(
     from app.stack import run_stack
 
     run_stack(demo=demo, limit=limit)
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo organisation and sample findings into the configured ledger, and start
+    their case runs (the embedded stack does this with `up --demo`)."""
+    from app.demo import load_demo
+    from flows.control import start_missing_case_runs
+
+    engine = ctx.ledger()
+    codes = load_demo(engine, settings=ctx.settings(), now_fn=ctx.now)
+    started = asyncio.run(start_missing_case_runs(engine))
+    out.print(f"demo: filed {', '.join(codes) or 'nothing (findings exist)'}; case runs started: {len(started)}")
+
+
+@app.command()
+def rehearse(
+    data: Path = typer.Option(Path(".rectiflow-topology"), "--data", help="logs, mail and each process's folder"),
+    postgres: str = typer.Option("postgresql://postgres@127.0.0.1:5432", "--postgres", help="PostgreSQL server"),
+    redis: str = typer.Option("redis://127.0.0.1:6379/10", "--redis", help="Redis (messaging; docket: next db)"),
+    base_port: int = typer.Option(4400, "--base-port", min=1024, max=65000),
+    apis: int = typer.Option(2, "--apis", min=1, max=8),
+    workers: int = typer.Option(2, "--workers", min=1, max=8),
+    portals: int = typer.Option(2, "--portals", min=1, max=8),
+    fresh: bool = typer.Option(False, "--fresh", help="drop the rehearsal's databases first"),
+    with_demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
+) -> None:
+    """Prefect's self-hosting topology on this machine: API processes on PostgreSQL and Redis,
+    one services process, workers from prefect.yaml, portals; every process a real command."""
+    from app.rehearsal import bring_up
+    from app.topology import Plan
+
+    bring_up(Plan(data_dir=data.resolve(), postgres=postgres.rstrip("/"), redis=redis, base_port=base_port,
+                  apis=apis, workers=workers, portals=portals), fresh=fresh, demo=with_demo)
+
+
+@app.command("check")
+def check_cmd(role: Role = typer.Option(Role.worker, "--role", help="what this machine runs")) -> None:
+    """Before a worker or portal starts beyond one machine: the ledger, the secret, the shared
+    folder, the organisation, Prefect's API and the mail relay. Exit 2 if it cannot work."""
+    checks = run_checks(ctx.settings(), role)
+    for c in checks:
+        mark = "[green]✓[/]" if c.problem is None else "[yellow]![/]" if c.warning else "[red]✗[/]"
+        out.print(f"{mark} {c.what}" + (f": {c.problem}" if c.problem else ""), soft_wrap=True, highlight=False)
+    if any(c.problem and not c.warning for c in checks):
+        raise SystemExit(2)
 
 
 @app.command()

@@ -15,11 +15,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows.control import repair_case_runs, start_missing_case_runs, wake_case_run
+from models.settings import get_settings
 from tasks.ledger import drifted_items, ledger
 from tasks.mail import deliver_mail
 
-# A case pass takes seconds: a run Pending or Running this long has no process behind it.
-STUCK_AFTER = timedelta(minutes=15)
 
 
 @flow(name="reconcile", persist_result=False)
@@ -27,7 +26,7 @@ async def reconcile() -> dict:
     log = get_run_logger()
     engine = ledger()
     report: dict[str, list[str]] = {"started": await start_missing_case_runs(engine)}
-    report.update(await repair_case_runs(engine, stuck_after=STUCK_AFTER))
+    report.update(await repair_case_runs(engine, stuck_after=timedelta(seconds=get_settings().stuck_seconds)))
     for code in drifted_items():
         outcome = await wake_case_run(engine, code, settle_seconds=0)
         report.setdefault(outcome, []).append(code)

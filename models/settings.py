@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECTIFLOW_", extra="ignore")
 
     data_dir: Path = Path(".rectiflow")
+    # Evidence and published notices (empty: the data folder). Beyond one machine this is the
+    # folder every worker and portal shares (NFS/SMB mount): `rectiflow check` refuses a process
+    # whose folder is not the ledger's (the marker `db upgrade` leaves there is missing or differs).
+    files_dir: Path | None = None
     # Empty means SQLite at <data_dir>/ledger.db.
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
@@ -55,6 +59,9 @@ class Settings(BaseSettings):
     # The mail folder page (the embedded SMTP sink's mail): `rectiflow up` turns it on.
     portal_mail_folder: bool = False
     prefect_api_url: str = "http://127.0.0.1:4200/api"
+    # A case run Pending or Running this long has no process behind it (its worker died):
+    # reconcile marks it Crashed and starts a new one. A pass takes seconds.
+    stuck_seconds: int = Field(default=900, ge=10, le=86400)
 
     # Working days allowed by each deadline class.
     days_immediate: int = Field(default=5, ge=1, le=250)
@@ -129,12 +136,16 @@ class Settings(BaseSettings):
         return self.data_dir / "mail"
 
     @property
+    def shared_dir(self) -> Path:
+        return self.files_dir or self.data_dir
+
+    @property
     def evidence_dir(self) -> Path:
-        return self.data_dir / "evidence"
+        return self.shared_dir / "evidence"
 
     @property
     def notice_dir(self) -> Path:
-        return self.data_dir / "notices"
+        return self.shared_dir / "notices"
 
 
 class SettingsError(Exception):

@@ -1,0 +1,295 @@
+"""`rectiflow rehearse`: Prefect's self-hosting topology with rectiflow on it, on one machine.
+
+Every process is the real command deploy/ puts on its own machine, on loopback ports:
+
+    prefect server database upgrade -y                 once (migrations never run on start)
+    prefect server start --no-services   × apis        the API and UI, behind the auth string
+    prefect server services start        × 1           scheduler, automations, late runs …
+    rectiflow db upgrade                                once: the ledger's schema, the shared folder
+    prefect work-pool create / prefect deploy --all     the deployments of prefect.yaml
+    rectiflow check --role worker && prefect worker start --pool rectiflow --limit 4   × workers
+    rectiflow check --role portal && rectiflow portal    × portals
+
+Prefect on PostgreSQL and Redis (as the machine provides them), the ledger on PostgreSQL,
+each worker and portal with a data folder of its own (as on separate machines) and one
+shared folder for evidence. Two loopback balancers stand in for nginx; a mail sink stands
+in for the bureau's relay. A process that exits is started again after a second, as
+systemd's Restart=always does on real machines.
+"""
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POOL = "rectiflow"
+# The settings Prefect's self-hosting guide gives for Redis (prefect-redis).
+REDIS_SERVER = {
+    "PREFECT_MESSAGING_BROKER": "prefect_redis.messaging",
+    "PREFECT_MESSAGING_CACHE": "prefect_redis.messaging",
+    "PREFECT_SERVER_EVENTS_CAUSAL_ORDERING": "prefect_redis.ordering",
+    "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
+}
+
+
+@dataclass
+class Plan:
+    data_dir: Path
+    postgres: str = "postgresql://postgres@127.0.0.1:5432"
+    redis: str = "redis://127.0.0.1:6379/10"  # messaging here, the services' docket on the next db
+    prefix: str = "rectiflow_rehearsal"
+    base_port: int = 4400
+    apis: int = 2
+    workers: int = 2
+    portals: int = 2
+    limit: int = 4
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    # Ports: the API balancer, then each API; the portal balancer, then each portal; the relay.
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port}/api"
+
+    def api_port(self, i: int) -> int:
+        return self.base_port + i
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port + 10}"
+
+    def portal_port(self, i: int) -> int:
+        return self.base_port + 10 + i
+
+    @property
+    def smtp_port(self) -> int:
+        return self.base_port + 25
+
+    def database(self, which: str, driver: str) -> str:
+        parts = urlsplit(self.postgres)
+        return f"postgresql+{driver}://{parts.netloc}/{self.prefix}_{which}"
+
+    def docket_url(self) -> str:
+        parts = urlsplit(self.redis)
+        db = int(parts.path.strip("/") or 0)
+        return f"{parts.scheme}://{parts.netloc}/{db + 1}"
+
+    def secret(self, name: str, size: int) -> str:
+        """Kept in the data folder, so a restarted rehearsal speaks to what it started before."""
+        path = self.data_dir / name
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(size))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def auth_string(self) -> str:
+        return f"admin:{self.secret('prefect-auth', 18)}"
+
+    def base_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+        env.update(PYTHONUNBUFFERED="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        return env
+
+    def server_env(self, name: str) -> dict[str, str]:
+        """A Prefect API or services process (deploy/prefect-server.env)."""
+        env = self.base_env()
+        env.update(REDIS_SERVER)
+        env.update(
+            PREFECT_HOME=str(self.data_dir / name / "prefect"),
+            PREFECT_API_DATABASE_CONNECTION_URL=self.database("prefect", "asyncpg"),
+            PREFECT_API_DATABASE_MIGRATE_ON_START="false",
+            PREFECT_REDIS_MESSAGING_URL=self.redis,
+            PREFECT_SERVER_DOCKET_URL=self.docket_url(),
+            PREFECT_SERVER_API_AUTH_STRING=self.auth_string,
+            PREFECT_UI_API_URL=self.api_url,
+            PREFECT_LOGGING_SERVER_LEVEL="WARNING",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def client_env(self, name: str) -> dict[str, str]:
+        """A worker, a portal or an operator's CLI (deploy/rectiflow.env): its own data folder,
+        as on its own machine; the ledger, the secret and the shared folder in common."""
+        env = self.base_env()
+        data = self.data_dir / name
+        env.update(
+            PREFECT_HOME=str(data / "prefect"),
+            PREFECT_API_URL=self.api_url,
+            PREFECT_API_AUTH_STRING=self.auth_string,
+            PREFECT_WORKER_QUERY_SECONDS="2",
+            RECTIFLOW_DATA_DIR=str(data),
+            RECTIFLOW_FILES_DIR=str(self.data_dir / "shared"),
+            RECTIFLOW_DATABASE_URL=self.database("ledger", "psycopg"),
+            RECTIFLOW_SECRET_KEY=self.secret("secret.key", 48),
+            RECTIFLOW_SMTP_HOST="127.0.0.1",
+            RECTIFLOW_SMTP_PORT=str(self.smtp_port),
+            RECTIFLOW_PORTAL_URL=self.portal_url,
+            RECTIFLOW_PREFECT_API_URL=self.api_url,
+        )
+        env.update(self.extra_env)
+        return env
+
+
+@dataclass
+class Process:
+    """One long-running process of the topology, and how to start it again."""
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    before: list[str] | None = None  # run first; if it fails, the process is not started (ExecStartPre)
+    popen: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    refused: str = ""
+
+    def start(self) -> bool:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        Path(self.env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+        cwd = Path(self.env.get("RECTIFLOW_DATA_DIR") or self.env["PREFECT_HOME"]).parent
+        cwd.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            if self.before:
+                check = subprocess.run(self.before, env=self.env, cwd=cwd, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
+                log.write(check.stdout)
+                if check.returncode != 0:
+                    self.refused = check.stdout.decode(errors="replace").strip()
+                    return False
+            self.refused = ""
+            self.popen = subprocess.Popen(self.argv, env=self.env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+        self.starts += 1
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, wait: float = 20.0) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, sig)
+            self.popen.wait(wait)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(5)
+        except ProcessLookupError:
+            pass
+
+
+def exe(name: str) -> str:
+    return str(BIN / name)
+
+
+def processes(plan: Plan) -> list[Process]:
+    logs = plan.data_dir / "logs"
+    procs = []
+    for i in range(1, plan.apis + 1):
+        name = f"prefect-api-{i}"
+        procs.append(Process(name, [exe("prefect"), "server", "start", "--host", "127.0.0.1",
+                                    "--port", str(plan.api_port(i)), "--no-services"],
+                             plan.server_env(name), logs / f"{name}.log"))
+    procs.append(Process("prefect-services", [exe("prefect"), "server", "services", "start"],
+                         plan.server_env("prefect-services"), logs / "prefect-services.log"))
+    for i in range(1, plan.workers + 1):
+        name = f"worker-{i}"
+        procs.append(Process(name, [exe("prefect"), "worker", "start", "--pool", POOL, "--limit", str(plan.limit),
+                                    "--name", name],
+                             plan.client_env(name), logs / f"{name}.log",
+                             before=[exe("rectiflow"), "check", "--role", "worker"]))
+    for i in range(1, plan.portals + 1):
+        name = f"portal-{i}"
+        procs.append(Process(name, [exe("rectiflow"), "portal", "--host", "127.0.0.1",
+                                    "--port", str(plan.portal_port(i))],
+                             plan.client_env(name), logs / f"{name}.log",
+                             before=[exe("rectiflow"), "check", "--role", "portal"]))
+    return procs
+
+
+def run_once(argv: list[str], env: dict[str, str], log: Path, *, cwd: Path = ROOT, what: str) -> str:
+    """A one-off command of the rehearsal (migrations, deploy): its output kept in the log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("a") as f:
+        f.write(f"$ {' '.join(argv)}\n{done.stdout}\n")
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.strip().splitlines()[-8:])
+        raise SystemExit(f"{what} failed (exit {done.returncode}; {log}):\n{tail}")
+    return done.stdout
+
+
+def prepare_databases(plan: Plan, *, fresh: bool) -> None:
+    """The two PostgreSQL databases (Prefect's, the ledger) and the Redis databases."""
+    import psycopg
+    import redis
+
+    try:
+        with psycopg.connect(f"{plan.postgres}/postgres", autocommit=True, connect_timeout=5) as conn:
+            for which in ("prefect", "ledger"):
+                name = f"{plan.prefix}_{which}"
+                if fresh:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                    conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise SystemExit(f"PostgreSQL at {plan.postgres} (--postgres): {str(exc).strip().splitlines()[0]}") from None
+    try:
+        for url in (plan.redis, plan.docket_url()):
+            client = redis.Redis.from_url(url, socket_connect_timeout=3)
+            client.ping()
+            if fresh:
+                client.flushdb()
+            client.close()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis at {plan.redis} (--redis): {exc}") from None
+
+
+def wait_for(check, *, timeout: float, what: str, procs: list[Process] = ()) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        for p in procs:
+            if p.popen is not None and p.popen.poll() is not None:
+                raise SystemExit(f"{p.name} exited with code {p.popen.returncode}; see {p.log}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} not ready within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def api_healthy(url: str, auth: str) -> bool:
+    import base64
+    from urllib.error import URLError
+    from urllib.request import Request, urlopen
+
+    token = base64.b64encode(auth.encode()).decode()
+    try:
+        with urlopen(Request(f"{url}/health", headers={"Authorization": f"Basic {token}"}), timeout=2) as resp:
+            return resp.status == 200
+    except (URLError, OSError):
+        return False
+
+
+def state_file(plan: Plan) -> Path:
+    return plan.data_dir / "topology.json"
+
+
+def write_state(plan: Plan, procs: list[Process]) -> None:
+    state = {
+        "api_url": plan.api_url, "auth_string": plan.auth_string, "portal_url": plan.portal_url,
+        "smtp_port": plan.smtp_port, "mail_dir": str(plan.data_dir / "mail"),
+        "processes": {p.name: {"pid": p.popen.pid if p.alive else None, "starts": p.starts,  # type: ignore[union-attr]
+                               "refused": p.refused, "log": str(p.log)} for p in procs},
+    }
+    tmp = state_file(plan).with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(state_file(plan))

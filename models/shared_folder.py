@@ -1,0 +1,46 @@
+"""The folder of files (evidence, published notices) that every process of a deployment must
+share. `db upgrade` leaves a marker naming the ledger in it; a worker or portal whose folder
+lacks that marker is looking at a local folder (a mount that is missing), not the shared one."""
+
+import os
+from pathlib import Path
+
+MARKER = ".rectiflow-ledger"
+
+
+def mark(folder: Path, ledger_id: str) -> bool:
+    """Leave the ledger's marker in a folder that has none (an existing one is never replaced).
+    Says whether it wrote one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / MARKER
+    if marker.exists():
+        return False
+    tmp = folder / f"{MARKER}.{os.getpid()}.tmp"
+    tmp.write_text(ledger_id + "\n")
+    try:
+        os.link(tmp, marker)  # never replaces: two processes marking at once agree on the first
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+    return True
+
+
+def problem(folder: Path, ledger_id: str) -> str | None:
+    """Why this process cannot use the folder as the ledger's shared folder, or None."""
+    marker = folder / MARKER
+    try:
+        found = marker.read_text().strip()
+    except FileNotFoundError:
+        return f"{folder} is not the ledger's shared folder (no {MARKER}): mount the shared folder there"
+    except OSError as exc:
+        return f"{folder} cannot be read: {exc.strerror}"
+    if found != ledger_id:
+        return f"{folder} belongs to another ledger ({found[:8]}…, this ledger is {ledger_id[:8]}…)"
+    probe = folder / f".probe.{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return f"{folder} is not writable: {exc.strerror}"
+    return None
