@@ -399,8 +399,8 @@ def calendar_set(
 
 
 from app.compliance import compliance  # noqa: E402
-from app.preflight import Role, run_checks  # noqa: E402
 from app.notice import notice_app, notice_build, notice_show  # noqa: E402
+from app.preflight import Role, run_checks  # noqa: E402
 from app.round import round_app, round_assign, round_close, round_open  # noqa: E402
 from app.sheets import import_findings, record_round  # noqa: E402
 
@@ -447,16 +447,25 @@ def rehearse(
     apis: int = typer.Option(2, "--apis", min=1, max=8),
     workers: int = typer.Option(2, "--workers", min=1, max=8),
     portals: int = typer.Option(2, "--portals", min=1, max=8),
+    prefix: str = typer.Option("rectiflow_rehearsal", "--prefix", help="its databases: <prefix>_prefect, _ledger"),
+    relay: str = typer.Option("", "--relay", help="host:port of an SMTP relay (default: a mail sink of its own)"),
     fresh: bool = typer.Option(False, "--fresh", help="drop the rehearsal's databases first"),
     with_demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
 ) -> None:
     """Prefect's self-hosting topology on this machine: API processes on PostgreSQL and Redis,
     one services process, workers from prefect.yaml, portals; every process a real command."""
+    import re
+
     from app.rehearsal import bring_up
     from app.topology import Plan
 
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", prefix):
+        raise typer.BadParameter("lower-case letters, digits and _ (at most 41)", param_hint="--prefix")
+    if relay and not re.fullmatch(r"[A-Za-z0-9.\-]{1,200}:\d{1,5}", relay):
+        raise typer.BadParameter("host:port", param_hint="--relay")
+
     bring_up(Plan(data_dir=data.resolve(), postgres=postgres.rstrip("/"), redis=redis, base_port=base_port,
-                  apis=apis, workers=workers, portals=portals), fresh=fresh, demo=with_demo)
+                  apis=apis, workers=workers, portals=portals, prefix=prefix, relay=relay), fresh=fresh, demo=with_demo)
 
 
 @app.command("check")

@@ -45,7 +45,8 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool) -> None:
         prepare_databases(plan, fresh=fresh)
         from notifications.sink import MailSink
 
-        sink = MailSink(plan.data_dir / "mail", host="127.0.0.1", port=plan.smtp_port).start()
+        if not plan.relay:
+            sink = MailSink(plan.data_dir / "mail", host="127.0.0.1", port=plan.smtp[1]).start()
         admin = plan.client_env("admin")
         run_once([str(BIN / "prefect"), "server", "database", "upgrade", "-y"], plan.server_env("migrate"),
                  logs / "migrate.log", what="Prefect's database migrations")
@@ -78,7 +79,8 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool) -> None:
             f"  portal        {plan.portal_url}  ({plan.portals} processes)\n"
             f"  processes     {', '.join(p.name for p in procs)}\n"
             f"  logs          {logs}\n"
-            f"  mail folder   {plan.data_dir / 'mail'}  (stand-in relay on 127.0.0.1:{plan.smtp_port})\n"
+            f"  mail          {plan.relay or plan.data_dir / 'mail'}"
+            f"{'' if plan.relay else f'  (stand-in relay on 127.0.0.1:{plan.smtp[1]})'}\n"
             f"  ledger        {plan.database('ledger', 'psycopg')}\n"
             f"  operator env  {state_file(plan)} (api_url, auth_string)\n"
             "  stop          Ctrl-C\n", soft_wrap=True, highlight=False)

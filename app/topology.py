@@ -51,6 +51,7 @@ class Plan:
     workers: int = 2
     portals: int = 2
     limit: int = 4
+    relay: str = ""  # host:port of an SMTP relay; empty: a mail sink of the rehearsal's own
     extra_env: dict[str, str] = field(default_factory=dict)
 
     # Ports: the API balancer, then each API; the portal balancer, then each portal; the relay.
@@ -69,8 +70,9 @@ class Plan:
         return self.base_port + 10 + i
 
     @property
-    def smtp_port(self) -> int:
-        return self.base_port + 25
+    def smtp(self) -> tuple[str, int]:
+        host, _, port = self.relay.rpartition(":")
+        return (host, int(port)) if self.relay else ("127.0.0.1", self.base_port + 25)
 
     def database(self, which: str, driver: str) -> str:
         parts = urlsplit(self.postgres)
@@ -95,7 +97,10 @@ class Plan:
         return f"admin:{self.secret('prefect-auth', 18)}"
 
     def base_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+        # The operator's own RECTIFLOW_* tuning passes through (the rehearsal sets the rest);
+        # of Prefect's, only the services' tuning (PREFECT_SERVER_SERVICES_*).
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("PREFECT_") or k.startswith("PREFECT_SERVER_SERVICES_")}
         env.update(PYTHONUNBUFFERED="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
         return env
 
@@ -130,8 +135,8 @@ class Plan:
             RECTIFLOW_FILES_DIR=str(self.data_dir / "shared"),
             RECTIFLOW_DATABASE_URL=self.database("ledger", "psycopg"),
             RECTIFLOW_SECRET_KEY=self.secret("secret.key", 48),
-            RECTIFLOW_SMTP_HOST="127.0.0.1",
-            RECTIFLOW_SMTP_PORT=str(self.smtp_port),
+            RECTIFLOW_SMTP_HOST=self.smtp[0],
+            RECTIFLOW_SMTP_PORT=str(self.smtp[1]),
             RECTIFLOW_PORTAL_URL=self.portal_url,
             RECTIFLOW_PREFECT_API_URL=self.api_url,
         )
@@ -286,7 +291,7 @@ def state_file(plan: Plan) -> Path:
 def write_state(plan: Plan, procs: list[Process]) -> None:
     state = {
         "api_url": plan.api_url, "auth_string": plan.auth_string, "portal_url": plan.portal_url,
-        "smtp_port": plan.smtp_port, "mail_dir": str(plan.data_dir / "mail"),
+        "smtp": list(plan.smtp), "mail_dir": str(plan.data_dir / "mail"),
         "processes": {p.name: {"pid": p.popen.pid if p.alive else None, "starts": p.starts,  # type: ignore[union-attr]
                                "refused": p.refused, "log": str(p.log)} for p in procs},
     }

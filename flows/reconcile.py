@@ -20,7 +20,6 @@ from tasks.ledger import drifted_items, ledger
 from tasks.mail import deliver_mail
 
 
-
 @flow(name="reconcile", persist_result=False)
 async def reconcile() -> dict:
     log = get_run_logger()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -80,7 +80,19 @@ READ_ONLY = "rectiflow_read_only"
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A consistent read of the ledger that changes nothing and (on SQLite) takes no write
-    lock: for pages, reports and exports. Nothing is committed: closing the session hands its
+    lock: for pages, reports and exports (`audit verify` reads the events and the chain's head
+    in one snapshot while commands go on). Nothing is committed: closing the session hands its
     connection back to the pool, which rolls back; what was loaded stays readable."""
-    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":  # one snapshot for every statement, as SQLite's deferred read has
+        options["isolation_level"] = "REPEATABLE READ"
+    with Session(engine.execution_options(**options), expire_on_commit=False) as session:
         yield session
+
+
+def one_at_a_time(session: Session, key: int) -> None:
+    """Serialise a job across processes for the rest of this transaction (two sweeps for the
+    same day, from two workers): SQLite's transactions already hold the write lock; on
+    PostgreSQL, an advisory lock released at commit or rollback."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text(f"SELECT pg_advisory_xact_lock({int(key)})"))  # type: ignore[call-overload]

@@ -8,13 +8,14 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from models.db import transaction
+from models.db import one_at_a_time, transaction
 from models.escalation import load_deadline_policy
 from models.policy import Policy
 from models.settings import get_settings
 from models.sweep import sweep
 from tasks.ledger import ledger
 
+SWEEP_LOCK = 727_000_002
 COLOUR_ZH = {"blue": "蓝", "yellow": "黄", "red": "红", "": ""}
 
 
@@ -23,6 +24,7 @@ def decide_sweep(at: str) -> dict[str, Any]:
     """Reminders, escalations and digests for the moment `at`, all in one transaction."""
     settings = get_settings()
     with transaction(ledger()) as session:
+        one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits, then finds it done
         result = sweep(session, now=datetime.fromisoformat(at), policy=Policy.from_settings(settings),
                        deadlines=load_deadline_policy(settings.escalation_file))
     return {**result.summary(), "escalated": sorted({code for code, _ in result.escalations}),

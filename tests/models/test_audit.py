@@ -50,3 +50,19 @@ def test_cut_tail_is_found(engine, policy):
     assert (checked, bad) == (3, 4)
     with transaction(engine) as s:
         assert s.get(ChainHead, 1).seq == 4
+
+
+def test_verify_reads_one_snapshot_while_commands_append(engine, policy, monkeypatch):
+    """`audit verify` while a worker appends: the events and the anchored head it reads belong
+    to one moment (PostgreSQL's READ COMMITTED would show a newer head after the events)."""
+    import models.audit as audit
+    from models.db import reading
+
+    key = b"k" * 32
+    monkeypatch.setattr(audit, "_anchor_key", key)
+    file_and_assign(engine, now=NOW, policy=policy)
+    with reading(engine) as r:
+        seen = len(r.exec(select(Event)).all())
+        file_and_assign(engine, now=NOW, policy=policy)  # another process's command commits meanwhile
+        assert verify_chain(r, key=key) == (seen, None)
+    assert chain(engine) == (seen + 2, None)
