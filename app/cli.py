@@ -451,6 +451,8 @@ def rehearse(
     relay: str = typer.Option("", "--relay", help="host:port of an SMTP relay (default: a mail sink of its own)"),
     fresh: bool = typer.Option(False, "--fresh", help="drop the rehearsal's databases first"),
     with_demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
+    org: Path | None = typer.Option(None, "--org", exists=True, dir_okay=False,
+                                    help="load this organisation (YAML) before the workers start"),
 ) -> None:
     """Prefect's self-hosting topology on this machine: API processes on PostgreSQL and Redis,
     one services process, workers from prefect.yaml, portals; every process a real command."""
@@ -464,8 +466,9 @@ def rehearse(
     if relay and not re.fullmatch(r"[A-Za-z0-9.\-]{1,200}:\d{1,5}", relay):
         raise typer.BadParameter("host:port", param_hint="--relay")
 
-    bring_up(Plan(data_dir=data.resolve(), postgres=postgres.rstrip("/"), redis=redis, base_port=base_port,
-                  apis=apis, workers=workers, portals=portals, prefix=prefix, relay=relay), fresh=fresh, demo=with_demo)
+    plan = Plan(data_dir=data.resolve(), postgres=postgres.rstrip("/"), redis=redis, base_port=base_port,
+                apis=apis, workers=workers, portals=portals, prefix=prefix, relay=relay)
+    bring_up(plan, fresh=fresh, demo=with_demo, org=org)
 
 
 @app.command("check")

@@ -3,6 +3,7 @@
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from app.balancer import Balancer
@@ -13,11 +14,13 @@ from app.topology import (
     Plan,
     Process,
     api_healthy,
+    healthy,
     prepare_databases,
     processes,
     run_once,
     state_file,
     wait_for,
+    workers_online,
     write_state,
 )
 
@@ -31,7 +34,7 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def bring_up(plan: Plan, *, fresh: bool, demo: bool) -> None:
+def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) -> None:
     _stop_on_sigterm()
     plan.data_dir.mkdir(parents=True, exist_ok=True)
     logs = plan.data_dir / "logs"
@@ -64,6 +67,9 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool) -> None:
                  logs / "deploy.log", what="the work pool")
         run_once([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], admin, logs / "deploy.log",
                  what="prefect deploy --all")
+        if org is not None:  # before the workers: they start only once the organisation is there
+            out.print(run_once([str(BIN / "rectiflow"), "org", "load", str(org.resolve())], admin, logs / "demo.log",
+                               what="the organisation").strip())
         if demo:
             out.print(run_once([str(BIN / "rectiflow"), "demo"], admin, logs / "demo.log", what="the demo").strip())
         for p in procs:
@@ -71,6 +77,12 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool) -> None:
                 raise SystemExit(f"{p.name} refused to start:\n{p.refused}")
         balancers.append(Balancer(plan.base_port + 10, [plan.portal_port(i) for i in range(1, plan.portals + 1)])
                          .start())
+        # Up means answering: every portal's health check, and every worker polling the pool.
+        portals = [p for p in procs if p.name.startswith("portal-")]
+        wait_for(lambda: all(healthy(f"http://127.0.0.1:{plan.portal_port(i)}/healthz")
+                             for i in range(1, plan.portals + 1)), timeout=60, what="the portals", procs=portals)
+        wait_for(lambda: workers_online(plan) >= plan.workers, timeout=60, what="the workers",
+                 procs=[p for p in procs if p.name.startswith("worker-")])
         write_state(plan, procs)
         auth = plan.auth_string
         out.print(

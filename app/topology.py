@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,17 +272,35 @@ def wait_for(check, *, timeout: float, what: str, procs: list[Process] = ()) -> 
         time.sleep(0.3)
 
 
-def api_healthy(url: str, auth: str) -> bool:
+def _request(url: str, *, auth: str = "", body: dict | None = None) -> Any:
+    """GET (or POST a JSON body to) a URL on loopback; its JSON, or None when it does not answer 200."""
     import base64
     from urllib.error import URLError
     from urllib.request import Request, urlopen
 
-    token = base64.b64encode(auth.encode()).decode()
+    headers = {"Authorization": f"Basic {base64.b64encode(auth.encode()).decode()}"} if auth else {}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
     try:
-        with urlopen(Request(f"{url}/health", headers={"Authorization": f"Basic {token}"}), timeout=2) as resp:
-            return resp.status == 200
-    except (URLError, OSError):
-        return False
+        with urlopen(Request(url, data=data, headers=headers), timeout=3) as resp:
+            return json.loads(resp.read() or b"null") if resp.status == 200 else None
+    except (URLError, OSError, ValueError):
+        return None
+
+
+def api_healthy(url: str, auth: str) -> bool:
+    return _request(f"{url}/health", auth=auth) is not None
+
+
+def healthy(url: str) -> bool:
+    return _request(url) is not None
+
+
+def workers_online(plan: Plan) -> int:
+    found = _request(f"{plan.api_url}/work_pools/{POOL}/workers/filter", auth=plan.auth_string, body={})
+    return sum(1 for w in found or [] if w.get("status") == "ONLINE")
 
 
 def state_file(plan: Plan) -> Path:

@@ -104,7 +104,8 @@ def embedded(n: int, work: Path) -> dict:
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{api}/deployments/name/rectification-case/rectification-case", timeout=2).status_code == 200:
+                case = f"{api}/deployments/name/rectification-case/rectification-case"
+                if httpx.get(case, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -127,15 +128,13 @@ def embedded(n: int, work: Path) -> dict:
 def topology(n: int, work: Path, workers: int) -> dict:
     top = start_topology(work, workers=workers, demo=False)
     try:
-        env = top.env()
-        subprocess.run([str(BIN / "rectiflow"), "org", "load", str(DEMO_ORG)], env=env, cwd=work, check=True,
-                       capture_output=True)
         servers = [top.pid(name) for name in top.state["processes"] if name.startswith("prefect-")]
         before, pg_before = sum(tree_cpu(p) for p in servers), postgres_cpu()
         auth = tuple(top.plan.auth_string.split(":", 1))
         t0 = time.monotonic()
         top.cli("import", str(sheet(work, n)))
-        took = time.monotonic() - t0 + wait_suspended(top.plan.api_url, auth, n, timeout=n * 10)  # type: ignore[arg-type]
+        took = time.monotonic() - t0 + wait_suspended(top.plan.api_url, auth, n,  # type: ignore[arg-type]
+                                                      timeout=n * 10)
         server = sum(tree_cpu(p) for p in servers) - before
         pg = postgres_cpu() - pg_before
         return {"seconds": took, "server_cpu": server, "pg_cpu": pg, "errors": log_errors(top.plan.data_dir / "logs")}
@@ -150,15 +149,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         results = {}
-        for name, run in (("embedded (SQLite, served)", lambda w: embedded(n, w)),
-                          ("topology, 1 worker", lambda w: topology(n, w, 1)),
-                          ("topology, 2 workers", lambda w: topology(n, w, 2))):
+        for name, run in (("embedded (SQLite, served)", lambda w, n=n: embedded(n, w)),
+                          ("topology, 1 worker", lambda w, n=n: topology(n, w, 1)),
+                          ("topology, 2 workers", lambda w, n=n: topology(n, w, 2))):
             with tempfile.TemporaryDirectory(prefix="rectiflow-bench-") as tmp:
                 r = results[name] = run(Path(tmp))
             base = results["embedded (SQLite, served)"]["seconds"]
             print(f"| {n} | {name} | {r['seconds']:.0f} s | {r['seconds'] / n * 1000:.0f} ms | "
-                  f"{r['seconds'] / base:.2f} | {r['server_cpu'] / n * 1000:.0f} ms | {r['pg_cpu'] / n * 1000:.0f} ms | "
-                  f"{r['errors']} |", flush=True)
+                  f"{r['seconds'] / base:.2f} | {r['server_cpu'] / n * 1000:.0f} ms | "
+                  f"{r['pg_cpu'] / n * 1000:.0f} ms | {r['errors']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
@@ -110,6 +110,9 @@ def append_events(session: Session, entries: list[tuple[int | None, str, str, di
     otherwise scan every object in a long batch's session on each update.)"""
     if not entries:
         return []
+    # Hashed as stored: the ledger keeps UTC, so a moment given in another zone (a sweep for
+    # 09:00+08:00 typed into the Prefect UI) must not be hashed in that zone.
+    now = now.astimezone(UTC)
     number, prev = session.execute(
         update(ChainHead).where(ChainHead.id == 1).values(seq=ChainHead.seq + len(entries))
         .returning(ChainHead.seq, ChainHead.last_hash).execution_options(synchronize_session=False)

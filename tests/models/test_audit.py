@@ -66,3 +66,16 @@ def test_verify_reads_one_snapshot_while_commands_append(engine, policy, monkeyp
         file_and_assign(engine, now=NOW, policy=policy)  # another process's command commits meanwhile
         assert verify_chain(r, key=key) == (seen, None)
     assert chain(engine) == (seen + 2, None)
+
+
+def test_a_moment_in_another_zone_is_hashed_as_stored(engine, policy):
+    """A sweep for 09:00+08:00 (typed into the Prefect UI form) appends events whose moment
+    the ledger stores in UTC: the chain still verifies."""
+    from datetime import timedelta, timezone
+
+    from models.audit import append_events
+
+    file_and_assign(engine, now=NOW, policy=policy)
+    with transaction(engine) as s:
+        append_events(s, [(None, "system", "sweep", {"n": 1})], now=NOW.astimezone(timezone(timedelta(hours=8))))
+    assert chain(engine) == (3, None)

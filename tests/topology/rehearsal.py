@@ -23,6 +23,7 @@ from tests.waiting import wait_until
 
 BIN = Path(sys.executable).parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+DEMO_ORG = Path(__file__).resolve().parents[2] / "models" / "data" / "demo_org.yaml"
 
 
 def postgres_answers() -> bool:
@@ -190,7 +191,7 @@ def assert_nothing_doubled(top: Topology) -> None:
     assert keys and max(keys.values()) == 1, [k for k, n in keys.items() if n > 1]
 
 
-def start_topology(tmp: Path, *, workers: int = 2, demo: bool = True) -> Topology:
+def start_topology(tmp: Path, *, workers: int = 2, demo: bool = False) -> Topology:
     from tests.mail import free_port
 
     redis = Redis(free_port(), tmp).start()
@@ -205,8 +206,9 @@ def start_topology(tmp: Path, *, workers: int = 2, demo: bool = True) -> Topolog
     env.update(RECTIFLOW_MAIL_RETRY_BASE_SECONDS="1", RECTIFLOW_MAIL_RETRY_CAP_SECONDS="2",
                PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="3")
     proc = subprocess.Popen(
-        [str(BIN / "rectiflow"), "rehearse", "--data", str(plan.data_dir), "--fresh", *(["--demo"] if demo else []),
-         "--workers", str(workers), "--prefix", plan.prefix, "--base-port", str(plan.base_port), "--redis", plan.redis, "--relay", plan.relay],
+        [str(BIN / "rectiflow"), "rehearse", "--data", str(plan.data_dir), "--fresh",
+         *(["--demo"] if demo else ["--org", str(DEMO_ORG)]), "--workers", str(workers), "--prefix", plan.prefix,
+         "--base-port", str(plan.base_port), "--redis", plan.redis, "--relay", plan.relay],
         env=env, cwd=tmp, stdout=(tmp / "rehearse.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     top = Topology(plan, proc, redis, relay, tmp / "mail")
     try:
