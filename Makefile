@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run rehearse test lint bench clean
 
 # The browser tests drive Debian's chromium (and need a Chinese font for the screenshots).
 CHROMIUM := /usr/bin/chromium
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/rectiflow up --demo
+
+# Beyond one machine, rehearsed here: Prefect API x2 + services on PostgreSQL and Redis,
+# two workers, two portals (deploy/README.md). Needs the machine's PostgreSQL and Redis.
+rehearse: $(STAMP)
+	$(BIN)/rectiflow rehearse --fresh --demo
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -q

@@ -107,5 +107,15 @@ def _relay(settings: Settings) -> Check:
                      warning=True)
 
 
+def _folders(settings: Settings, role: Role) -> list[Check]:
+    # A worker's runs start in a temporary folder: a relative path would land there and vanish.
+    relative = [f"RECTIFLOW_{name.upper()}={path}" for name, path in
+                (("data_dir", settings.data_dir), ("files_dir", settings.files_dir))
+                if path is not None and not path.is_absolute()]
+    if role is Role.worker and relative:
+        return [Check("folders", f"{', '.join(relative)}: must be absolute on a worker (its runs start elsewhere)")]
+    return []
+
+
 def run_checks(settings: Settings, role: Role) -> list[Check]:
-    return [*_ledger(settings), asyncio.run(_prefect(role)), _relay(settings)]
+    return [*_folders(settings, role), *_ledger(settings), asyncio.run(_prefect(role)), _relay(settings)]

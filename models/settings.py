@@ -120,6 +120,11 @@ class Settings(BaseSettings):
             raise ValueError("must be one email address")
         return value
 
+    @field_validator("files_dir", mode="before")
+    @classmethod
+    def _optional_dir(cls, value: object) -> object:
+        return value or None  # set but empty: the data folder
+
     @field_validator("negative_list_file", "escalation_file", "compliance_file")
     @classmethod
     def _file(cls, value: Path | None) -> Path | None:

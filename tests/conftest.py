@@ -87,7 +87,6 @@ def prefect_server():
 # Per-test stacks on the session's Prefect server, for tests/flows and tests/app.
 from tests.stack_fixtures import case_deployment, free_api_url, stack  # noqa: E402, F401
 
-
 # The longest files first, so the two pytest workers (make test: -n 2 --dist loadfile) end
 # together instead of one running the drills alone at the end.
 LONGEST_FIRST = ("tests/topology/test_drills.py", "tests/app/test_stack.py", "tests/faults/test_stack_kill.py",

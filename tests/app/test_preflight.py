@@ -27,9 +27,10 @@ def test_check_names_what_a_worker_lacks_and_passes_once_it_is_there(tmp_path):
     assert (tmp_path / "shared" / ".rectiflow-ledger").exists()  # the shared folder names its ledger
 
     lacking = {**env, "RECTIFLOW_FILES_DIR": str(tmp_path / "not-mounted"), "RECTIFLOW_SECRET_KEY": ""}
-    done = run(lacking, "check", "--role", "worker")
+    done = run({**lacking, "RECTIFLOW_DATA_DIR": "worker-data"}, "check", "--role", "worker")
     assert done.returncode == 2, done.stdout
-    for said in ("RECTIFLOW_SECRET_KEY is not set", f"{tmp_path / 'not-mounted'} is not the ledger's shared folder",
+    for said in ("RECTIFLOW_DATA_DIR=worker-data: must be absolute on a worker", "RECTIFLOW_SECRET_KEY is not set",
+                 f"{tmp_path / 'not-mounted'} is not the ledger's shared folder",
                  "organisation and negative list: not loaded", "Prefect API", "not answering", "! mail relay"):
         assert said in done.stdout, (said, done.stdout)
 
