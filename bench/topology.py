@@ -2,7 +2,7 @@
 rehearsal topology (Prefect API ×2 on PostgreSQL + Redis, services, 1 and 2 workers), same
 machine, same run; the server side's CPU per case pass; error lines in every log.
 
-    .venv/bin/python bench/topology.py [N ...]        (default 300)
+    .venv/bin/python bench/topology.py [N ...] [--only embedded|1|2 ...]     (default 300, all three)
 
 Needs PostgreSQL at 127.0.0.1:5432 and redis-server, like the drills.
 """
@@ -153,18 +153,27 @@ def topology(n: int, work: Path, workers: int) -> dict:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [300]
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", type=int, default=[300])
+    ap.add_argument("--only", choices=["embedded", "1", "2"], action="append",
+                    help="run only these (embedded, 1 or 2 workers); ratios need the embedded run")
+    args = ap.parse_args()
+    sizes, only = args.sizes, set(args.only or ["embedded", "1", "2"])
     print("| N | where | all Suspended | per finding | ratio to embedded | API+services CPU/pass | "
           "PostgreSQL CPU/pass | worker CPU/pass | error lines |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         results = {}
-        for name, run in (("embedded (SQLite, served)", lambda w, n=n: embedded(n, w)),
-                          ("topology, 1 worker", lambda w, n=n: topology(n, w, 1)),
-                          ("topology, 2 workers", lambda w, n=n: topology(n, w, 2))):
+        for key, name, run in (("embedded", "embedded (SQLite, served)", lambda w, n=n: embedded(n, w)),
+                               ("1", "topology, 1 worker", lambda w, n=n: topology(n, w, 1)),
+                               ("2", "topology, 2 workers", lambda w, n=n: topology(n, w, 2))):
+            if key not in only:
+                continue
             with tempfile.TemporaryDirectory(prefix="rectiflow-bench-") as tmp:
                 r = results[name] = run(Path(tmp))
-            base = results["embedded (SQLite, served)"]["seconds"]
+            base = results.get("embedded (SQLite, served)", {}).get("seconds", float("nan"))
             print(f"| {n} | {name} | {r['seconds']:.0f} s | {r['seconds'] / n * 1000:.0f} ms | "
                   f"{r['seconds'] / base:.2f} | {r['server_cpu'] / n * 1000:.0f} ms | "
                   f"{r['pg_cpu'] / n * 1000:.0f} ms | {r['worker_cpu'] / n * 1000:.0f} ms | {r['errors']} |",
