@@ -240,6 +240,16 @@ def prepare_databases(plan: Plan, *, fresh: bool) -> None:
     import psycopg
     import redis
 
+    # Redis first: nothing is created in PostgreSQL for a rehearsal that cannot start.
+    try:
+        for url in (plan.redis, plan.docket_url()):
+            client = redis.Redis.from_url(url, socket_connect_timeout=3)
+            client.ping()
+            if fresh:
+                client.flushdb()
+            client.close()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis at {plan.redis} (--redis): {exc}") from None
     try:
         with psycopg.connect(f"{plan.postgres}/postgres", autocommit=True, connect_timeout=5) as conn:
             for which in ("prefect", "ledger"):
@@ -250,15 +260,6 @@ def prepare_databases(plan: Plan, *, fresh: bool) -> None:
                     conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
         raise SystemExit(f"PostgreSQL at {plan.postgres} (--postgres): {str(exc).strip().splitlines()[0]}") from None
-    try:
-        for url in (plan.redis, plan.docket_url()):
-            client = redis.Redis.from_url(url, socket_connect_timeout=3)
-            client.ping()
-            if fresh:
-                client.flushdb()
-            client.close()
-    except redis.RedisError as exc:
-        raise SystemExit(f"Redis at {plan.redis} (--redis): {exc}") from None
 
 
 def wait_for(check, *, timeout: float, what: str, procs: list[Process] = ()) -> None:  # type: ignore[no-untyped-def]
