@@ -335,19 +335,27 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     """Mail that failed, and mail waiting for the relay (tried, not yet accepted)."""
     from rich.markup import escape
     from rich.table import Table
+    from sqlmodel import select
 
+    from models.finding import Finding
     from models.outbox import troubled_mail
 
     with reading(ctx.ledger()) as session:
         rows = troubled_mail(session, failed_only=failed)
+        ids = {r.finding_id for r in rows if r.finding_id is not None}
+        found = session.exec(select(Finding.id, Finding.code).where(Finding.id.in_(ids))).all()  # type: ignore[union-attr]
+        codes = dict(found)
     if not rows:
         out.print("没有待重发或失败的邮件 (no mail waiting or failed)")
         return
     table = Table()
-    for col in ("id", "状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
+    table.add_column("id")
+    table.add_column("事项 item", no_wrap=True)  # which item a waiting mail is about
+    for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r.id), r.status.value, r.recipient_email, r.template, str(r.attempts),
+        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, r.recipient_email, r.template,
+                      str(r.attempts),
                       f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
                       escape(r.error[:120]))
     out.print(table)

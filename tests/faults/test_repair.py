@@ -83,7 +83,7 @@ def test_refused_mail_is_shown_and_sent_again_on_request(stack: Stack, monkeypat
                              "error = 'SMTPRecipientsRefused: 550'")
     assert "1 封发送失败" in stack.cli("show", code)
     listed = stack.cli("mail", "list", "--failed")
-    assert "550" in listed and "failed" in listed
+    assert "550" in listed and "failed" in listed and code in listed
     page = portal().get(link)
     assert 'id="mail-trouble"' in page.text and "1 封发送失败" in page.text
     before = len(mails(stack.sink.folder))

@@ -144,7 +144,8 @@ def test_mail_relay_down_for_a_while_then_delivered_once(top: Topology):
                        "--as", INSPECTOR).stdout.split()[0]
         settle(top, timeout=120)  # the case ran and assigned it; its mail waits in the outbox
         owner = json.loads(top.cli("show", code, "--json").stdout)["owner_email"]
-        assert owner in top.cli("mail", "list", COLUMNS="250").stdout
+        waiting = top.cli("mail", "list", COLUMNS="250").stdout
+        assert owner in waiting and code in waiting
         assert not [m for m in top.mails() if code in m["Subject"]]
     finally:
         top.relay = MailSink(top.mail, host="127.0.0.1", port=top.relay.port).start()
