@@ -14,7 +14,9 @@ ORG = Path(__file__).resolve().parents[2] / "models" / "data" / "demo_org.yaml"
 
 
 def run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True, timeout=120)
+    # In the test's folder: the relative RECTIFLOW_DATA_DIR below must not land in the checkout.
+    return subprocess.run([str(EXE), *args], env=env, cwd=env["RECTIFLOW_TEST_CWD"], capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_check_names_what_a_worker_lacks_and_passes_once_it_is_there(tmp_path):
@@ -22,7 +24,7 @@ def test_check_names_what_a_worker_lacks_and_passes_once_it_is_there(tmp_path):
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "worker"), RECTIFLOW_DATABASE_URL=f"sqlite:///{tmp_path / 'l.db'}",
                RECTIFLOW_FILES_DIR=str(tmp_path / "shared"), RECTIFLOW_SECRET_KEY="a" * 32,
                PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api", RECTIFLOW_SMTP_PORT=str(free_port()),
-               PREFECT_CLIENT_MAX_RETRIES="0", COLUMNS="200")
+               PREFECT_CLIENT_MAX_RETRIES="0", COLUMNS="200", RECTIFLOW_TEST_CWD=str(tmp_path))
     assert run(env, "db", "upgrade").returncode == 0
     assert (tmp_path / "shared" / ".rectiflow-ledger").exists()  # the shared folder names its ledger
 
