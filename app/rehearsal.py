@@ -1,19 +1,18 @@
 """Bringing the rehearsal topology up in order, keeping it up, and taking it down."""
 
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from app.balancer import Balancer
 from app.output import err, out
+from app.stack import stop_on_sigterm
 from app.topology import (
-    BIN,
     POOL,
     Plan,
     Process,
     api_healthy,
+    exe,
     healthy,
     prepare_databases,
     processes,
@@ -25,17 +24,8 @@ from app.topology import (
 )
 
 
-def _stop_on_sigterm() -> None:
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) -> None:
-    _stop_on_sigterm()
+    stop_on_sigterm()
     plan.data_dir.mkdir(parents=True, exist_ok=True)
     logs = plan.data_dir / "logs"
     procs = processes(plan)
@@ -51,9 +41,9 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
         if not plan.relay:
             sink = MailSink(plan.data_dir / "mail", host="127.0.0.1", port=plan.smtp[1]).start()
         admin = plan.client_env("admin")
-        run_once([str(BIN / "prefect"), "server", "database", "upgrade", "-y"], plan.server_env("migrate"),
+        run_once([exe("prefect"), "server", "database", "upgrade", "-y"], plan.server_env("migrate"),
                  logs / "migrate.log", what="Prefect's database migrations")
-        run_once([str(BIN / "rectiflow"), "db", "upgrade"], admin, logs / "migrate.log", what="the ledger's migrations")
+        run_once([exe("rectiflow"), "db", "upgrade"], admin, logs / "migrate.log", what="the ledger's migrations")
         out.print(f"starting {len(apis)} Prefect API processes and the services process …")
         # One after the other: each API process registers Prefect's block types when it starts,
         # and two doing so at once on a fresh database collide (one exits; systemd would retry).
@@ -63,15 +53,15 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
                 wait_for(lambda i=i: api_healthy(f"http://127.0.0.1:{plan.api_port(i)}/api", plan.auth_string),
                          timeout=120, what=p.name, procs=[p])
         balancers.append(Balancer(plan.base_port, [plan.api_port(i) for i in range(1, plan.apis + 1)]).start())
-        run_once([str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process", "--overwrite"], admin,
+        run_once([exe("prefect"), "work-pool", "create", POOL, "--type", "process", "--overwrite"], admin,
                  logs / "deploy.log", what="the work pool")
-        run_once([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], admin, logs / "deploy.log",
+        run_once([exe("prefect"), "--no-prompt", "deploy", "--all"], admin, logs / "deploy.log",
                  what="prefect deploy --all")
         if org is not None:  # before the workers: they start only once the organisation is there
-            out.print(run_once([str(BIN / "rectiflow"), "org", "load", str(org.resolve())], admin, logs / "demo.log",
+            out.print(run_once([exe("rectiflow"), "org", "load", str(org.resolve())], admin, logs / "demo.log",
                                what="the organisation").strip())
         if demo:
-            out.print(run_once([str(BIN / "rectiflow"), "demo"], admin, logs / "demo.log", what="the demo").strip())
+            out.print(run_once([exe("rectiflow"), "demo"], admin, logs / "demo.log", what="the demo").strip())
         for p in procs:
             if p not in apis and p.name != "prefect-services" and not p.start():
                 raise SystemExit(f"{p.name} refused to start:\n{p.refused}")

@@ -176,7 +176,7 @@ def admin_sign_in(engine: Any, settings: Any) -> str:
     return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
 
 
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
     """SIGTERM (systemd, docker, kill) stops the stack as Ctrl-C does: everything it started goes."""
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -187,7 +187,7 @@ def _stop_on_sigterm() -> None:
 
 
 def run_stack(*, demo: bool, limit: int) -> None:
-    _stop_on_sigterm()
+    stop_on_sigterm()
     settings = ctx.settings()
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

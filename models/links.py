@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from models.columns import utc
 from models.errors import MESSAGES, RuleError
+from models.shared_folder import write_once
 
 MESSAGES.update({
     "link_invalid": ("链接无效（可能被修改或不完整）", "this link is not valid (altered or incomplete)"),
@@ -126,17 +126,8 @@ def load_secret(configured: str, data_dir: Path) -> str:
     if configured:
         return configured
     path = data_dir / "secret.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / f".secret.key.{os.getpid()}.tmp"
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)  # never replaces: two processes starting at once agree on the first key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    if not path.exists():  # two processes starting at once agree on the first key
+        write_once(path, secrets.token_urlsafe(48), mode=0o600)
     return path.read_text().strip()
 
 

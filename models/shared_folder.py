@@ -8,22 +8,29 @@ from pathlib import Path
 MARKER = ".rectiflow-ledger"
 
 
-def mark(folder: Path, ledger_id: str) -> bool:
-    """Leave the ledger's marker in a folder that has none (an existing one is never replaced).
-    Says whether it wrote one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / MARKER
-    if marker.exists():
+def write_once(path: Path, text: str, *, mode: int = 0o644) -> bool:
+    """Create a file with this content unless it exists; never replace it. Several processes
+    doing so at once agree on the first (os.link fails on an existing name). Says whether
+    this call created it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
         return False
-    tmp = folder / f"{MARKER}.{os.getpid()}.tmp"
-    tmp.write_text(ledger_id + "\n")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.chmod(mode)
     try:
-        os.link(tmp, marker)  # never replaces: two processes marking at once agree on the first
+        os.link(tmp, path)
     except FileExistsError:
         return False
     finally:
         tmp.unlink()
     return True
+
+
+def mark(folder: Path, ledger_id: str) -> bool:
+    """Leave the ledger's marker in a folder that has none (an existing one is never replaced).
+    Says whether it wrote one."""
+    return write_once(folder / MARKER, ledger_id + "\n")
 
 
 def problem(folder: Path, ledger_id: str) -> str | None:

@@ -241,14 +241,3 @@ def stop_topology(top: Topology) -> None:
 def wait_alive(top: Topology, name: str, *, after: int) -> None:
     """Until the rehearsal has started `name` again (its starts counter passed `after`)."""
     wait_until(lambda: top.starts(name) > after and top.pid(name), timeout=60, what=f"{name} started again")
-
-
-def log_errors(top: Topology) -> dict[str, int]:
-    """Error lines in every process's log (a suspend logged as ERROR is Prefect's, not ours)."""
-    counts = {}
-    for log in (top.plan.data_dir / "logs").glob("*.log"):
-        lines = log.read_text(errors="replace").splitlines()
-        counts[log.stem] = sum(1 for line in lines if ("ERROR" in line or "Traceback" in line)
-                               and "Finished in state Suspended" not in line)
-    return counts
-
