@@ -3,14 +3,15 @@
 import typer
 from rich.table import Table
 
-from app import context as ctx
 from app.output import out, print_json
+from messages import labels
 from models.calendar import local_date
 from models.compliance import load_compliance_policy, month_compliance
-from models.db import reading
 from models.round import parse_month
+from services import context as ctx
+from store.db import reading
 
-TIERS = {"advanced": "先进", "middle": "中间", "lagging": "后进"}
+TIERS = {k: zh for k, (zh, _en) in labels.TIERS.items()}
 
 
 def compliance(

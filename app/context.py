@@ -1,14 +1,10 @@
-"""What every CLI command needs: settings, the ledger, the clock, Prefect's address."""
+"""Prefect's address and defaults for a rectiflow process (settings, ledger, policy and clock:
+services/context.py)."""
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
-from models.opening import ledger_for
-from models.policy import Policy
-from models.settings import Settings, get_settings
+from store.settings import Settings
 
 
 def prefect_defaults(settings: Settings, *, quiet: bool = True) -> None:
@@ -22,19 +18,3 @@ def prefect_defaults(settings: Settings, *, quiet: bool = True) -> None:
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
     if quiet:  # a CLI command that runs a flow here shows its result, not Prefect's log
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-
-def settings() -> Settings:
-    return get_settings()
-
-
-def ledger() -> Engine:
-    return ledger_for(settings())
-
-
-def policy() -> Policy:
-    return Policy.from_settings(settings())
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -5,13 +5,13 @@ from datetime import UTC, date
 
 import typer
 
-from app import context as ctx
 from app.output import out, print_json
+from messages import RuleError
 from models.calendar import local_date
-from models.db import reading
-from models.errors import RuleError
 from models.notice import notice_for, notice_summary, publisher, refuse_if_published
 from models.round import parse_month
+from services import context as ctx
+from store.db import reading
 
 notice_app = typer.Typer(no_args_is_help=True, help="The monthly notice (通报).")
 
@@ -22,7 +22,7 @@ def notice_build(
     actor: str | None = typer.Option(None, "--as", help="publisher's email (supervisor, admin or leader)"),
 ) -> None:
     """Build the month's notice (replacing its draft); --publish freezes and mails it."""
-    from flows.notice import run_notice
+    from app.jobs import run_notice
 
     year, mon = parse_month(month)
     key = f"{year:04d}-{mon:02d}"
@@ -33,7 +33,7 @@ def notice_build(
     with reading(ctx.ledger()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"
-    summary = run_notice(key, ctx.now().astimezone(UTC).isoformat(), publish=publish, publisher=who)
+    summary = run_notice(key, ctx.now().astimezone(UTC), publish=publish, publisher=who)
     _show(summary)
 
 

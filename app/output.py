@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from messages import labels
 from models.ledger import ItemView
 from models.lifecycle import action_label
 
@@ -16,8 +17,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 COLOUR_STYLE = {"blue": "bold blue", "yellow": "bold yellow", "red": "bold red"}
-COLOUR_LABEL = {"zh": {"blue": "蓝", "yellow": "黄", "red": "红"},
-                "en": {"blue": "blue", "yellow": "yellow", "red": "red"}}
+COLOUR_LABEL = {lang: {c: labels.colour_label(c, lang) for c in labels.COLOURS} for lang in ("zh", "en")}
 
 LABELS = {
     "zh": {"code": "编号", "state": "状态", "unit": "单位", "manifestation": "具体表现", "title": "问题",

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import select
 
-from models.settings import Settings
+from store.settings import Settings
 
 POOL = "rectiflow"
 
@@ -33,15 +33,15 @@ class Check:
 
 
 def _ledger(settings: Settings) -> list[Check]:
+    from messages import RuleError
     from models.audit import ChainHead, anchor_mac
     from models.catalogue import Manifestation
-    from models.db import reading
-    from models.errors import RuleError
     from models.instance import instance_id
     from models.links import anchor_key
-    from models.opening import ledger_for
     from models.org import Person, Unit
-    from models.shared_folder import problem
+    from services.opening import ledger_for, secret
+    from store.db import reading
+    from store.shared_folder import problem
 
     checks = []
     try:
@@ -64,7 +64,7 @@ def _ledger(settings: Settings) -> list[Check]:
         checks.append(Check("secret key", "RECTIFLOW_SECRET_KEY is not set: every process of a deployment "
                                           "needs the same one (32+ characters), or mailed links break"))
     elif head is not None and head.mac and not hmac.compare_digest(
-            head.mac, anchor_mac(anchor_key(settings.secret_key, settings.data_dir), head.seq, head.last_hash)):
+            head.mac, anchor_mac(anchor_key(secret(settings)), head.seq, head.last_hash)):
         checks.append(Check("secret key", "RECTIFLOW_SECRET_KEY differs from the one the ledger's processes use "
                                           "(the audit anchor does not verify with it)"))
     else:

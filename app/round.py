@@ -4,10 +4,10 @@ from datetime import UTC
 
 import typer
 
-from app import context as ctx
 from app.output import out
-from models.db import transaction
 from models.round import Round, close_round, parse_month, teams_of
+from services import context as ctx
+from store.db import transaction
 
 round_app = typer.Typer(no_args_is_help=True, help="The monthly inspection round (督察).")
 
@@ -22,10 +22,10 @@ def _show(result: dict) -> None:
 def round_open(month: str = typer.Argument(..., help="YYYY-MM"),
                team: int = typer.Option(0, "--team", help="inspectors per branch (default from settings)")) -> None:
     """Open the month's round: assign inspectors (never to their own unit), mail checklists."""
-    from flows.inspection import run_round
+    from app.jobs import run_round
 
     year, mon = parse_month(month)
-    _show(run_round(f"{year:04d}-{mon:02d}", ctx.now().astimezone(UTC).isoformat(), team))
+    _show(run_round(f"{year:04d}-{mon:02d}", ctx.now().astimezone(UTC), team))
 
 
 def round_assign(month: str = typer.Argument(..., help="YYYY-MM")) -> None:

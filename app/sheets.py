@@ -1,4 +1,5 @@
-"""CLI commands for spreadsheets: importing findings, exporting the ledger."""
+"""CLI commands for spreadsheets: importing findings, recording a round's checklist,
+exporting the ledger."""
 
 import asyncio
 from pathlib import Path
@@ -6,19 +7,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from app import context as ctx
 from app.output import err, out
-from models.db import reading, transaction
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
-from models.sheet import file_sheet, read_sheet, record_checklist, validate
+from models.sheet import Sheet
+from services import context as ctx
+from services.filing import Batch, checked_sheet, import_sheet, open_round, record_round_checklist
+from store.db import reading
 
 
-def _checked(file: Path, *, skip_bad: bool):  # type: ignore[no-untyped-def]
+def _checked(file: Path, *, skip_bad: bool) -> Sheet:
     """Read and validate the whole sheet; report every bad row; refuse unless all pass."""
-    sheet = read_sheet(file)
-    with reading(ctx.ledger()) as session:
-        validate(session, sheet)
+    sheet = checked_sheet(file)
     if sheet.bad:
         table = Table(title=f"{file.name} / {sheet.name}: {len(sheet.bad)} 行有误 (bad rows)", title_justify="left")
         table.add_column("行 row", justify="right")
@@ -48,10 +48,10 @@ def import_findings(
     if dry_run:
         out.print(f"dry run: {len(sheet.new)} 项可导入 (would be filed), nothing changed")
         raise typer.Exit(2 if sheet.bad else 0)
-    with transaction(ctx.ledger()) as session:
-        codes = file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
+    batch = asyncio.run(import_sheet(sheet))
+    codes = batch.codes
     out.print(f"{len(codes)} 项已立项并交办 (filed and assigned)" + (f": {codes[0]} … {codes[-1]}" if codes else ""))
-    _after_import(codes)
+    _show(batch)
     if sheet.bad:
         raise typer.Exit(2)
 
@@ -63,42 +63,20 @@ def record_round(
 ) -> None:
     """Record a round's checklist: each 不合格 row is filed as a finding, each 合格 row counts
     towards a clean month for its unit. Recording the same sheet again changes nothing."""
-    from models.errors import RuleError
-    from models.round import round_for
-
-    with transaction(ctx.ledger()) as session:
-        round_for(session, month)
+    month = open_round(month)  # before reading the sheet: a month without an open round is refused first
     sheet = _checked(file, skip_bad=skip_bad)
-    if not sheet.has_result:
-        raise RuleError("no_result_column", field="file", value=file.name)
-    with transaction(ctx.ledger()) as session:
-        rnd = round_for(session, month)
-        added, codes, clean = record_checklist(session, rnd, sheet, now=ctx.now(), policy=ctx.policy())
-    out.print(f"{rnd.month}: {added} 条结果已录入 (results recorded), {len(codes)} 项问题立项 (findings filed); "
-              f"clean units: {', '.join(clean) or '—'}")
-    _after_import(codes)
+    batch = asyncio.run(record_round_checklist(month, sheet, source=file.name))
+    out.print(f"{month}: {batch.results} 条结果已录入 (results recorded), {len(batch.codes)} 项问题立项 "
+              f"(findings filed); clean units: {', '.join(batch.clean) or '—'}")
+    _show(batch)
     if sheet.bad:
         raise typer.Exit(2)
 
 
-def _after_import(codes: list[str]) -> None:
-    """Mail each owner their batch, and start the case runs (reconcile finishes if cut short)."""
-    from flows.control import prefect_reachable, start_case_run
-    from notifications.delivery import deliver
-
-    report = deliver(ctx.ledger(), settings=ctx.settings(), now=ctx.now())
-    out.print(f"mail: {report}")
-    if not codes or not asyncio.run(prefect_reachable()):
-        return
-
-    async def start_all() -> int:
-        started = 0
-        for i in range(0, len(codes), 10):  # a few at a time: Prefect's SQLite dislikes storms
-            results = await asyncio.gather(*(start_case_run(ctx.ledger(), c) for c in codes[i:i + 10]))
-            started += sum(1 for r in results if r)
-        return started
-
-    out.print(f"case runs started: {asyncio.run(start_all())}")
+def _show(batch: Batch) -> None:
+    out.print(f"mail: {batch.mail}")
+    if batch.codes and batch.started:
+        out.print(f"case runs started: {len(batch.started)}")
 
 
 def export_ledger(path: Path) -> None:

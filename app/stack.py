@@ -19,8 +19,8 @@ from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from app import context as ctx
 from app.output import err, out
+from services import context as ctx
 
 
 def _wait_healthy(api_url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
@@ -162,17 +162,16 @@ def admin_sign_in(engine: Any, settings: Any) -> str:
     """For the demo: a sign-in link for the first admin, printed on this machine's console."""
     from datetime import timedelta
 
-    from app.web.security import signer
-    from models.db import transaction
     from models.directory import holders
     from models.links import SIGN_IN
     from models.org import Role
+    from store.db import transaction
 
     with transaction(engine) as session:
         admins = holders(session, Role.admin)
     if not admins:
         return ""
-    token = signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))  # type: ignore[arg-type]
+    token = ctx.signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))  # type: ignore[arg-type]
     return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
 
 
@@ -217,12 +216,12 @@ def run_stack(*, demo: bool, limit: int) -> None:
     server = start_prefect_server(data_dir, api_url)
     portal, watch = None, None
     try:
-        from app.demo import load_demo
-        from flows.control import repair_case_runs, start_missing_case_runs
         from flows.serve import apply_deployments
         from models.catalogue import load_negative_list
-        from models.db import transaction
-        from models.opening import schema_change, upgrade_ledger
+        from services.case_runs import repair_case_runs, start_missing_case_runs
+        from services.demo import load_demo
+        from services.opening import schema_change, upgrade_ledger
+        from store.db import transaction
 
         before, after, _ = upgrade_ledger(settings)
         if before != after:
@@ -231,16 +230,16 @@ def run_stack(*, demo: bool, limit: int) -> None:
         with transaction(engine) as session:
             load_negative_list(session, path=settings.negative_list_file)
         if demo:
-            codes = load_demo(engine, settings=settings, now_fn=ctx.now)
+            codes = load_demo()
             if codes:
                 out.print(f"demo: filed {', '.join(codes)}")
         apply_deployments()
-        started = asyncio.run(start_missing_case_runs(engine))
+        started = asyncio.run(start_missing_case_runs())
         if started:
             out.print(f"started case runs for {len(started)} open items")
         # Nothing serves runs yet: any case run Pending or Running now was left by a process
         # that died with the last stack. Replace those, and any that ended under an open item.
-        repaired = asyncio.run(repair_case_runs(engine, stuck_after=timedelta(0)))
+        repaired = asyncio.run(repair_case_runs(stuck_after=timedelta(0)))
         if any(repaired.values()):
             out.print("repaired case runs: " + ", ".join(f"{k} {len(v)}" for k, v in repaired.items() if v))
         portal = start_portal(settings.portal_host, settings.portal_port, mail_folder=sink is not None)

@@ -82,16 +82,17 @@ async def wait_states(ids: list, state: str, timeout: float = 900) -> float:
 
 
 async def bench_cases(n: int) -> tuple[float, float]:
-    from app.demo import DEMO_ORG, SAMPLES
     from flows.control import start_case_run
+
     from models import commands
     from models.catalogue import load_negative_list
-    from models.db import transaction
     from models.directory import person_by_email
-    from models.opening import ledger_for
     from models.orgfile import load_org
     from models.policy import Policy
-    from models.settings import get_settings
+    from services.demo import DEMO_ORG, SAMPLES
+    from services.opening import ledger_for
+    from store.db import transaction
+    from store.settings import get_settings
     from tasks.ledger import now
 
     engine = ledger_for(get_settings())

@@ -25,11 +25,11 @@ def build(data: Path, items: int, far: bool) -> None:
     os.environ["RECTIFLOW_DATA_DIR"] = str(data)
     from models import commands as cmd
     from models.catalogue import load_negative_list
-    from models.db import make_engine, transaction
     from models.directory import finding_by_code, person_by_email
     from models.orgfile import load_org
     from models.policy import Policy
-    from models.schema import create_schema
+    from services.opening import create_schema
+    from store.db import make_engine, transaction
 
     engine = make_engine(f"sqlite:///{data / 'ledger.db'}")
     create_schema(engine)

@@ -25,16 +25,16 @@ from dateutil.relativedelta import relativedelta  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from app.demo import DEMO_ORG  # noqa: E402
 from models.catalogue import DeadlineClass, Manifestation, load_negative_list  # noqa: E402
-from models.db import make_engine, transaction  # noqa: E402
 from models.escalation import Escalation  # noqa: E402
 from models.evidence import Evidence, EvidenceFile  # noqa: E402
 from models.extension import Extension, ExtensionStatus  # noqa: E402
 from models.finding import Finding, State  # noqa: E402
 from models.org import Person, Unit, UnitKind  # noqa: E402
 from models.orgfile import load_org  # noqa: E402
-from models.schema import create_schema  # noqa: E402
+from services.demo import DEMO_ORG  # noqa: E402
+from services.opening import create_schema  # noqa: E402
+from store.db import make_engine, transaction  # noqa: E402
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Fri 10:00 in Shanghai, after October closed
 
@@ -106,7 +106,7 @@ def measure(items: int) -> dict[str, float]:
     os.environ["RECTIFLOW_DATA_DIR"] = folder
     os.environ["RECTIFLOW_DATABASE_URL"] = url
     os.environ["RECTIFLOW_SMTP_PORT"] = "1"  # publishing queues mail; nothing is sent here
-    from models.settings import get_settings
+    from store.settings import get_settings
 
     get_settings.cache_clear()
     t0 = time.perf_counter()

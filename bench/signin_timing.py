@@ -28,10 +28,10 @@ def main() -> None:
 
     from app.stack import start_portal
     from models.catalogue import load_negative_list
-    from models.db import transaction
-    from models.opening import ledger_for
     from models.orgfile import load_org
     from notifications.sink import MailSink
+    from services.opening import ledger_for
+    from store.db import transaction
 
     with transaction(ledger_for()) as s:
         load_negative_list(s)

@@ -1,43 +1,41 @@
-"""`deadline-sweep`: every morning at 09:00 Asia/Shanghai. On working days it reminds,
-escalates, sends each person one digest, and shows the overdue items in the Prefect UI."""
+"""`deadline-sweep`: every morning at 09:00 in the bureau's time zone. On working days it
+reminds, escalates, sends each person one digest, and shows the overdue items in the UI."""
 
-from datetime import UTC, datetime
+from dataclasses import asdict
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
 from models.dates import near_moment
-from models.settings import get_settings
+from services import context as ctx
 from tasks.ledger import load_case
-from tasks.mail import deliver_mail
 from tasks.publish import publish_case
-from tasks.sweep import decide_sweep, publish_overdue_ledger
+from tasks.sweep import publish_overdue_ledger, sweep_task
 
 
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
     at = flow_run.parameters.get("now") or flow_run.scheduled_start_time.isoformat()
-    day = datetime.fromisoformat(str(at)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    day = datetime.fromisoformat(str(at)).astimezone(ZoneInfo(ctx.settings().timezone)).date()
     return f"督办巡查 sweep {day}"
 
 
 @flow(name="deadline-sweep", flow_run_name=_run_name, persist_result=False)
 async def deadline_sweep(now: str = "") -> dict:
     """now: ISO moment to sweep for (operators and tests); empty = the current time."""
-    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    moment = datetime.fromisoformat(now) if now else ctx.now()
     if now:  # typed into the Prefect UI form: bounded like the CLI's --now
-        near_moment(moment, now=datetime.now(UTC), window_days=get_settings().due_window_days, field="now")
-    at = moment.isoformat()
+        near_moment(moment, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
     log = get_run_logger()
-    result = decide_sweep(at)
-    if not result["workday"]:
-        log.info("%s is not a working day: nothing to do", result["day"])
-        return result
-    mail = deliver_mail(None, at)
-    for code in result["escalated"]:
-        publish_case(load_case(code, at))  # new colour on the case: artifact, tags, event
-    publish_overdue_ledger(result)
-    log.info("%s: %d reminders, %d escalations, %d digests (%d deferred), mail %s", result["day"],
-             result["reminders"], len(result["escalated"]), result["digests"], result["deferred"], mail)
-    return result
+    report = sweep_task(moment)
+    if not report.workday:
+        log.info("%s is not a working day: nothing to do", report.day)
+        return asdict(report)
+    for code in report.escalated:
+        publish_case(load_case(code, moment))  # new colour on the case: artifact, tags, event
+    publish_overdue_ledger(report)
+    log.info("%s: %d reminders, %d escalations, %d digests (%d deferred), mail %s", report.day,
+             report.reminders, len(report.escalated), report.digests, report.deferred, report.mail)
+    return asdict(report)

@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from sqlmodel import Field, Session, SQLModel, select
 
+from messages import RuleError
 from models.columns import enum_type
-from models.errors import RuleError
 
 
 class DeadlineClass(StrEnum):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
+from messages import RuleError
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import DeadlineClass
 from models.codes import next_code
@@ -21,7 +22,6 @@ from models.directory import (
     verifiers,
 )
 from models.effects import cancel_pending_alerts, notify, record_transition, start_deadline
-from models.errors import RuleError
 from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.finding import Finding, State
 from models.lifecycle import Command, check

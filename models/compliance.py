@@ -12,8 +12,8 @@ import yaml
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
+from messages import RuleError
 from models.calendar import local_day, month_bounds
-from models.errors import RuleError
 from models.escalation import Escalation
 from models.finding import Finding, State
 from models.org import Unit, UnitKind

@@ -5,13 +5,7 @@ today. Nothing a person types can send a count or a calendar to the year 9999.""
 
 from datetime import date, datetime, timedelta
 
-from models.errors import MESSAGES, RuleError
-
-MESSAGES.update({
-    "date_too_far": (
-        "日期须在 {first} 至 {last} 之间：{value}", "date must be between {first} and {last}: {value}",
-    ),
-})
+from messages import RuleError
 
 
 def due_date(day: date, *, today: date, window_days: int, field: str) -> date:

@@ -2,8 +2,8 @@
 
 from sqlmodel import Session, select
 
+from messages import RuleError
 from models.catalogue import Manifestation
-from models.errors import RuleError
 from models.finding import Finding
 from models.org import Membership, Person, Role, Unit
 

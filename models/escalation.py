@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
+from messages import RuleError
 from models.audit import append_events
 from models.columns import utc
 from models.directory import holders
-from models.errors import RuleError
 from models.finding import Finding
 from models.org import Person, Role, Unit
 

@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from messages import RuleError
 from models.calendar import WorkCalendar, local_date
 from models.dates import due_date
 from models.effects import cancel_pending_alerts, notify, record_transition
-from models.errors import RuleError
 from models.escalation import audience
 from models.extension_request import Extension, ExtensionStatus, pending_extension
 from models.finding import Finding

@@ -6,25 +6,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
 
-from models.errors import MESSAGES, RuleError
-
-MESSAGES.update({
-    "file_type": (
-        "不支持的文件类型：{value}（可上传图片、PDF、Office 文档或纯文本）",
-        "file type not accepted: {value} (images, PDF, Office documents or plain text)",
-    ),
-    "file_mismatch": ("文件内容与扩展名不符：{value}", "the file's content does not match its extension: {value}"),
-    "file_name": ("文件名无效：{value}", "invalid file name: {value}"),
-    "file_empty": ("文件为空：{value}", "the file is empty: {value}"),
-    "file_macro": (
-        "文件含有宏或控件，不能作为佐证材料：{value}（请另存为不含宏的文档）",
-        "the file contains macros or controls: {value} (save it without macros)",
-    ),
-    "file_archive": (
-        "文件内部结构异常（解压后过大或条目过多）：{value}",
-        "the file's inner structure is suspicious (too large when unpacked, or too many parts): {value}",
-    ),
-})
+from messages import RuleError
 
 # An Office document is a zip: its parts, unpacked, must stay within these (a 1 MiB "docx"
 # that unpacks to 1 GiB is a zip bomb aimed at whoever previews or indexes it).

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from messages import labels
 from models.catalogue import DeadlineClass
 from models.columns import enum_type, utc
 
@@ -22,19 +23,9 @@ class State(StrEnum):
         return self not in (State.closed, State.withdrawn)
 
 
-STATE_LABELS: dict[State, tuple[str, str]] = {
-    State.filed: ("已立项", "filed"),
-    State.assigned: ("整改中", "assigned"),
-    State.submitted: ("待验收", "submitted"),
-    State.closed: ("已销号", "closed"),
-    State.withdrawn: ("已撤销", "withdrawn"),
-}
-
-CLASS_LABELS: dict[DeadlineClass, tuple[str, str]] = {
-    DeadlineClass.immediate: ("立行立改", "immediate"),
-    DeadlineClass.limited: ("限期整改", "limited"),
-    DeadlineClass.long: ("长期整改", "long-term"),
-}
+# The names people read: messages/labels.py.
+STATE_LABELS: dict[State, tuple[str, str]] = {s: labels.STATES[s.value] for s in State}
+CLASS_LABELS: dict[DeadlineClass, tuple[str, str]] = {c: labels.CLASSES[c.value] for c in DeadlineClass}
 
 
 class Finding(SQLModel, table=True):

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from models.audit import Event
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
-from models.finding import CLASS_LABELS, STATE_LABELS, Finding
+from models.finding import CLASS_LABELS, STATE_LABELS, Finding, State
 from models.org import Person, Unit
 from models.outbox import mail_trouble
 from models.policy import Policy
@@ -18,7 +18,7 @@ from models.policy import Policy
 @dataclass
 class ItemView:
     code: str
-    state: str
+    state: State
     state_label: str
     unit_code: str
     unit: str
@@ -66,7 +66,7 @@ def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None
         if finding.due_on < today and left == 0:
             left = -1  # overdue across a holiday still counts as late
     return ItemView(
-        code=finding.code, state=finding.state.value,
+        code=finding.code, state=finding.state,
         state_label=STATE_LABELS[finding.state][lang], unit_code=unit.code, unit=unit.name,
         manifestation_id=man.id, manifestation=man.title_zh if lang == 0 else man.title_en,
         title=finding.title, detail=finding.detail,

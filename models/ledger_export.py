@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from messages import labels
 from models.ledger import ItemView
 from models.text import scrub
 
@@ -24,7 +25,7 @@ COLUMNS = [  # (zh, en, attribute or function, width)
     ("颜色", "Colour", "colour", 8), ("延期次数", "Extensions", "extensions", 8),
     ("反弹（前次）", "Recurrence of", "recurrence_of", 18),
 ]
-FILLS = {"blue": "DCE8F7", "yellow": "FFF2B3", "red": "F8D0D0"}
+FILLS = labels.FILLS
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 

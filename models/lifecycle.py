@@ -15,16 +15,11 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from models.errors import MESSAGES, RuleError
+from messages import RuleError
 from models.evidence import Evidence
 from models.extension_request import Extension, ExtensionStatus
 from models.finding import STATE_LABELS, Finding, State
 from models.org import Membership, Person, Role
-
-MESSAGES["own_request"] = (
-    "不能审核自己提交的整改材料或延期申请（职责分离）",
-    "you may not decide evidence or an extension you submitted yourself (separation of duties)",
-)
 
 
 class Command(StrEnum):

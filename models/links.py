@@ -11,20 +11,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from sqlmodel import Field, Session, SQLModel
 
+from messages import RuleError
 from models.columns import utc
-from models.errors import MESSAGES, RuleError
-from models.shared_folder import write_once
-
-MESSAGES.update({
-    "link_invalid": ("链接无效（可能被修改或不完整）", "this link is not valid (altered or incomplete)"),
-    "link_expired": ("链接已于 {value} 过期", "this link expired on {value}"),
-    "link_used": ("链接已使用过（{value}）", "this link has already been used ({value})"),
-    "link_scope": ("此链接不适用于 {value}", "this link is not for {value}"),
-})
 
 ITEM, SIGN_IN, SESSION = "item", "sign-in", "session"
 
@@ -121,24 +112,14 @@ def spend(session: Session, claim: Claim, *, now: datetime, what: str) -> None:
     session.add(SpentToken(digest=claim.digest, purpose=claim.purpose, spent_at=now, what=what[:200]))
 
 
-def load_secret(configured: str, data_dir: Path) -> str:
-    """The configured secret, else one made once and kept beside the ledger (owner-only)."""
-    if configured:
-        return configured
-    path = data_dir / "secret.key"
-    if not path.exists():  # two processes starting at once agree on the first key
-        write_once(path, secrets.token_urlsafe(48), mode=0o600)
-    return path.read_text().strip()
-
-
 @lru_cache
-def anchor_key(secret_key: str, data_dir: Path) -> bytes:
+def anchor_key(secret: str) -> bytes:
     """The audit chain's anchor key: derived from the deployment's secret, never stored
     (cached like the signer: every portal request and task opens the ledger through it)."""
-    return hmac.new(load_secret(secret_key, data_dir).encode(), b"rectiflow audit anchor", hashlib.sha256).digest()
+    return hmac.new(secret.encode(), b"rectiflow audit anchor", hashlib.sha256).digest()
 
 
 @lru_cache
-def signer_for(secret_key: str, data_dir: Path) -> Signer:
+def signer_for(secret: str) -> Signer:
     """The signer of a deployment (cached: the secret file is read once)."""
-    return Signer(load_secret(secret_key, data_dir))
+    return Signer(secret)

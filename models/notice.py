@@ -9,22 +9,13 @@ from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, select
 
+from messages import RuleError
 from models.audit import append_event
 from models.calendar import local_date
 from models.columns import enum_type, json_type, utc
 from models.directory import holders, person_by_email, roles_of
-from models.errors import MESSAGES, RuleError
 from models.org import Person, Role, Unit, UnitKind
 from models.outbox import enqueue
-
-MESSAGES.update({
-    "notice_published": (
-        "{value} 的通报已于 {when} 发布，不能再修改",
-        "the notice for {value} was published on {when} and cannot change",
-    ),
-    "no_notice": ("{value} 还没有通报草稿，请先生成", "no draft notice for {value}: build it first"),
-    "month_ahead": ("{value} 尚未开始，不能生成通报", "{value} has not begun: no notice yet"),
-})
 
 
 class NoticeStatus(StrEnum):

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, delete, select
 
-from models.errors import RuleError
+from messages import RuleError
 from models.org import Membership, Person, Role, Unit, UnitKind
 from models.text import clean_text
 

@@ -9,11 +9,11 @@ from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
 
+from messages import RuleError
 from models.audit import append_event
 from models.calendar import WorkCalendar, local_date
 from models.catalogue import manifestations
 from models.columns import enum_type, utc
-from models.errors import RuleError
 from models.org import Membership, Person, Role, Unit, UnitKind
 from models.outbox import enqueue
 from models.policy import Policy

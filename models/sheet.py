@@ -6,20 +6,18 @@ is stored on the finding, so importing the same sheet again files nothing twice.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
+from messages import RuleError
 from models.audit import batched_events
 from models.catalogue import DeadlineClass, Manifestation
-from models.errors import RuleError
 from models.finding import Finding
 from models.lifecycle import Who, standing
 from models.org import Membership, Person, Role, Unit
-from models.sheet_file import check_workbook
 from models.text import check_text
 
 MAX_ROWS = 20_000
@@ -70,55 +68,24 @@ def _norm(text: Any) -> str:
     return "".join(str(text or "").split()).lower()
 
 
-def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:
-    """Read the first sheet with a recognisable header. File-level faults raise RuleError."""
-    if not path.is_file():
-        raise RuleError("file_missing", field="file", value=str(path))
-    check_workbook(path, max_rows=max_rows)
-    try:
-        book = load_workbook(path, read_only=False, data_only=False)
-    except Exception:  # openpyxl raises many kinds for a damaged file: each is "not a sheet we can read"
-        raise RuleError("not_xlsx", field="file", value=path.name) from None
-    wanted = {name: {_norm(h) for h in names} for name, names in HEADERS.items()}
-    for ws in book.worksheets:
-        if ws.sheet_state != "visible":
-            continue  # hidden and very hidden sheets are never read (a template's lookups, or a trick)
-        for header_row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 5)):
-            columns = {}
-            for cell in header_row:
-                for name, names in wanted.items():
-                    if _norm(cell.value) in names and name not in columns:
-                        columns[name] = cell.column
-            if not all(r in columns for r in REQUIRED):
-                continue
-            first = header_row[0].row + 1
-            if ws.max_row - first + 1 > max_rows:
-                raise RuleError("too_many_rows", field="file", value=ws.max_row - first + 1, limit=max_rows)
-            merged = [m for m in ws.merged_cells.ranges if m.max_row >= first]
-            rows = []
-            for cells in ws.iter_rows(min_row=first, max_row=ws.max_row):
-                number = cells[0].row
-                values, problems = {}, []
-                for name, column in columns.items():
-                    cell = cells[column - 1]
-                    value = cell.value
-                    if isinstance(value, str) and value.startswith("="):
-                        problems.append(f"{name}: 公式不可导入，请填写值 (a formula; enter the value)")
-                        value = ""
-                    values[name] = str(value).strip() if value is not None else ""
-                if not any(values.values()):
-                    continue  # blank rows between entries are ignored
-                if ws.row_dimensions[number].hidden:
-                    problems.append("隐藏行：请取消隐藏并核对，或删除该行 (a hidden row: unhide it, or delete it)")
-                for m in merged:
-                    if m.min_row <= number <= m.max_row:
-                        problems.append(f"合并单元格 {m.coord} (merged cells; unmerge and fill each row)")
-                        break
-                rows.append(SheetRow(number, values, problems=problems))
-            if not rows:
-                raise RuleError("empty_sheet", field="file", value=f"{path.name} / {ws.title}")
-            return Sheet(ws.title, rows, has_result="result" in columns)
-    raise RuleError("no_header", field="file", value=path.name)
+class ReadRow(Protocol):
+    number: int
+    values: dict[str, str]
+    problems: list[str]
+
+
+class ReadTable(Protocol):
+    """What reading a spreadsheet gives (store/spreadsheet.py)."""
+
+    name: str
+    rows: Sequence[ReadRow]
+    columns: set[str]
+
+
+def sheet_from(table: ReadTable) -> Sheet:
+    """The rows read from a spreadsheet, as a sheet of findings (or a round's checklist)."""
+    return Sheet(table.name, [SheetRow(r.number, r.values, problems=r.problems) for r in table.rows],
+                 has_result="result" in table.columns)
 
 
 def validate(session: Session, sheet: Sheet) -> Sheet:

@@ -7,15 +7,7 @@ break an export."""
 
 import re
 
-from models.errors import MESSAGES, RuleError
-
-MESSAGES.update({
-    "control_char": (
-        "含有不可见的控制字符（{value}），请删除后重试",
-        "contains an invisible control character ({value}); remove it and try again",
-    ),
-    "line_break": ("不能换行（单行文本）", "must be one line (no line breaks)"),
-})
+from messages import RuleError
 
 # Bidirectional overrides can make text read differently from what it is (Trojan source).
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -25,12 +25,13 @@ import emails
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import select
 
-from models.db import transaction
 from models.links import Signer, item_link_token, signer_for
 from models.outbox import MailStatus, Notification
-from models.settings import Settings
 from notifications.render import RenderedMail, render
 from notifications.smtp import backend_for
+from store.db import transaction
+from store.secret import load_secret
+from store.settings import Settings
 
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=10)
@@ -154,7 +155,7 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
     """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
     report = DeliveryReport()
     # Before claiming anything: a signer that cannot be made must not strand claimed rows.
-    signer = signer_for(settings.secret_key, settings.data_dir)
+    signer = signer_for(load_secret(settings.secret_key, settings.data_dir))
     rows = _claim(engine, now=now, finding_id=finding_id, limit=limit, max_attempts=settings.mail_max_attempts)
     if not rows:
         return report

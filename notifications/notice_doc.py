@@ -20,12 +20,13 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from messages import labels
 from models.text import scrub
 from notifications.notice_text import cn_date, numbered, sections
 
 TITLE_FONT, BODY_FONT, HEADING_FONT, SUB_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
 RED = RGBColor(0xE6, 0x00, 0x12)
-FILLS = {"blue": "DCE8F7", "yellow": "FFF2B3", "red": "F8D0D0"}
+FILLS = labels.FILLS
 # What may follow <w:pBdr> inside <w:pPr> (ECMA-376 order).
 PBDR_SUCCESSORS = (
     "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",

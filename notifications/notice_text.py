@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-TIERS = {"advanced": "先进", "middle": "中间", "lagging": "后进"}
+from messages import labels
+
+TIERS = {k: zh for k, (zh, _en) in labels.TIERS.items()}
 CN_NUMBERS = "一二三四五六七八九十"
 BRANCH_HEADER = ["党支部", "发现", "销号", "按期销号", "逾期", "蓝/黄/红", "延期", "反弹", "得分", "等次", "达标"]
 
@@ -94,7 +96,7 @@ def markdown(figures: dict[str, Any], *, number: str, title: str, issuer: str, s
         if sec.table:
             lines += ["| " + " | ".join(sec.table.header) + " |", "|" + "---|" * len(sec.table.header)]
             for row, colour in zip(sec.table.rows, sec.table.colours, strict=True):
-                mark = {"blue": "🔵 ", "yellow": "🟡 ", "red": "🔴 "}.get(colour, "")
+                mark = f"{labels.COLOURS[colour].mark} " if colour in labels.COLOURS else ""
                 lines.append("| " + " | ".join(cell(c) for c in [mark + row[0], *row[1:]]) + " |")
             lines.append("")
         if sec.chart:

@@ -12,7 +12,7 @@ from typing import Any
 from emails.backend.smtp import SMTPBackend
 from emails.backend.smtp.client import SMTPClientWithResponse, SMTPClientWithResponse_SSL
 
-from models.settings import Settings, SmtpSecurity
+from store.settings import Settings, SmtpSecurity
 
 
 class _VerifiedStartTLS(SMTPClientWithResponse):

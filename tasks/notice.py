@@ -1,140 +1,19 @@
-"""Build the month's notice (all formats) into the data folder, and publish it."""
+"""The monthly notice's job as tasks of its flow."""
 
-import hashlib
-import os
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
-from models.calendar import WorkCalendar, local_date, month_bounds
-from models.compliance import load_compliance_policy
-from models.db import transaction
-from models.errors import RuleError
-from models.escalation import load_deadline_policy
-from models.ledger import ledger_views
-from models.ledger_export import ledger_workbook
-from models.notice import (
-    issuer_name,
-    notice_for,
-    notice_number,
-    notice_summary,
-    notice_title,
-    publish,
-    refuse_if_published,
-    save_draft,
-)
-from models.notice_figures import month_figures
-from models.org import Unit, UnitKind
-from models.policy import Policy
-from models.round import Round, RoundStatus, close_round, parse_month
-from models.settings import get_settings
-from notifications.chart import trend_chart
-from notifications.notice_doc import notice_document
-from notifications.notice_text import markdown
-from tasks.ledger import ledger, ledger_task
-
-
-def _write(folder: Path, name: str, data: bytes) -> dict[str, Any]:
-    """Replace a file whole (write aside, then rename): a reader never sees half a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
-    return {"path": str((folder / name).resolve()), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+from services.jobs import NoticeDue, notice_due, notice_month
+from tasks.ledger import ledger_task
 
 
 @ledger_task
-def notice_due(at: str) -> dict[str, Any]:
-    """Whether the scheduled run should act today: a working day after this month's round
-    closed (which it closes, if still open), with no notice yet (or only a draft, when
-    notices publish themselves)."""
-    settings = get_settings()
-    when = datetime.fromisoformat(at)
-    with transaction(ledger()) as session:
-        today = local_date(when, settings.timezone)
-        month = f"{today:%Y-%m}"
-        rnd = session.exec(select(Round).where(Round.month == month)).first()
-        closes_on = rnd.closes_on if rnd else date(today.year, today.month, min(settings.round_close_day, 28))
-        if not WorkCalendar.from_session(session).is_workday(today) or today <= closes_on:
-            return {"due": False, "month": month, "reason": f"round closes on {closes_on}; today is {today}"}
-        if rnd is not None and rnd.status is RoundStatus.open:
-            close_round(session, month=month, now=when)
-        notice = notice_for(session, month)
-        state = notice.status.value if notice else "none"
-        due = state == "none" or (state == "draft" and settings.notice_auto_publish)
-        return {"due": due, "month": month, "reason": f"notice is {state}",
-                "publish": settings.notice_auto_publish}
+def notice_due_task(at: datetime) -> NoticeDue:
+    """Whether today's scheduled run builds (or publishes) this month's notice."""
+    return notice_due(at)
 
 
 @ledger_task
-def build_notice(month: str, at: str) -> dict[str, Any]:
-    """Compute the month from the ledger, render the chart, the Word notice and the Excel
-    ledger, and save them as the month's draft (replacing an earlier draft)."""
-    settings = get_settings()
-    year, mon = parse_month(month)
-    month = f"{year:04d}-{mon:02d}"
-    when = datetime.fromisoformat(at)
-    first, _, _, month_end = month_bounds(year, mon, ZoneInfo(settings.timezone))
-    if first > local_date(when, settings.timezone):
-        raise RuleError("month_ahead", field="month", value=month)
-    with transaction(ledger()) as session:
-        refuse_if_published(notice_for(session, month))
-        figures = month_figures(session, year=year, month=mon, now=when,
-                                compliance=load_compliance_policy(settings.compliance_file),
-                                deadlines=load_deadline_policy(settings.escalation_file), timezone=settings.timezone)
-        views = [v for v in ledger_views(session, now=min(when, month_end), policy=Policy.from_settings(settings))
-                 if v.filed_at < month_end]
-        issuer = issuer_name(session, settings.notice_issuer)
-        copy_to = "，".join(session.exec(select(Unit.name).where(
-            Unit.kind.in_([UnitKind.leadership, UnitKind.discipline])).order_by(Unit.id)))  # type: ignore[attr-defined]
-    number, title = notice_number(settings.notice_code, year, mon), notice_title(year, mon)
-    dated = local_date(when, settings.timezone)
-    data = figures.as_json()
-    chart = trend_chart(data["trend"])
-    docx = notice_document(data, number=number, title=title, issuer=issuer, dated=dated, chart_png=chart,
-                           copy_to=copy_to, draft=True)
-    xlsx = ledger_workbook(views, language=settings.language)
-    folder = settings.notice_dir / month
-    with transaction(ledger()) as session:
-        refuse_if_published(notice_for(session, month, lock=True))  # published meanwhile: keep its files
-        files = {"docx": _write(folder, f"通报-{month}.docx", docx),
-                 "xlsx": _write(folder, f"整改台账-{month}.xlsx", xlsx),
-                 "chart": _write(folder, f"trend-{month}.png", chart)}
-        notice = save_draft(session, month=month, number=number, title=title, issuer=issuer, figures=data,
-                            files=files, now=when, copy_to=copy_to)
-        return notice_summary(notice, timezone=settings.timezone)
-
-
-@ledger_task
-def publish_notice(month: str, at: str, actor: str) -> dict[str, Any]:
-    """Freeze the month's draft as it was reviewed (its figures and date), with the Word
-    file's draft mark removed, and queue one mail per recipient."""
-    settings = get_settings()
-    when = datetime.fromisoformat(at)
-    with transaction(ledger()) as session:
-        draft = notice_for(session, month)
-        if draft is None:
-            raise RuleError("no_notice", field="month", value=month)
-        refuse_if_published(draft)
-        docx = notice_document(dict(draft.figures), number=draft.number, title=draft.title, issuer=draft.issuer,
-                               dated=local_date(draft.built_at, settings.timezone), copy_to=draft.copy_to,
-                               chart_png=Path(draft.files["chart"]["path"]).read_bytes())
-    with transaction(ledger()) as session:
-        draft = notice_for(session, month, lock=True)
-        refuse_if_published(draft)  # published meanwhile: keep its file
-        assert draft is not None
-        files = {"docx": _write(settings.notice_dir / month, f"通报-{month}.docx", docx)}
-        context = {"month": month, "number": draft.number, "title": draft.title, "issuer": draft.issuer,
-                   "figures": dict(draft.figures)}
-        notice, mails = publish(session, month=month, actor=actor, now=when, language=settings.language,
-                                files=files, mail_context=context)
-        return {**notice_summary(notice, timezone=settings.timezone), "mails": mails}
-
-
-def notice_markdown(summary: dict[str, Any]) -> str:
-    return markdown(summary["figures"], number=summary["number"], title=summary["title"], issuer=summary["issuer"],
-                    status=summary["status"], dated=date.fromisoformat(summary["dated"]))
-
+def notice_task(month: str, at: datetime, publish: bool, publisher: str) -> dict[str, Any]:
+    """Build the month's notice (and publish it): services.jobs.notice_month."""
+    return notice_month(month, at, publish=publish, publisher=publisher)

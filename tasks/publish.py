@@ -13,12 +13,14 @@ from prefect.events import emit_event
 from sqlalchemy import update
 from sqlmodel import select
 
+from messages.labels import COLOURS
 from models.audit import Event
-from models.db import transaction
 from models.finding import Finding
+from models.ledger import ItemView
 from models.lifecycle import action_label
-from models.settings import get_settings
-from tasks.ledger import ledger
+from services import context as ctx
+from store.db import transaction
+from tasks.ledger import Case
 
 
 def _md(text: Any) -> str:
@@ -26,32 +28,33 @@ def _md(text: Any) -> str:
     return str(text if text is not None else "—").replace("|", "\\|").replace("\n", " ")
 
 
-def _local(at: str, timezone: str) -> str:
-    return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+def _local(at: datetime, timezone: str) -> str:
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> str:
-    left = view["working_days_left"]
+def case_markdown(view: ItemView, *, timezone: str) -> str:
+    left = view.working_days_left
     if left is None:
         remaining = "—"
     elif left < 0:
         remaining = f"逾期 {-left} 个工作日"
     else:
         remaining = f"剩余 {left} 个工作日"
-    colour = {"blue": "🔵 蓝", "yellow": "🟡 黄", "red": "🔴 红"}.get(view["colour"], "—")
+    c = COLOURS.get(view.colour)
+    colour = f"{c.mark} {c.zh}" if c else "—"
     rows = [
-        ("状态 State", view["state_label"]), ("单位 Unit", view["unit"]),
-        ("问题 Problem", view["title"]),
-        ("具体表现 Manifestation", f"{view['manifestation_id']} {view['manifestation']}"),
-        ("整改类别 Class", view["deadline_class_label"]), ("责任人 Owner", view["owner"]),
-        ("整改期限 Due", f"{view['due_on'] or '—'}{'（暂定）' if view['due_provisional'] else ''}"),
-        ("剩余 Left", remaining), ("督办 Level", f"{view['escalation_level']} {colour}"),
+        ("状态 State", view.state_label), ("单位 Unit", view.unit),
+        ("问题 Problem", view.title),
+        ("具体表现 Manifestation", f"{view.manifestation_id} {view.manifestation}"),
+        ("整改类别 Class", view.deadline_class_label), ("责任人 Owner", view.owner),
+        ("整改期限 Due", f"{view.due_on or '—'}{'（暂定）' if view.due_provisional else ''}"),
+        ("剩余 Left", remaining), ("督办 Level", f"{view.escalation_level} {colour}"),
     ]
-    lines = [f"# {view['code']} {_md(view['title'])}", "", "| | |", "|---|---|"]
+    lines = [f"# {view.code} {_md(view.title)}", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {_md(v)} |" for k, v in rows]
     lines += ["", "## 记录 History", "", f"| # | 时间 At ({timezone}) | 操作 Action | 人员 Actor | 说明 Note |",
               "|---|---|---|---|---|"]
-    for ev in view["events"]:
+    for ev in view.events:
         data = ev["data"]
         note = data.get("reason") or data.get("owner") or data.get("title") or ""
         zh, en = action_label(ev["kind"], "zh"), action_label(ev["kind"], "en")
@@ -63,11 +66,11 @@ def case_markdown(view: dict[str, Any], *, timezone: str = "Asia/Shanghai") -> s
 COLOUR_TAGS = ("overdue", "level-1", "level-2", "level-3")
 
 
-def colour_tags(view: dict[str, Any]) -> list[str]:
+def colour_tags(view: ItemView) -> list[str]:
     """The tags that let the Prefect UI filter runs by colour: overdue, level-N."""
-    tags = ["overdue"] if view["overdue"] else []
-    if view["escalation_level"]:
-        tags.append(f"level-{view['escalation_level']}")
+    tags = ["overdue"] if view.overdue else []
+    if view.escalation_level:
+        tags.append(f"level-{view.escalation_level}")
     return tags
 
 
@@ -82,16 +85,17 @@ def sync_tags(flow_run_id: str | None, wanted: list[str]) -> None:
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_case(view: dict[str, Any]) -> int:
+def publish_case(case: Case) -> int:
     """Update the case artifact, the run's colour tags, and mirror new ledger events into
     Prefect's event feed."""
-    sync_tags(view["flow_run_id"], colour_tags(view))
+    view = case.view
+    sync_tags(view.flow_run_id, colour_tags(view))
     create_markdown_artifact(
-        key=f"case-{view['code'].lower()}", markdown=case_markdown(view, timezone=get_settings().timezone),
-        description=f"整改事项 {view['code']} · {view['unit']}",
+        key=f"case-{view.code.lower()}", markdown=case_markdown(view, timezone=ctx.settings().timezone),
+        description=f"整改事项 {view.code} · {view.unit}",
     )
-    with transaction(ledger()) as session:
-        finding = session.get(Finding, view["id"])
+    with transaction(ctx.ledger()) as session:
+        finding = session.get(Finding, case.id)
         assert finding is not None
         new = session.exec(select(Event).where(Event.finding_id == finding.id,
                                                Event.seq > finding.published_event_id)
@@ -99,8 +103,8 @@ def publish_case(view: dict[str, Any]) -> int:
         for ev in new:
             emit_event(
                 event=f"rectiflow.item.{ev.kind}",
-                resource={"prefect.resource.id": f"rectiflow.item.{view['code']}",
-                          "prefect.resource.name": view["code"], "rectiflow.unit": view["unit_code"]},
+                resource={"prefect.resource.id": f"rectiflow.item.{view.code}",
+                          "prefect.resource.name": view.code, "rectiflow.unit": view.unit_code},
                 payload={"seq": ev.seq, "actor": ev.actor, "at": ev.at.isoformat(), **dict(ev.data)},
             )
         if new:

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from models.catalogue import load_negative_list
-from models.db import make_engine, transaction
 from models.orgfile import load_org
 from models.policy import Policy
-from models.schema import create_schema
+from services.opening import create_schema
+from store.db import make_engine, transaction
 
 PG_URL = os.environ.get("RECTIFLOW_TEST_DATABASE_URL", "")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from models import commands as cmd
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.escalation import Escalation
 from models.evidence import StoredFile
 from models.extension import decide_extension, request_extension
 from models.policy import Policy
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, SUPERVISOR, file_and_assign
 

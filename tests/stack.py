@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from flows.case import rectification_case
-from models.db import transaction
 from models.directory import finding_by_code
-from models.opening import ledger_for
-from models.settings import get_settings
 from notifications.sink import MailSink
+from services.opening import ledger_for
+from store.db import transaction
+from store.settings import get_settings
 
 runner = CliRunner()
 

@@ -3,8 +3,8 @@
 import pytest
 
 from flows.serve import apply_deployments
-from models.settings import get_settings
 from notifications.sink import MailSink
+from store.settings import get_settings
 from tests.conftest import seed
 from tests.mail import free_port
 from tests.stack import Stack

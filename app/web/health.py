@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.web.item import engine
-from models.db import reading
-from models.errors import RuleError
+from messages import RuleError
+from services import context as ctx
+from store.db import reading
 
 router = APIRouter()
 
@@ -18,9 +18,9 @@ router = APIRouter()
 def _probe() -> dict[str, Any]:
     from sqlalchemy import text
 
-    from models.schema import current
+    from store.schema import current
 
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         session.execute(text("SELECT 1"))
         return {"ok": True, "schema": current(session.connection())}
 

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -20,41 +19,37 @@ from app.web.security import (
     Visitor,
     link_visitor,
     may_view,
-    now,
     require_csrf,
     session_visitor,
     signed_in,
 )
-from models import commands
-from models.db import reading, transaction
+from messages import RuleError
 from models.directory import finding_by_code
-from models.errors import RuleError
-from models.evidence import Decision, Evidence, EvidenceFile, Review, blob_path, store_bytes
-from models.extension import decide_extension, pending_extension, request_extension
+from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
+from models.extension import pending_extension
 from models.filetypes import kind_of
 from models.finding import Finding
 from models.ledger import item_view
 from models.lifecycle import Command, action_label, allowed
-from models.links import spend, spent, unspent
-from models.opening import ledger_for
+from models.links import Claim, spent, unspent
 from models.org import Person, Role
-from models.outbox import enqueue
-from models.policy import Policy
-from models.settings import get_settings
+from services import context as ctx
+from services.access import send_fresh_link
+from services.evidence import store_upload
+from services.items import Action, act
+from store.db import reading
+from store.evidence_files import blob_path
 
 router = APIRouter()
 OFFERED = (Command.submit, Command.request_extension, Command.accept, Command.return_,
            Command.approve_extension, Command.reject_extension)
-ACTIONS = {"submit", "extend", "accept", "return", "approve", "reject"}
-
-
-def engine() -> Any:
-    return ledger_for(get_settings())
+# The forms' actions, as lifecycle commands.
+ACTIONS = {"submit": Command.submit, "extend": Command.request_extension, "accept": Command.accept,
+           "return": Command.return_, "approve": Command.approve_extension, "reject": Command.reject_extension}
 
 
 def _context(session: Session, finding: Finding, visitor: Visitor, base: str) -> dict[str, Any]:
-    policy = Policy.from_settings()
-    view = item_view(session, finding, now=now(), policy=policy)
+    view = item_view(session, finding, now=ctx.now(), policy=ctx.policy())
     people = {p.id: p.name for p in session.exec(select(Person))}
     evidence = []
     for ev in session.exec(select(Evidence).where(Evidence.finding_id == finding.id).order_by(Evidence.id.desc())):  # type: ignore[union-attr]
@@ -74,7 +69,7 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str) ->
         offered -= {Command.approve_extension.value, Command.reject_extension.value}
     else:
         offered.discard(Command.request_extension.value)
-    settings = get_settings()
+    settings = ctx.settings()
     return {"view": view, "evidence": evidence, "reviews": reviews, "offered": offered,
             "extension": ext and {"to": ext.to_due, "reason": ext.reason, "by": people.get(ext.requested_by_id, "")},
             "base": base, "visitor": visitor, "label": action_label,
@@ -84,7 +79,7 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str) ->
 
 @router.get("/l/{token}", response_class=HTMLResponse)
 def link_page(request: Request, token: str) -> Response:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         try:
             visitor = link_visitor(session, token)
             expired = False
@@ -95,22 +90,22 @@ def link_page(request: Request, token: str) -> Response:
         assert visitor.claim is not None
         finding = finding_by_code(session, visitor.claim.code)
         used = spent(session, visitor.claim)
-        ctx = _context(session, finding, visitor, f"/l/{token}")
+        page_ctx = _context(session, finding, visitor, f"/l/{token}")
     if expired or used:
-        ctx["offered"] = set()
-    ctx.update(expired=expired, used=used, fresh=f"/l/{token}/fresh")
-    return page(request, "item.html", ctx)
+        page_ctx["offered"] = set()
+    page_ctx.update(expired=expired, used=used, fresh=f"/l/{token}/fresh")
+    return page(request, "item.html", page_ctx)
 
 
 @router.get("/items/{code}", response_class=HTMLResponse)
 def staff_page(request: Request, code: str) -> Response:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
         _may_view(session, visitor, finding)
-        ctx = _context(session, finding, visitor, f"/items/{finding.code}")
-    ctx.update(expired=False, used=None, fresh="")
-    return page(request, "item.html", ctx)
+        page_ctx = _context(session, finding, visitor, f"/items/{finding.code}")
+    page_ctx.update(expired=False, used=None, fresh="")
+    return page(request, "item.html", page_ctx)
 
 
 def _may_view(session: Session, visitor: Visitor, finding: Finding) -> None:
@@ -125,7 +120,7 @@ async def _form(request: Request) -> Any:
 
 async def _uploads(form: Any) -> list[tuple[str, bytes]]:
     """The submitted files' names and contents, within the per-file and per-submission caps."""
-    settings = get_settings()
+    settings = ctx.settings()
     found, total = [], 0
     for upload in form.getlist("files"):
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -138,28 +133,17 @@ async def _uploads(form: Any) -> list[tuple[str, bytes]]:
     return found
 
 
-def _store(uploads: list[tuple[str, bytes]]) -> list[Any]:
-    settings = get_settings()
-    return [store_bytes(settings.evidence_dir, name, data, max_bytes=settings.max_evidence_bytes)
-            for name, data in uploads]
+def _store(uploads: list[tuple[str, bytes]]) -> tuple[StoredFile, ...]:
+    return tuple(store_upload(name, data) for name, data in uploads)
 
 
-def _apply(session: Session, action: str, visitor: Visitor, finding: Finding, form: Any, files: list[Any]) -> None:
-    kw = {"actor": visitor.person, "finding": finding, "now": now(), "policy": Policy.from_settings()}
+def _action(action: str, form: Any, files: tuple[StoredFile, ...]) -> Action:
+    """The form's fields as the command's inputs."""
     text = {k: str(form.get(k) or "") for k in ("note", "reason", "to", "due")}
-    if action == "submit":
-        commands.submit(session, account=text["note"], files=files, **kw)
-    elif action == "extend":
-        to = _day(text["to"], "to")
-        if to is None:
-            raise RuleError("required", field="to")
-        request_extension(session, to=to, reason=text["reason"], **kw)
-    elif action == "accept":
-        commands.accept(session, **kw)
-    elif action == "return":
-        commands.return_item(session, reason=text["reason"], new_due=_day(text["due"], "due"), **kw)
-    else:
-        decide_extension(session, approve=action == "approve", reason=text["reason"], **kw)
+    if action == "extend" and not text["to"]:
+        raise RuleError("required", field="to")
+    due = _day(text["to"], "to") if action == "extend" else _day(text["due"], "due")
+    return Action(ACTIONS[action], note=text["note"], reason=text["reason"], due=due, files=files)
 
 
 def _day(value: Any, field: str) -> date | None:
@@ -171,45 +155,21 @@ def _day(value: Any, field: str) -> date | None:
         raise RuleError("bad_date", field=field, value=str(value)[:40]) from None
 
 
-async def send_now(finding_id: int | None) -> None:
-    """Deliver what the outbox holds for this item now (off the event loop: the relay may be slow)."""
-    from notifications.delivery import deliver
-
-    await run_in_threadpool(lambda: deliver(engine(), settings=get_settings(), now=now(), finding_id=finding_id))
-
-
-async def _wake(code: str) -> str:
-    from flows.control import wake_case_run
-
-    return await wake_case_run(engine(), code)
-
-
 def _check_link(token: str) -> None:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         visitor = link_visitor(session, token)
         assert visitor.claim is not None
         unspent(session, visitor.claim)
 
 
-def _act_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
-    """Check the link and the form, store the files, then apply and spend the link in one
-    transaction. Runs on a worker thread: a ledger busy with a long sweep blocks only this."""
-    with reading(engine()) as session:
+def _checked_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> tuple[Any, Action]:
+    """Check the link and the form, then store the files (on a worker thread)."""
+    with reading(ctx.ledger()) as session:
         visitor = link_visitor(session, token)
         require_csrf(visitor.anchor, form.get("csrf"))
         assert visitor.claim is not None
         unspent(session, visitor.claim)  # a second click stores nothing
-    files = _store(uploads)
-    try:
-        with transaction(engine()) as session:
-            visitor = link_visitor(session, token)
-            assert visitor.claim is not None
-            finding = finding_by_code(session, visitor.claim.code)
-            spend(session, visitor.claim, now=now(), what=action)
-            _apply(session, action, visitor, finding, form, files)
-            return finding.code
-    except IntegrityError:  # the same link used at the same moment elsewhere: that one won
-        raise RuleError("link_used", value=action) from None
+    return visitor.claim, _action(action, form, _store(uploads))
 
 
 @router.post("/l/{token}/{action}")
@@ -221,28 +181,33 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     await run_in_threadpool(_check_link, token)  # a bad or used link reads (and spools) nothing
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
-    code = await run_in_threadpool(_act_by_link, token, action, form, uploads)
-    await _wake(code)
+    claim, command = await run_in_threadpool(_checked_by_link, token, action, form, uploads)
+    # The link is read again and spent in the command's own transaction: it does one action.
+    await act(command, code=claim.code, actor=lambda session: link_visitor(session, token).person, link=claim)
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 
 
 def check_signed_in(request: Request | str | None, roles: tuple[Role, ...] = (), denied: str = "") -> None:
     """A staff route's authority, checked on a worker thread before its body is read."""
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         signed_in(session, request, roles, denied)
 
 
-def _act_in_session(cookie: str | None, code: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> str:
-    with reading(engine()) as session:
+def _checked_in_session(cookie: str | None, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> Action:
+    with reading(ctx.ledger()) as session:
         visitor = signed_in(session, cookie)
         require_csrf(visitor.anchor, form.get("csrf"))
-    files = _store(uploads)
-    with transaction(engine()) as session:
+    return _action(action, form, _store(uploads))
+
+
+def _session_person(cookie: str | None) -> Any:
+    def identify(session: Session) -> Person:
         visitor = session_visitor(session, cookie)
-        assert visitor is not None
-        finding = finding_by_code(session, code)
-        _apply(session, action, visitor, finding, form, files)
-        return finding.code
+        if visitor is None:
+            raise RuleError("link_invalid")
+        return visitor.person
+
+    return identify
 
 
 @router.post("/items/{code}/{action}")
@@ -252,36 +217,30 @@ async def staff_action(request: Request, code: str, action: str) -> Response:
     await run_in_threadpool(check_signed_in, request.cookies.get(SESSION_COOKIE))  # before reading the body
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
-    code = await run_in_threadpool(_act_in_session, request.cookies.get(SESSION_COOKIE), code, action, form, uploads)
-    await _wake(code)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    command = await run_in_threadpool(_checked_in_session, cookie, action, form, uploads)
+    code = (await act(command, code=code, actor=_session_person(cookie))).code
     return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
 
 
 def _check_fresh(token: str) -> None:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         link_visitor(session, token, allow_expired=True)
 
 
-def _enqueue_fresh(token: str, form: Any) -> tuple[int | None, str]:
-    with transaction(engine()) as session:
-        visitor = link_visitor(session, token, allow_expired=True)
-        require_csrf(visitor.anchor, form.get("csrf"))
-        assert visitor.claim is not None
-        finding = finding_by_code(session, visitor.claim.code)
-        enqueue(session, dedupe_key=f"fresh:{visitor.claim.digest}", recipient_id=visitor.person.id,  # type: ignore[arg-type]
-                recipient_email=visitor.person.email, template="fresh_link",
-                language=visitor.person.language or get_settings().language,
-                context={"recipient": visitor.person.name, "code": finding.code, "title": finding.title},
-                now=now(), finding_id=finding.id)
-        return finding.id, visitor.person.email
+def _link_holder(session: Session, token: str) -> tuple[Person, Claim]:
+    visitor = link_visitor(session, token, allow_expired=True)
+    assert visitor.claim is not None
+    return visitor.person, visitor.claim
 
 
 async def _fresh(request: Request, token: str) -> Response:
     """Mail the link's person a fresh link to the same item (once per old link)."""
     await run_in_threadpool(_check_fresh, token)
     form = await request.form()
-    finding_id, email = await run_in_threadpool(_enqueue_fresh, token, form)
-    await send_now(finding_id)
+    with reading(ctx.ledger()) as session:  # the CSRF token belongs to the link's page
+        require_csrf(link_visitor(session, token, allow_expired=True).anchor, form.get("csrf"))
+    email = await send_fresh_link(lambda session: _link_holder(session, token))
     return page(request, "message.html", {"title": "已发送新链接 (a fresh link is on its way)", "visitor": None,
                                           "message": f"新的链接已发送至 {email}，请查收邮件。"})
 
@@ -292,7 +251,7 @@ def _file_response(session: Session, finding: Finding, file_id: int, inline: boo
     if row is None or evidence is None or evidence.finding_id != finding.id:
         raise RuleError("file_missing", field="file", value=str(file_id))
     kind = kind_of(row.original_name)
-    path = blob_path(get_settings().evidence_dir, row.sha256)
+    path = blob_path(ctx.settings().evidence_dir, row.sha256)
     if not path.is_file():
         raise RuleError("file_missing", field="file", value=row.original_name)
     show = inline and kind is not None and kind.preview
@@ -305,7 +264,7 @@ def _file_response(session: Session, finding: Finding, file_id: int, inline: boo
 
 @router.get("/l/{token}/files/{file_id}")
 def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Response:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         visitor = link_visitor(session, token)
         assert visitor.claim is not None
         return _file_response(session, finding_by_code(session, visitor.claim.code), file_id, bool(inline))
@@ -313,7 +272,7 @@ def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Re
 
 @router.get("/items/{code}/files/{file_id}")
 def staff_file(request: Request, code: str, file_id: int, inline: int = 0) -> Response:
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         visitor = signed_in(session, request)
         finding = finding_by_code(session, code)
         _may_view(session, visitor, finding)

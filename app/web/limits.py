@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from app.web.pages import refusal
-from models.settings import get_settings
+from store.settings import get_settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-from app.web.item import engine
 from app.web.pages import page, refusal
 from app.web.security import signed_in
-from models.db import reading
 from models.org import Role
-from models.settings import get_settings
+from services import context as ctx
+from store.db import reading
 
 router = APIRouter()
 NAME = re.compile(r"^[0-9A-Za-z._-]+\.eml$")
@@ -23,7 +22,7 @@ URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 def _read(name: str) -> EmailMessage:
-    return message_from_bytes((get_settings().mail_dir / name).read_bytes(), policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes((ctx.settings().mail_dir / name).read_bytes(), policy=policy.default)  # type: ignore[return-value]
 
 
 def _text(mail: EmailMessage) -> str:
@@ -45,7 +44,7 @@ def linkify(text: str) -> Markup:
 def _guard(request: Request) -> Response | None:
     if not request.app.state.mail_folder:
         return refusal(request, "邮件夹仅在本机内嵌模式下提供 (embedded stack only)", status=404)
-    with reading(engine()) as session:
+    with reading(ctx.ledger()) as session:
         request.state.visitor = signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
     return None
 
@@ -54,7 +53,7 @@ def _guard(request: Request) -> Response | None:
 def mail_list(request: Request) -> Response:
     if (refused := _guard(request)) is not None:
         return refused
-    folder = get_settings().mail_dir
+    folder = ctx.settings().mail_dir
     mails: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.eml"), reverse=True)[:500]:
         mail = _read(path.name)
@@ -66,7 +65,7 @@ def mail_list(request: Request) -> Response:
 def mail_view(request: Request, name: str) -> Response:
     if (refused := _guard(request)) is not None:
         return refused
-    if not NAME.match(name) or not (get_settings().mail_dir / name).is_file():
+    if not NAME.match(name) or not (ctx.settings().mail_dir / name).is_file():
         return refusal(request, f"没有这封邮件 (no such mail): {name[:80]}", status=404)
     mail = _read(name)
     files = [p.get_filename() for p in mail.walk() if p.get_filename()]

@@ -13,7 +13,7 @@ from app.web.headers import SecurityHeaders
 from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.pages import CSRF_FAILED, refusal
 from app.web.security import CsrfFailed, Forbidden, SignInNeeded
-from models.errors import RuleError
+from messages import RuleError
 
 
 def create_app(*, mail_folder: bool = False) -> FastAPI:

@@ -3,30 +3,29 @@ every form carries, bound to that link or session."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session
 
+from messages import RuleError
 from models.directory import finding_by_code, roles_of
-from models.errors import MESSAGES, RuleError
 from models.finding import Finding
 from models.lifecycle import Who, standing
-from models.links import ITEM, SESSION, Claim, Signer, signer_for, spend, spent
+from models.links import ITEM, SESSION, Claim, Signer, spend, spent
 from models.org import Person, Role
-from models.settings import get_settings
+from services import context as ctx
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
 
 
 def signer() -> Signer:
-    settings = get_settings()
-    return signer_for(settings.secret_key, settings.data_dir)
+    return ctx.signer()
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return ctx.now()
 
 
 @dataclass
@@ -47,10 +46,6 @@ class Visitor:
 
 
 STAFF_VIEW = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline}
-MESSAGES["link_revoked"] = (
-    "此链接已失效：您已不再负责此事项，或账号已停用", "this link no longer works: the item is no longer yours, "
-    "or your account is inactive",
-)
 
 
 def may_view(session: Session, visitor: "Visitor", finding: Finding) -> bool:
@@ -119,7 +114,7 @@ def require_csrf(anchor: str, token: Any) -> None:
 
 
 def start_session(response: Response, request: Request, person: Person) -> None:
-    hours = get_settings().session_hours
+    hours = ctx.settings().session_hours
     token = signer().issue(SESSION, person.id, expires_at=now() + timedelta(hours=hours))  # type: ignore[arg-type]
     response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
@@ -154,4 +149,4 @@ def set_anchor(request: Request, response: Response) -> None:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or get_settings().portal_url.startswith("https://")
+    return request.url.scheme == "https" or ctx.settings().portal_url.startswith("https://")

@@ -5,7 +5,7 @@ Prefect API. A screenshot of each page is kept in test-artifacts/browser/."""
 from PIL import Image
 from prefect.client.schemas.objects import StateType
 
-from models.settings import get_settings
+from store.settings import get_settings
 from tests.app.browser import PHONE, SHOTS, browser, off_loop, served_portal, shot
 from tests.app.web import INSPECTOR, OWNER, VERIFIER, jpeg, last_mail, link_in
 from tests.mail import free_port

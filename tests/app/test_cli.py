@@ -7,8 +7,8 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from models.audit import Event
-from models.db import transaction
 from models.finding import Finding
+from store.db import transaction
 from tests.stack import Stack
 
 INSPECTOR, OWNER, MEMBER = "zhou.jing@example.org", "gao.peng@example.org", "liang.xue@example.org"

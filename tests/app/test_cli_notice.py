@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from flows.notice import monthly_notice
-from models.db import transaction
 from models.notice import Notice, NoticeStatus
 from models.policy import Policy
 from models.round import Round, RoundStatus
+from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import mails as mails_in
 from tests.notice_month import build_october

@@ -5,8 +5,8 @@ import json
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from models.db import transaction
 from models.finding import Finding
+from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import wait_for_mail
 from tests.models.test_sheet import book, row

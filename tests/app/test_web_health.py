@@ -3,8 +3,8 @@
 import shutil
 from pathlib import Path
 
-from models.schema import head
-from models.settings import get_settings
+from store.schema import head
+from store.settings import get_settings
 from tests.app.web import portal
 from tests.mail import free_port
 from tests.stack import Stack

@@ -10,11 +10,11 @@ from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
 
 from app.web.security import signer
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.evidence import Evidence, EvidenceFile
 from models.finding import State
 from models.links import ITEM
+from store.db import transaction
 from tests.app.web import (
     OWNER,
     VERIFIER,
@@ -124,7 +124,7 @@ def test_uploads_are_checked_by_content_size_and_name(stack: Stack, monkeypatch)
         refused = client.post(f"{link}/submit", data={"csrf": token, "note": "x"}, files=[("files", upload)])
         assert refused.status_code == 400 and says in message(refused.text), message(refused.text)
     monkeypatch.setenv("RECTIFLOW_MAX_EVIDENCE_BYTES", "1000")
-    from models.settings import get_settings
+    from store.settings import get_settings
 
     get_settings.cache_clear()
     big = client.post(f"{link}/submit", data={"csrf": token, "note": "x"},

@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models.audit import Event
-from models.db import transaction
 from models.finding import Finding
 from models.round import RoundResult
+from store.db import transaction
 from tests.app.web import (
     ADMIN,
     INSPECTOR,

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 
 from models import commands as cmd
 from models.catalogue import load_negative_list
-from models.db import open_ledger, transaction
 from models.directory import finding_by_code, person_by_email
 from models.escalation import load_deadline_policy
 from models.extension import decide_extension, request_extension
 from models.orgfile import load_org
 from models.policy import Policy
 from models.sweep import sweep
+from services.opening import open_ledger
+from store.db import transaction
 
 
 def at(s): return datetime.fromisoformat(s).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)

@@ -9,8 +9,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelled, Pending
 from sqlmodel import select
 
-from flows.control import repair_case_runs
 from models.outbox import MailStatus, Notification
+from services.case_runs import repair_case_runs
 from tests.app.web import assigned_item, last_mail, portal
 from tests.mail import mails
 from tests.stack import Stack
@@ -39,9 +39,9 @@ def test_a_run_stuck_in_pending_is_crashed_and_replaced(stack: Stack):
     code, _ = assigned_item(stack)
     first = stack.run_id(code)
     asyncio.run(_set(first, Pending()))  # a runner took it, then died before starting it
-    report = asyncio.run(repair_case_runs(stack.engine, stuck_after=timedelta(hours=1)))
+    report = asyncio.run(repair_case_runs(stuck_after=timedelta(hours=1)))
     assert report["stuck"] == []  # within the grace: left alone
-    report = asyncio.run(repair_case_runs(stack.engine, stuck_after=timedelta(0)))
+    report = asyncio.run(repair_case_runs(stuck_after=timedelta(0)))
     assert report["stuck"] == [code]
 
     async def state_of(run_id):
@@ -61,7 +61,7 @@ def test_a_run_deleted_from_prefect_is_started_again(stack: Stack):
             await client.delete_flow_run(first)
 
     asyncio.run(delete())
-    report = asyncio.run(repair_case_runs(stack.engine, stuck_after=timedelta(minutes=15)))
+    report = asyncio.run(repair_case_runs(stuck_after=timedelta(minutes=15)))
     assert report["missing"] == [code] and stack.run_id(code) != first
 
 
@@ -90,7 +90,7 @@ def test_refused_mail_is_shown_and_sent_again_on_request(stack: Stack, monkeypat
     assert "1 封重新排队" in stack.cli("mail", "retry", "--failed")
     assert len(mails(stack.sink.folder)) == before + 1
     assert last_mail(stack, to="gao.peng@example.org", subject=code)
-    from models.db import reading
+    from store.db import reading
 
     with reading(stack.engine) as s:
         assert all(r.status is MailStatus.sent for r in s.exec(select(Notification)))

@@ -87,7 +87,7 @@ def test_withdrawn_item_finishes_its_run(stack: Stack):
 def test_prefect_down_keeps_the_finding_and_a_later_start_repairs_it(stack: Stack, free_api_url):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.control import start_missing_case_runs
+    from services.case_runs import start_missing_case_runs
 
     with temporary_settings({PREFECT_API_URL: free_api_url}):
         result = stack.cli("file", "--unit", "zb-shenpi1", "--manifestation", "tuo-2", "--title", "回复超期",
@@ -95,7 +95,7 @@ def test_prefect_down_keeps_the_finding_and_a_later_start_repairs_it(stack: Stac
     code = result.split()[0]
     show = stack.cli("show", code, "--json")
     assert '"flow_run_id": null' in show and "case run not started" in show
-    assert asyncio.run(start_missing_case_runs(stack.engine)) == [code]
+    assert asyncio.run(start_missing_case_runs()) == [code]
     assert stack.step(code).state.name == "Suspended"
     assert wait_for_mail(stack.sink, 1)[0]["To"] == "zhu.wei@example.org"
 
@@ -104,7 +104,7 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
     from prefect.client.orchestration import get_client
     from prefect.states import Running
 
-    from flows.control import wake_case_run
+    from services.case_runs import wake_case_run
 
     code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "fu-1", "--title", "以会议落实会议",
                      "--as", INSPECTOR).split()[0]

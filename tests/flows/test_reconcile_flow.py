@@ -7,10 +7,9 @@ from prefect.states import Failed
 
 from flows.reconcile import reconcile
 from models import commands as cmd
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
-from models.policy import Policy
-from tasks.ledger import now
+from services.context import now, policy
+from store.db import transaction
 from tests.mail import wait_for_mail
 from tests.stack import Stack, artifact
 
@@ -28,7 +27,7 @@ def behind_prefects_back(stack: Stack, code: str, fn, actor: str, **kw) -> None:
     """A change made in the ledger whose wake-up never reached Prefect."""
     with transaction(stack.engine) as s:
         fn(s, actor=person_by_email(s, actor), finding=finding_by_code(s, code), now=now(),
-           policy=Policy.from_settings(), **kw)
+           policy=policy(), **kw)
 
 
 def test_item_without_a_run_gets_one(stack: Stack, free_api_url):

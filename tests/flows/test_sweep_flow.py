@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from prefect.client.orchestration import get_client
 
-from flows.control import run_sweep
+from app.jobs import run_sweep
 from models.calendar import WorkCalendar
-from tasks.sweep import decide_sweep
+from services.jobs import decide_sweep
 from tests.mail import wait_for_mail
 from tests.stack import Stack, item_events
 from tests.waiting import wait_until
@@ -21,6 +21,10 @@ SUPERVISORS = {"sun.hongmei@example.org", "li.xiaodong@example.org"}
 
 def morning(day: date) -> str:
     return datetime(day.year, day.month, day.day, 9, tzinfo=ZoneInfo("Asia/Shanghai")).isoformat()
+
+
+def moment(day: date) -> datetime:
+    return datetime.fromisoformat(morning(day))
 
 
 def mail_count(stack: Stack) -> int:
@@ -49,7 +53,7 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     cal = WorkCalendar()
 
     day1 = cal.add_working_days(due, 1).day  # one working day late: blue, owner and secretary
-    result = run_sweep(morning(day1))
+    result = run_sweep(moment(day1))
     assert result["escalated"] == [code] and result["digests"] == 1
     [digest] = wait_for_mail(stack.sink, 2)[1:]
     assert digest["To"] == OWNER and digest["Subject"].startswith("【整改督办】")
@@ -61,12 +65,12 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
                timeout=15, what="the escalation event")
 
     # The same morning again: nothing new to anyone.
-    again = run_sweep(morning(day1))
+    again = run_sweep(moment(day1))
     assert (again["digests"], again["escalated"]) == (0, [])
     assert mail_count(stack) == 2
 
     day5 = cal.add_working_days(due, 5).day  # yellow: the committee's supervisors hear once
-    result = run_sweep(morning(day5))
+    result = run_sweep(moment(day5))
     assert result["escalated"] == [code] and result["digests"] == 3  # two supervisors + the owner
     mails = wait_for_mail(stack.sink, 5)[2:]
     assert {m["To"] for m in mails} == SUPERVISORS | {OWNER}
@@ -74,9 +78,9 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
 
     # A crash between deciding and delivering: the next run sends the decided mail, once.
     day6 = cal.add_working_days(due, 6).day
-    decide_sweep.fn(morning(day6))
+    decide_sweep(moment(day6))
     assert mail_count(stack) == 5
-    result = run_sweep(morning(day6))
+    result = run_sweep(moment(day6))
     assert result["digests"] == 0  # decided before the crash
     wait_for_mail(stack.sink, 6)
     assert mail_count(stack) == 6
@@ -91,7 +95,7 @@ def test_sweep_does_nothing_on_a_holiday(stack: Stack):
     day = due
     while WorkCalendar().is_workday(day):  # the first day off after the deadline
         day = date.fromordinal(day.toordinal() + 1)
-    result = run_sweep(morning(day))
+    result = run_sweep(moment(day))
     assert result["workday"] is False and result["digests"] == 0
     assert mail_count(stack) == 1
     assert "非工作日" in stack.cli("sweep", "--now", f"{day}T09:00:00")
@@ -101,7 +105,7 @@ def test_a_far_moment_typed_into_the_ui_form_fails_the_run_and_changes_nothing(s
     import pytest
 
     from flows.sweep import deadline_sweep
-    from models.errors import RuleError
+    from messages import RuleError
     from tests.security.ledger_state import fingerprint
 
     stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "x", "--as", INSPECTOR)

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from models import commands as cmd
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.finding import Finding
 from models.policy import Policy
+from store.db import transaction
 
 INSPECTOR = "zhou.jing@example.org"
 INSPECTOR2 = "wu.haitao@example.org"

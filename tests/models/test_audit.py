@@ -4,7 +4,7 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 
 from models.audit import ChainHead, Event, verify_chain
-from models.db import transaction
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import file_and_assign
 
@@ -56,7 +56,7 @@ def test_verify_reads_one_snapshot_while_commands_append(engine, policy, monkeyp
     """`audit verify` while a worker appends: the events and the anchored head it reads belong
     to one moment (PostgreSQL's READ COMMITTED would show a newer head after the events)."""
     import models.audit as audit
-    from models.db import reading
+    from store.db import reading
 
     key = b"k" * 32
     monkeypatch.setattr(audit, "_anchor_key", key)

@@ -1,10 +1,11 @@
 import pytest
 import yaml
 
+from messages import RuleError
 from models.catalogue import DeadlineClass, Group, Manifestation, load_negative_list, parse_negative_list
-from models.db import transaction
-from models.errors import RuleError
-from models.evidence import blob_path, store_file
+from services.evidence import store_path
+from store.db import transaction
+from store.evidence_files import blob_path
 
 
 def test_negative_list_has_22_items_in_five_groups(engine):
@@ -36,13 +37,13 @@ def test_replacement_file_is_validated(tmp_path, engine):
 def test_evidence_store_is_content_addressed(tmp_path):
     src = tmp_path / "照片.jpg"
     src.write_bytes(b"\xff\xd8\xff" + b"x" * 100)
-    a = store_file(tmp_path / "store", src, max_bytes=1000)
-    b = store_file(tmp_path / "store", src, max_bytes=1000)
+    a = store_path(src, root=tmp_path / "store", max_bytes=1000)
+    b = store_path(src, root=tmp_path / "store", max_bytes=1000)
     assert a == b and a.original_name == "照片.jpg" and a.size == 103
     assert blob_path(tmp_path / "store", a.sha256).read_bytes() == src.read_bytes()
     with pytest.raises(RuleError) as err:
-        store_file(tmp_path / "store", src, max_bytes=10)
+        store_path(src, root=tmp_path / "store", max_bytes=10)
     assert err.value.key == "file_too_large"
     with pytest.raises(RuleError) as err:
-        store_file(tmp_path / "store", tmp_path / "nope.pdf", max_bytes=10)
+        store_path(tmp_path / "nope.pdf", root=tmp_path / "store", max_bytes=10)
     assert err.value.key == "file_missing"

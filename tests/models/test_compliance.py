@@ -2,9 +2,9 @@
 
 from models import commands as cmd
 from models.compliance import CompliancePolicy, load_compliance_policy, month_compliance
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.escalation import Escalation
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, file_and_assign
 

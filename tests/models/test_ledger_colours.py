@@ -2,12 +2,13 @@
 
 from sqlalchemy import update
 
-from models.db import transaction
 from models.directory import finding_by_code
 from models.finding import Finding
 from models.ledger import item_view, ledger_views
 from models.policy import Policy
-from models.settings import get_settings
+from services.context import policy as policy_from_settings
+from store.db import transaction
+from store.settings import get_settings
 from tests.conftest import at
 from tests.models.helpers import file_and_assign
 
@@ -27,7 +28,7 @@ def test_views_take_colours_from_the_policy_file(engine, policy, tmp_path, monke
     monkeypatch.setenv("RECTIFLOW_ESCALATION_FILE", str(tmp_path / "esc.yaml"))
     get_settings.cache_clear()
     try:
-        mine = Policy.from_settings()
+        mine = policy_from_settings()
     finally:
         monkeypatch.delenv("RECTIFLOW_ESCALATION_FILE")
         get_settings.cache_clear()

@@ -5,15 +5,15 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
+from messages import RuleError
 from models import commands as cmd
 from models.audit import Event, verify_chain
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
-from models.errors import RuleError
 from models.evidence import Review
 from models.finding import Finding, State
 from models.lifecycle import TRANSITIONS, Command
 from models.outbox import MailStatus, Notification
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import (
     INSPECTOR,

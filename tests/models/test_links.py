@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.db import transaction
-from models.errors import RuleError
+from messages import RuleError
 from models.filetypes import classify, safe_name
-from models.links import ITEM, SESSION, Signer, load_secret, spend
+from models.links import ITEM, SESSION, Signer, spend
+from store.db import transaction
+from store.secret import load_secret
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
 SECRET = "s" * 40

@@ -4,13 +4,13 @@ publishing rules."""
 import pytest
 from sqlmodel import select
 
+from messages import RuleError
 from models.compliance import CompliancePolicy
-from models.db import transaction
-from models.errors import RuleError
 from models.escalation import DeadlinePolicy
 from models.notice import Notice, NoticeStatus, issuer_name, publish, publisher, recipients, save_draft
 from models.notice_figures import month_figures
 from models.outbox import Notification
+from store.db import transaction
 from tests.conftest import at
 from tests.notice_month import build_october, count_in_sql
 

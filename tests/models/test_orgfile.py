@@ -3,11 +3,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from models.db import transaction
+from messages import RuleError
 from models.directory import holders, person_by_email
-from models.errors import RuleError
 from models.org import Membership, Person, Role, Unit, UnitKind
 from models.orgfile import OrgFileError, load_org
+from store.db import transaction
 
 
 def test_demo_org_has_five_branches_each_with_a_secretary(engine):

@@ -3,13 +3,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from messages import RuleError
 from models.calendar import WorkCalendar
-from models.db import transaction
 from models.directory import person_by_email
-from models.errors import RuleError
 from models.org import Membership, Role, Unit
 from models.outbox import Notification
 from models.round import Round, RoundAssignment, first_working_day, open_round, plan
+from store.db import transaction
 from tests.conftest import at
 
 NOW = at("2026-12-01 08:30")

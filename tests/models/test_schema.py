@@ -17,12 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401
+from messages import RuleError
 from models.audit import verify_chain
 from models.audit_items import item_mismatches
-from models.db import make_engine, reading
-from models.errors import RuleError
 from models.links import anchor_key
-from models.schema import head, open_ledger, upgrade
+from services.opening import create_schema, open_ledger
+from store.db import make_engine, reading
+from store.schema import head
 from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
             assert after[table] == old, table
     engine = make_engine(url)
     with reading(engine) as s:
-        assert verify_chain(s, key=anchor_key("k" * 40, tmp_path)) == (25, None)
+        assert verify_chain(s, key=anchor_key("k" * 40)) == (25, None)
         assert item_mismatches(s) == []
     again = subprocess.run([sys.executable, "-m", "app.cli", "audit", "verify"], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
@@ -78,7 +79,7 @@ def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
 
 def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    upgrade(make_engine(url))
+    create_schema(make_engine(url))
     with sa.create_engine(url).begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(RuleError) as refused:

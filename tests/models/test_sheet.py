@@ -7,13 +7,14 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import func, select
 
+from messages import RuleError
 from models.audit import Event, verify_chain
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
-from models.errors import RuleError
 from models.finding import Finding, State
 from models.outbox import Notification
-from models.sheet import file_sheet, read_sheet, validate
+from models.sheet import file_sheet, validate
+from services.filing import read_sheet
+from store.db import transaction
 from tests.conftest import at
 
 HEADER = ["单位", "具体表现", "问题", "问题描述", "类别", "督察员", "责任人", "编号"]

@@ -8,11 +8,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from models.db import transaction
 from models.outbox import MailStatus, Notification
-from models.settings import Settings
 from notifications.delivery import deliver
 from notifications.sink import MailSink, read_mail
+from store.db import transaction
+from store.settings import Settings
 from tests.conftest import at
 from tests.mail import free_port, wait_for_mail
 from tests.models.helpers import SECRETARY, file_and_assign

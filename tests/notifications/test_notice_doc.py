@@ -10,13 +10,13 @@ from docx.oxml.ns import qn
 from PIL import Image
 
 from models.compliance import CompliancePolicy
-from models.db import transaction
 from models.escalation import DeadlinePolicy
 from models.notice_figures import month_figures
 from notifications.chart import chinese_font, trend_chart
 from notifications.notice_doc import notice_document
 from notifications.notice_text import markdown
 from notifications.render import render
+from store.db import transaction
 from tests.conftest import at
 from tests.notice_month import build_october
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from models.db import reading
+from store.db import reading
 
 TABLES = ("finding", "event", "notification", "evidence", "evidencefile", "review", "extension", "spent_token",
           "person", "membership", "unit", "calendaroverride", "escalation", "alert")

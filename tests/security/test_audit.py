@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from models.audit import ChainHead, Event, _digest, use_anchor_key, verify_chain
 from models.audit_items import item_mismatches
-from models.db import reading, transaction
+from store.db import reading, transaction
 from tests.conftest import at
 from tests.models.helpers import file_and_assign
 

@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
+from messages import RuleError
 from models import commands as cmd
 from models.calendar import WorkCalendar
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
-from models.errors import RuleError
 from models.extension import decide_extension, request_extension
 from models.ledger import ledger_views
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, SECRETARY, SUPERVISOR, file_and_assign
 from tests.security.ledger_state import fingerprint
@@ -141,8 +141,8 @@ def test_reports_read_while_a_command_holds_the_write_lock(sqlite_engine, policy
     `show` and every portal page read beside it instead of queueing behind it."""
     import threading
 
-    from models.db import reading
     from models.ledger import item_view
+    from store.db import reading
 
     code = file_and_assign(sqlite_engine, now=NOW, policy=policy)
     took: dict[str, float] = {}

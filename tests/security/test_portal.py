@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from app.web.security import SESSION_COOKIE
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
 from models.evidence import EvidenceFile
 from models.finding import State
+from store.db import transaction
 from tests.app.web import (
     ADMIN,
     INSPECTOR,
@@ -82,7 +82,7 @@ def test_every_form_route_refuses_a_body_over_its_limit_declared_or_chunked(stac
 
 def test_a_chunked_upload_over_the_cap_stores_nothing(stack: Stack, monkeypatch):
     monkeypatch.setenv("RECTIFLOW_MAX_SUBMISSION_BYTES", str(200 * 1024))
-    from models.settings import get_settings
+    from store.settings import get_settings
 
     get_settings.cache_clear()
     code, link = assigned_item(stack)
@@ -184,7 +184,7 @@ def test_sign_in_answers_before_looking_anyone_up(stack: Stack, monkeypatch):
     hole.listen(8)
     monkeypatch.setenv("RECTIFLOW_SMTP_PORT", str(hole.getsockname()[1]))
     monkeypatch.setenv("RECTIFLOW_SMTP_TIMEOUT", "3")
-    from models.settings import get_settings
+    from store.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from models.db import transaction
-from models.errors import RuleError
-from models.sheet import read_sheet, validate
+from messages import RuleError
+from models.sheet import validate
+from services.filing import read_sheet
+from store.db import transaction
 from tests.models.test_sheet import GOOD, HEADER, book, row
 from tests.security.ledger_state import fingerprint
 

@@ -9,14 +9,14 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from messages import RuleError
 from models import commands as cmd
-from models.db import transaction
 from models.directory import finding_by_code, person_by_email
-from models.errors import RuleError
 from models.extension import request_extension
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
 from notifications.ics import deadline_calendar
+from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, SECRETARY, SUPERVISOR, file_and_assign
 from tests.security.ledger_state import fingerprint

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import RuleError
-from models.evidence import store_bytes
+from messages import RuleError
+from services.evidence import store_upload
 
 CT = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
 
@@ -23,7 +23,7 @@ def docx(parts: dict[str, bytes], *, content_types: bytes = CT, level: int = zip
 
 
 def stored(tmp_path: Path, name: str, data: bytes):
-    return store_bytes(tmp_path / "evidence", name, data, max_bytes=20 * 2**20)
+    return store_upload(name, data, root=tmp_path / "evidence", max_bytes=20 * 2**20)
 
 
 def refused(tmp_path: Path, name: str, data: bytes) -> RuleError:
@@ -95,7 +95,7 @@ def test_content_decides_the_type_and_names_are_data(tmp_path, name, data, key):
 
 def test_an_oversized_file_is_refused(tmp_path):
     with pytest.raises(RuleError) as caught:
-        store_bytes(tmp_path, "a.txt", b"x" * 1001, max_bytes=1000)
+        store_upload("a.txt", b"x" * 1001, root=tmp_path, max_bytes=1000)
     assert caught.value.key == "file_too_large"
 
 

@@ -2,17 +2,14 @@
 
 from pathlib import Path
 
-from sqlalchemy import Engine
 from sqlmodel import func, select
 
 from models import commands
-from models.catalogue import load_negative_list
-from models.db import transaction
 from models.directory import person_by_email
 from models.finding import Finding
-from models.orgfile import load_org
-from models.policy import Policy
-from models.settings import Settings
+from services import context as ctx
+from services.organisation import load
+from store.db import transaction
 
 DEMO_ORG = Path(__file__).resolve().parent.parent / "models" / "data" / "demo_org.yaml"
 
@@ -30,19 +27,18 @@ SAMPLES = [  # unit, manifestation, inspector, title, detail
 ]
 
 
-def load_demo(engine: Engine, *, settings: Settings, now_fn) -> list[str]:  # type: ignore[no-untyped-def]
-    """Load the demo organisation; file the sample findings once (none if any exist)."""
-    with transaction(engine) as session:
-        load_negative_list(session, path=settings.negative_list_file)
-        load_org(session, path=DEMO_ORG)
-    with transaction(engine) as session:
+def load_demo() -> list[str]:
+    """Load the demo organisation; file the sample findings once (none if any exist), in one
+    transaction. Their case runs are started by the caller (or by reconcile)."""
+    load(DEMO_ORG)
+    with transaction(ctx.ledger()) as session:
         if session.exec(select(func.count()).select_from(Finding)).one():
             return []
         codes = []
-        policy = Policy.from_settings(settings)
+        policy = ctx.policy()
         for unit, manifestation, inspector, title, detail in SAMPLES:
             f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
                                       manifestation=manifestation, title=title, detail=detail,
-                                      now=now_fn(), policy=policy)
+                                      now=ctx.now(), policy=policy)
             codes.append(f.code)
         return codes

@@ -1,4 +1,4 @@
-"""Starting and waking case runs: the thin glue between the ledger and Prefect.
+"""Case runs: the glue between the ledger and Prefect that starts, wakes and repairs them.
 
 The ledger is changed first, then Prefect is told. If Prefect cannot be reached the
 change stands; the item records why its run is missing or asleep, and reconcile (or the
@@ -8,9 +8,8 @@ next `rectiflow up`) repairs it.
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -18,23 +17,45 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import arun_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import aresume_flow_run
-from sqlalchemy import Engine
+from sqlalchemy import update
 from sqlmodel import select
 
 from models.catalogue import DeadlineClass, Manifestation
-from models.db import reading, transaction
 from models.directory import finding_by_code
 from models.finding import Finding, State
 from models.instance import instance_id
 from models.org import Unit
-from tasks.ledger import record_run
+from services.context import ledger
+from store.db import reading, transaction
 
 log = logging.getLogger(__name__)
 CASE_DEPLOYMENT = "rectification-case/rectification-case"
+OPEN_STATES = [s for s in State if s.is_open]
 
 
-def _labels(engine: Engine, code: str) -> tuple[str, str, str, list[str]]:
-    with transaction(engine) as session:
+class Wake(StrEnum):
+    """What waking an item's case run did."""
+
+    resumed = "resumed"  # it was asleep: resumed, its next pass reads the change
+    pending = "pending"  # a pass is about to start and reads the ledger anew
+    finished = "finished"  # the run (and the item) is done
+    started = "started"  # it had none: started
+    replaced = "replaced"  # it had ended under an open item: a new one
+    busy = "busy"  # still running after the wait: noted, reconcile resumes it
+    unreachable = "unreachable"  # Prefect did not answer: noted, reconcile repairs it
+
+
+def record_run(code: str, *, flow_run_id: str | None, note: str = "") -> None:
+    """Remember the item's case run, or why it has none (reconcile starts it later)."""
+    with transaction(ledger()) as session:
+        values: dict[str, str] = {"run_note": note[:500]}
+        if flow_run_id:
+            values["flow_run_id"] = flow_run_id
+        session.execute(update(Finding).where(Finding.code == code).values(**values))
+
+
+def _labels(code: str) -> tuple[str, str, str, list[str]]:
+    with reading(ledger()) as session:
         f = finding_by_code(session, code)
         ledger_id = instance_id(session)
         unit = session.get(Unit, f.unit_id)
@@ -44,10 +65,10 @@ def _labels(engine: Engine, code: str) -> tuple[str, str, str, list[str]]:
         return f.code, unit.name, ledger_id, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
 
 
-async def start_case_run(engine: Engine, code: str, *, replacing: str = "") -> str | None:
+async def start_case_run(code: str, *, replacing: str = "") -> str | None:
     """Create the item's case run, once per (ledger, code) — or once more, `replacing` a run
     that ended while the item is still open. Returns its id, or None."""
-    code, unit_name, ledger_id, tags = _labels(engine, code)
+    code, unit_name, ledger_id, tags = _labels(code)
     key = f"case-{ledger_id}-{code}" + (f"-after-{replacing}" if replacing else "")
     try:
         run = await arun_deployment(
@@ -58,13 +79,13 @@ async def start_case_run(engine: Engine, code: str, *, replacing: str = "") -> s
     except Exception as exc:  # Prefect down or deployment missing: the item stays filed
         note = f"case run not started: {type(exc).__name__}: {exc}"
         log.warning("%s: %s", code, note)
-        record_run(engine, code, flow_run_id=None, note=note)
+        record_run(code, flow_run_id=None, note=note)
         return None
-    record_run(engine, code, flow_run_id=str(run.id), note="")
+    record_run(code, flow_run_id=str(run.id), note="")
     return str(run.id)
 
 
-async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10.0) -> str:
+async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
     """After a command changed the item: resume its suspended run (or start a missing one).
 
     A pass already running may have read the item before this change, so wait (briefly)
@@ -72,11 +93,11 @@ async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10
     is about to start and will read the ledger afresh), "finished", "started", "busy"
     (still running; noted for reconcile) or "unreachable".
     """
-    with transaction(engine) as session:
+    with reading(ledger()) as session:
         finding = finding_by_code(session, code)
         run_id, open_ = finding.flow_run_id, finding.state.is_open
     if run_id is None:
-        return "started" if open_ and await start_case_run(engine, code) else "unreachable"
+        return Wake.started if open_ and await start_case_run(code) else Wake.unreachable
     try:
         async with get_client() as client:
             deadline = time.monotonic() + settle_seconds
@@ -85,35 +106,35 @@ async def wake_case_run(engine: Engine, code: str, *, settle_seconds: float = 10
                 if state is None or state.is_final():
                     if open_ and state is not None and not state.is_completed():
                         # Failed, crashed or cancelled under an open item: give it a new run.
-                        return "replaced" if await start_case_run(engine, code, replacing=run_id) else "unreachable"
-                    return "finished"
+                        return Wake.replaced if await start_case_run(code, replacing=run_id) else Wake.unreachable
+                    return Wake.finished
                 if state.is_paused():
                     break
                 if not state.is_running():
-                    return "pending"  # Scheduled / Pending: the next pass reads the ledger anew
+                    return Wake.pending  # Scheduled / Pending: the next pass reads the ledger anew
                 if time.monotonic() > deadline:
-                    record_run(engine, code, flow_run_id=run_id, note="busy at wake; reconcile resumes it")
-                    return "busy"
+                    record_run(code, flow_run_id=run_id, note="busy at wake; reconcile resumes it")
+                    return Wake.busy
                 await asyncio.sleep(0.2)
         await aresume_flow_run(UUID(run_id))
-        record_run(engine, code, flow_run_id=run_id, note="")
-        return "resumed"
+        record_run(code, flow_run_id=run_id, note="")
+        return Wake.resumed
     except ObjectNotFound:
-        return "started" if open_ and await start_case_run(engine, code) else "unreachable"
+        return Wake.started if open_ and await start_case_run(code) else Wake.unreachable
     except Exception as exc:
-        record_run(engine, code, flow_run_id=run_id, note=f"resume failed: {type(exc).__name__}: {exc}")
-        return "unreachable"
+        record_run(code, flow_run_id=run_id, note=f"resume failed: {type(exc).__name__}: {exc}")
+        return Wake.unreachable
 
 
-def _open_items_with_runs(engine: Engine) -> dict[str, str]:
-    with reading(engine) as session:
+def _open_items_with_runs() -> dict[str, str]:
+    with reading(ledger()) as session:
         rows = session.exec(select(Finding.flow_run_id, Finding.code).where(
             Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
-            Finding.state.in_([s for s in State if s.is_open]))).all()  # type: ignore[attr-defined]
+            Finding.state.in_(OPEN_STATES))).all()  # type: ignore[attr-defined]
         return {str(run_id): code for run_id, code in rows}
 
 
-async def repair_case_runs(engine: Engine, *, stuck_after: timedelta) -> dict[str, list[str]]:
+async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
     """Every open item's case run, read in batches and put right:
 
     - ended (Failed, Crashed, Cancelled, or Completed while the item is open): a new run;
@@ -125,7 +146,7 @@ async def repair_case_runs(engine: Engine, *, stuck_after: timedelta) -> dict[st
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.states import Crashed
 
-    by_run = _open_items_with_runs(engine)
+    by_run = _open_items_with_runs()
     report: dict[str, list[str]] = {"replaced": [], "stuck": [], "missing": []}
     ids = list(by_run)
     async with get_client() as client:
@@ -149,47 +170,39 @@ async def repair_case_runs(engine: Engine, *, stuck_after: timedelta) -> dict[st
                     outcome = "stuck"
                 else:
                     continue
-                if await start_case_run(engine, code, replacing=str(run.id)):
+                if await start_case_run(code, replacing=str(run.id)):
                     report[outcome].append(code)
         for run_id in set(ids) - seen:  # deleted from Prefect (or a Prefect database started afresh)
-            if await start_case_run(engine, by_run[run_id], replacing=run_id):
+            if await start_case_run(by_run[run_id], replacing=run_id):
                 report["missing"].append(by_run[run_id])
     return report
 
 
-async def start_missing_case_runs(engine: Engine) -> list[str]:
+async def start_missing_case_runs() -> list[str]:
     """Start a run for every open item that has none (e.g. filed while Prefect was down)."""
-    with transaction(engine) as session:
+    with reading(ledger()) as session:
         codes = list(session.exec(select(Finding.code).where(
             Finding.flow_run_id.is_(None),  # type: ignore[union-attr]
-            Finding.state.in_([s for s in State if s.is_open]))))  # type: ignore[attr-defined]
-    started = []
-    for code in codes:
-        if await start_case_run(engine, code):
-            started.append(code)
+            Finding.state.in_(OPEN_STATES))))  # type: ignore[attr-defined]
+    return await start_case_runs(codes)
+
+
+async def start_case_runs(codes: list[str]) -> list[str]:
+    """Start the runs of items just filed, a few at a time (Prefect's SQLite dislikes storms);
+    with Prefect unreachable, start none and leave them to reconcile. Returns those started."""
+    if not codes:
+        return []
+    if not await prefect_reachable():
+        with transaction(ledger()) as session:
+            session.execute(update(Finding).where(Finding.code.in_(codes))  # type: ignore[attr-defined]
+                            .values(run_note="case run not started: Prefect unreachable"))
+        return []
+    started: list[str] = []
+    for i in range(0, len(codes), 10):
+        batch = codes[i:i + 10]
+        results = await asyncio.gather(*(start_case_run(c) for c in batch))
+        started += [c for c, r in zip(batch, results, strict=True) if r]
     return started
-
-
-def run_here(as_flow: Callable[[], Coroutine[Any, Any, dict]], directly: Callable[[], dict]) -> dict:
-    """Run a scheduled job now from the CLI: as a flow run when Prefect answers (so the UI
-    shows it, with its artifacts), else straight against the ledger and the mail relay."""
-    if asyncio.run(prefect_reachable()):
-        return asyncio.run(as_flow())
-    return directly()
-
-
-def run_sweep(at: str) -> dict:
-    """The deadline sweep for a moment."""
-    from flows.sweep import deadline_sweep
-    from tasks.mail import deliver_mail
-    from tasks.sweep import decide_sweep
-
-    def directly() -> dict:
-        result = decide_sweep.fn(at)
-        deliver_mail.fn(None, at)
-        return result
-
-    return run_here(lambda: deadline_sweep(now=at), directly)
 
 
 async def prefect_reachable() -> bool:
@@ -198,3 +211,12 @@ async def prefect_reachable() -> bool:
             return await client.api_healthcheck() is None
     except Exception:
         return False
+
+
+def drifted_items() -> list[str]:
+    """Items whose case run has not acted on their latest change: a missed resume, a
+    close made elsewhere, a run busy when it was woken."""
+    with reading(ledger()) as session:
+        return list(session.exec(select(Finding.code).where(
+            Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
+            Finding.version != Finding.suspended_version).order_by(Finding.id)))

@@ -1,4 +1,4 @@
-"""The ledger's schema comes from migrations (Alembic, models/migrations/): `rectiflow db
+"""The ledger's schema comes from migrations (Alembic, store/migrations/): `rectiflow db
 upgrade` creates it or brings it to this version, and `rectiflow up` runs the same. It holds
 the database's own lock while it works (SQLite's write lock, PostgreSQL's advisory lock),
 so several processes starting at once upgrade once and the others find it done. A ledger
@@ -6,6 +6,7 @@ made by rectiflow 0.1.0 (tables, no version) is recognised and recorded at the b
 without touching a row. Other commands only check the version, and refuse a ledger that
 is behind (or ahead), naming the command that fixes it."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -14,19 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from models.db import make_engine
-from models.errors import MESSAGES, RuleError
-
-MESSAGES.update({
-    "schema_behind": (
-        "台账数据库版本为 {value}，本程序需要 {limit}：请先运行 rectiflow db upgrade",
-        "the ledger's schema is at {value}, this version needs {limit}: run `rectiflow db upgrade` first",
-    ),
-    "schema_ahead": (
-        "台账数据库版本 {value} 比本程序（{limit}）新：请升级 rectiflow",
-        "the ledger's schema {value} is newer than this version ({limit}): upgrade rectiflow",
-    ),
-})
+from messages import RuleError
+from store.db import make_engine
 
 BASELINE = "0001"
 LOCK_KEY = 727_000_001  # PostgreSQL advisory lock: one upgrader at a time per database
@@ -47,9 +37,12 @@ def current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the ledger to this version's head, once, under the database's lock.
-    Returns (revision before, revision after)."""
+Rows = Callable[[Connection], None]  # the rows every ledger has (the rules know which)
+
+
+def upgrade(engine: Engine, *, rows: Rows) -> tuple[str | None, str]:
+    """Create or upgrade the ledger to this version's head, once, under the database's lock,
+    then let `rows` add the rows every ledger has. Returns (revision before, revision after)."""
     with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE holds the write lock from here on
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
@@ -59,50 +52,31 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             before = BASELINE
         if before != head():
             command.upgrade(_config(conn), "head")
-        _ensure_rows(conn)  # still under the lock: two processes never both insert them
+        rows(conn)  # still under the lock: two processes never both insert them
         after = current(conn)
     assert after is not None
     return before, after
 
 
-def _ensure_rows(conn: Connection) -> None:
-    """The rows every ledger has: the audit chain's head and the ledger's identity."""
-    from sqlmodel import Session
-
-    from models.audit import ensure_chain_head
-    from models.instance import ensure_instance
-
-    with Session(bind=conn) as session:
-        ensure_chain_head(session)
-        ensure_instance(session)
-        session.flush()
-
-
-def create_schema(engine: Engine) -> None:
-    """Create or upgrade the schema by its migrations, with the rows every ledger has (tests,
-    benches and `rectiflow db upgrade`)."""
-    upgrade(engine)
-
-
 _engines: dict[str, Engine] = {}
 
 
-def open_ledger(url: str) -> Engine:
+def open_ledger(url: str, *, rows: Rows) -> Engine:
     """The process's engine for a ledger URL. A new, empty database is created by the
     migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
     if url not in _engines:
         engine = make_engine(url)
-        prepare(engine)
+        prepare(engine, rows=rows)
         _engines[url] = engine
     return _engines[url]
 
 
-def prepare(engine: Engine) -> None:
+def prepare(engine: Engine, *, rows: Rows) -> None:
     """For every process that opens the ledger: create an empty one; else check its version."""
     with engine.connect() as conn:
         empty = current(conn) is None and not inspect(conn).has_table("finding")
     if empty:
-        upgrade(engine)
+        upgrade(engine, rows=rows)
     else:
         require_current(engine)
 

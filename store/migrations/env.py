@@ -1,4 +1,4 @@
-"""Alembic's entry for the ledger: run by `rectiflow db upgrade` (models/schema.py), never by
+"""Alembic's entry for the ledger: run by `rectiflow db upgrade` (store/schema.py), never by
 the alembic command line. The connection comes from the caller, already locked."""
 
 from alembic import context

@@ -7,18 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from models.errors import MESSAGES, RuleError
-
-MESSAGES.update({
-    "sheet_too_big": (
-        "表格文件过大：{value}（上限 {limit} MiB，解压后上限 {unpacked} MiB）",
-        "the sheet is too large: {value} (limit {limit} MiB, {unpacked} MiB unpacked)",
-    ),
-    "sheet_xml": (
-        "表格文件内容异常（含有 DOCTYPE / ENTITY 声明），请用 Excel 另存后重试：{value}",
-        "the sheet's XML declares a DOCTYPE or entities; save it again from Excel: {value}",
-    ),
-})
+from messages import RuleError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED = 64 * 1024 * 1024

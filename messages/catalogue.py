@@ -1,6 +1,6 @@
-"""Refusals a user can cause, named by field, in Chinese first (English available)."""
-
-from typing import Any
+"""Every message a person may be told when something is refused, in one catalogue: Chinese
+first, English available. Keys are stable; `{field}`, `{value}`, `{limit}` and the like are
+filled in by the refusal that names them."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (zh, en)
@@ -40,26 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "bad_file": ("{field} 内容有误：{detail}", "{field} is malformed: {detail}"),
     "chain_broken": ("审计链在第 {value} 条记录处断裂", "audit chain broken at event {value}"),
-}
-
-
-class RuleError(Exception):
-    """A refusal: nothing was changed. `field` names the input at fault."""
-
-    def __init__(self, key: str, *, field: str = "", **params: Any) -> None:
-        self.key = key
-        self.field = field
-        self.params = params
-        super().__init__(self.render("en"))
-
-    def render(self, language: str = "zh") -> str:
-        zh, en = MESSAGES[self.key]
-        text = (zh if language == "zh" else en).format(field=self.field, **self.params)
-        if self.field and self.key != "bad_file":
-            return f"{self.field}: {text}"
-        return text
-
-MESSAGES.update({
+    # errors
     "extension_late": (
         "须在整改期限（{value}）之前申请延期", "an extension must be requested before the due date ({value})",
     ),
@@ -70,9 +51,7 @@ MESSAGES.update({
         "已有待审批的延期申请（至 {value}）", "an extension request is already pending (to {value})",
     ),
     "no_extension": ("没有待审批的延期申请", "no extension request is pending"),
-})
-
-MESSAGES.update({
+    # errors
     "not_xlsx": ("不是有效的 Excel（.xlsx）文件：{value}", "not a valid Excel (.xlsx) file: {value}"),
     "no_header": (
         "{value}：找不到表头（需要列：单位、具体表现、问题、督察员）",
@@ -80,20 +59,82 @@ MESSAGES.update({
     ),
     "too_many_rows": ("表格过大：{value} 行，上限 {limit} 行", "sheet too large: {value} rows, limit {limit}"),
     "empty_sheet": ("表格中没有数据行：{value}", "the sheet has no data rows: {value}"),
-})
-
-MESSAGES.update({
+    # errors
     "bad_month": ("月份格式应为 YYYY-MM：{value}", "month must be YYYY-MM: {value}"),
     "round_short": (
         "单位 {value} 可派的督察员不足 {limit} 人（督察员不得检查本单位）",
         "fewer than {limit} inspectors may inspect unit {value} (never their own unit)",
     ),
     "no_round": ("{value} 尚未开始督察", "no inspection round for {value}"),
-})
-
-MESSAGES.update({
+    # errors
     "round_closed": ("{value} 督察已结束，不能再录入结果", "the {value} round is closed: no more results"),
     "no_result_column": (
         "{value}：督察清单需要“结果”列（合格 / 不合格）", "{value}: a round checklist needs a 结果 (result) column",
     ),
-})
+    # text
+    "control_char": (
+        "含有不可见的控制字符（{value}），请删除后重试",
+        "contains an invisible control character ({value}); remove it and try again",
+    ),
+    "line_break": ("不能换行（单行文本）", "must be one line (no line breaks)"),
+    # schema
+    "schema_behind": (
+        "台账数据库版本为 {value}，本程序需要 {limit}：请先运行 rectiflow db upgrade",
+        "the ledger's schema is at {value}, this version needs {limit}: run `rectiflow db upgrade` first",
+    ),
+    "schema_ahead": (
+        "台账数据库版本 {value} 比本程序（{limit}）新：请升级 rectiflow",
+        "the ledger's schema {value} is newer than this version ({limit}): upgrade rectiflow",
+    ),
+    # lifecycle
+    "own_request": (
+        "不能审核自己提交的整改材料或延期申请（职责分离）",
+        "you may not decide evidence or an extension you submitted yourself (separation of duties)",
+    ),
+    # links
+    "link_invalid": ("链接无效（可能被修改或不完整）", "this link is not valid (altered or incomplete)"),
+    "link_expired": ("链接已于 {value} 过期", "this link expired on {value}"),
+    "link_used": ("链接已使用过（{value}）", "this link has already been used ({value})"),
+    "link_scope": ("此链接不适用于 {value}", "this link is not for {value}"),
+    # dates
+    "date_too_far": (
+        "日期须在 {first} 至 {last} 之间：{value}", "date must be between {first} and {last}: {value}",
+    ),
+    # filetypes
+    "file_type": (
+        "不支持的文件类型：{value}（可上传图片、PDF、Office 文档或纯文本）",
+        "file type not accepted: {value} (images, PDF, Office documents or plain text)",
+    ),
+    "file_mismatch": ("文件内容与扩展名不符：{value}", "the file's content does not match its extension: {value}"),
+    "file_name": ("文件名无效：{value}", "invalid file name: {value}"),
+    "file_empty": ("文件为空：{value}", "the file is empty: {value}"),
+    "file_macro": (
+        "文件含有宏或控件，不能作为佐证材料：{value}（请另存为不含宏的文档）",
+        "the file contains macros or controls: {value} (save it without macros)",
+    ),
+    "file_archive": (
+        "文件内部结构异常（解压后过大或条目过多）：{value}",
+        "the file's inner structure is suspicious (too large when unpacked, or too many parts): {value}",
+    ),
+    # notice
+    "notice_published": (
+        "{value} 的通报已于 {when} 发布，不能再修改",
+        "the notice for {value} was published on {when} and cannot change",
+    ),
+    "no_notice": ("{value} 还没有通报草稿，请先生成", "no draft notice for {value}: build it first"),
+    "month_ahead": ("{value} 尚未开始，不能生成通报", "{value} has not begun: no notice yet"),
+    # sheet_file
+    "sheet_too_big": (
+        "表格文件过大：{value}（上限 {limit} MiB，解压后上限 {unpacked} MiB）",
+        "the sheet is too large: {value} (limit {limit} MiB, {unpacked} MiB unpacked)",
+    ),
+    "sheet_xml": (
+        "表格文件内容异常（含有 DOCTYPE / ENTITY 声明），请用 Excel 另存后重试：{value}",
+        "the sheet's XML declares a DOCTYPE or entities; save it again from Excel: {value}",
+    ),
+    # security
+    "link_revoked": (
+        "此链接已失效：您已不再负责此事项，或账号已停用", "this link no longer works: the item is no longer yours, "
+        "or your account is inactive",
+    ),
+}

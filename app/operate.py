@@ -1,0 +1,228 @@
+"""CLI commands for operators: the jobs run now (sweep, reconcile), the audit log, the
+outbox, the schema, the calendar, and the processes (up, portal, check, rehearse, demo)."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import typer
+
+from app.items import parse_day
+from app.output import err, out
+from app.preflight import Role, run_checks
+from messages import RuleError
+from models.audit import verify_chain
+from models.dates import near_day, near_moment
+from models.links import anchor_key
+from models.text import clean_text
+from services import context as ctx
+from store.db import reading, transaction
+
+
+def lang() -> str:
+    return ctx.settings().language
+
+
+def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of this moment (ISO date-time)")) -> None:
+    """Run the deadline sweep: reminders, escalations, one digest per person, for a moment."""
+    from app.jobs import run_sweep
+
+    at = ctx.now()
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            raise RuleError("bad_date", field="now", value=now) from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(ctx.settings().timezone))
+        near_moment(at, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
+    result = run_sweep(at.astimezone(UTC))
+    if not result["workday"]:
+        note = "非工作日，不提醒不督办" if lang() == "zh" else "not a working day: nothing to do"
+        out.print(f"{result['day']}: {note}")
+        return
+    out.print(f"{result['day']}: reminders {result['reminders']}, escalations {len(result['escalated'])}, "
+              f"overdue {len(result['overdue_items'])}, digests {result['digests']} (deferred {result['deferred']})")
+
+
+def reconcile_cmd() -> None:
+    """Make ledger and Prefect agree now (the reconcile flow, run here). With Prefect down it
+    still sends the mail that is due, says so, and exits 1: the runs wait for Prefect."""
+    import os
+
+    from flows.reconcile import reconcile
+    from services.case_runs import prefect_reachable
+    from services.mail import deliver_due
+
+    if not asyncio.run(prefect_reachable()):
+        report = deliver_due()
+        where = os.environ.get("PREFECT_API_URL", "")
+        msg = (f"流程服务不可达（{where}）：案件流程待其恢复后由 reconcile 修复；邮件：{report}" if lang() == "zh"
+               else f"Prefect is unreachable at {where}: case runs are repaired once it is back; mail: {report}")
+        err.print(f"[yellow]![/] {msg}")
+        raise typer.Exit(1)
+    summary = asyncio.run(reconcile())
+    out.print(summary)
+
+
+def audit_verify() -> None:
+    """Walk the hash chain and its keyed anchor, and check every item against its history;
+    exit 1 at the first bad record."""
+    from models.audit_items import item_mismatches
+
+    with reading(ctx.ledger()) as session:
+        checked, bad = verify_chain(session, key=anchor_key(ctx.secret()))
+        mismatches = item_mismatches(session)
+    if bad is not None:
+        err.print(f"[red]✗[/] {RuleError('chain_broken', value=bad).render(lang())} ({checked} ok before it)")
+    for m in mismatches[:20]:
+        err.print(f"[red]✗[/] {m.code}: {m.field} = {m.row}, 记录显示 (its history says) {m.events}")
+    if bad is not None or mismatches:
+        raise typer.Exit(1)
+    out.print(f"[green]✓[/] audit chain intact and anchored: {checked} events; every item agrees with its history")
+
+
+def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail that failed for good")) -> None:
+    """Mail that failed, and mail waiting for the relay (tried, not yet accepted)."""
+    from rich.markup import escape
+    from rich.table import Table
+    from sqlmodel import select
+
+    from models.finding import Finding
+    from models.outbox import troubled_mail
+
+    with reading(ctx.ledger()) as session:
+        rows = troubled_mail(session, failed_only=failed)
+        ids = {r.finding_id for r in rows if r.finding_id is not None}
+        found = session.exec(select(Finding.id, Finding.code).where(Finding.id.in_(ids))).all()  # type: ignore[union-attr]
+        codes = dict(found)
+    if not rows:
+        out.print("没有待重发或失败的邮件 (no mail waiting or failed)")
+        return
+    table = Table()
+    table.add_column("id")
+    table.add_column("事项 item", no_wrap=True)  # which item a waiting mail is about
+    for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, r.recipient_email, r.template,
+                      str(r.attempts),
+                      f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
+                      escape(r.error[:120]))
+    out.print(table)
+
+
+def mail_retry(ids: list[int] = typer.Argument(None, help="outbox ids (from `rectiflow mail list`)"),
+               failed: bool = typer.Option(False, "--failed", help="every mail that failed")) -> None:
+    """Send failed (or waiting) mail again now, with a fresh attempt budget."""
+    from services.mail import retry
+
+    if not ids and not failed:
+        raise RuleError("required", field="ID | --failed")
+    again, report = retry(list(ids or []), all_failed=failed)
+    out.print(f"{len(again)} 封重新排队 (queued again); mail: {report}")
+
+
+def db_upgrade() -> None:
+    """Create the ledger's schema, or bring it to this version (safe to run at any time, and
+    from several processes at once); anchor an intact audit chain that has no anchor yet."""
+    from services.opening import schema_change, upgrade_ledger
+
+    before, after, anchored = upgrade_ledger(ctx.settings())
+    out.print(schema_change(before, after) + ("; audit chain anchored" if anchored else ""))
+
+
+def calendar_set(
+    day: str = typer.Argument(..., help="YYYY-MM-DD"),
+    workday: bool = typer.Option(..., "--workday/--holiday"),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
+    from models.calendar import CalendarOverride
+
+    the_day = near_day(parse_day(day, field="day"), today=ctx.now().date(),  # type: ignore[arg-type]
+                       window_days=ctx.settings().due_window_days, field="day")
+    note = clean_text(note, field="note", limit=200, required=False)
+    with transaction(ctx.ledger()) as session:
+        session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
+    out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
+
+
+def up(
+    demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
+    limit: int = typer.Option(4, "--limit", help="case passes run at once"),
+) -> None:
+    """The embedded stack: Prefect server + UI, every deployment served, the SMTP sink."""
+    from app.stack import run_stack
+
+    run_stack(demo=demo, limit=limit)
+
+
+def demo() -> None:
+    """Load the demo organisation and sample findings into the configured ledger, and start
+    their case runs (the embedded stack does this with `up --demo`)."""
+    from services.case_runs import start_missing_case_runs
+    from services.demo import load_demo
+
+    codes = load_demo()
+    started = asyncio.run(start_missing_case_runs())
+    out.print(f"demo: filed {', '.join(codes) or 'nothing (findings exist)'}; case runs started: {len(started)}")
+
+
+def rehearse(
+    data: Path = typer.Option(Path(".rectiflow-topology"), "--data", help="logs, mail and each process's folder"),
+    postgres: str = typer.Option("postgresql://postgres@127.0.0.1:5432", "--postgres", help="PostgreSQL server"),
+    redis: str = typer.Option("redis://127.0.0.1:6379/10", "--redis", help="Redis (messaging; docket: next db)"),
+    base_port: int = typer.Option(4400, "--base-port", min=1024, max=65000),
+    apis: int = typer.Option(2, "--apis", min=1, max=8),
+    workers: int = typer.Option(2, "--workers", min=1, max=8),
+    portals: int = typer.Option(2, "--portals", min=1, max=8),
+    prefix: str = typer.Option("rectiflow_rehearsal", "--prefix", help="its databases: <prefix>_prefect, _ledger"),
+    relay: str = typer.Option("", "--relay", help="host:port of an SMTP relay (default: a mail sink of its own)"),
+    fresh: bool = typer.Option(False, "--fresh", help="drop the rehearsal's databases first"),
+    with_demo: bool = typer.Option(False, "--demo", help="load the demo organisation and sample findings"),
+    org: Path | None = typer.Option(None, "--org", exists=True, dir_okay=False,
+                                    help="load this organisation (YAML) before the workers start"),
+) -> None:
+    """Prefect's self-hosting topology on this machine: API processes on PostgreSQL and Redis,
+    one services process, workers from prefect.yaml, portals; every process a real command."""
+    import re
+
+    from app.rehearsal import bring_up
+    from app.topology import Plan
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", prefix):
+        raise typer.BadParameter("lower-case letters, digits and _ (at most 41)", param_hint="--prefix")
+    if relay and not re.fullmatch(r"[A-Za-z0-9.\-]{1,200}:\d{1,5}", relay):
+        raise typer.BadParameter("host:port", param_hint="--relay")
+
+    plan = Plan(data_dir=data.resolve(), postgres=postgres.rstrip("/"), redis=redis, base_port=base_port,
+                apis=apis, workers=workers, portals=portals, prefix=prefix, relay=relay)
+    bring_up(plan, fresh=fresh, demo=with_demo, org=org)
+
+
+def check_cmd(role: Role = typer.Option(Role.worker, "--role", help="what this machine runs")) -> None:
+    """Before a worker or portal starts beyond one machine: the ledger, the secret, the shared
+    folder, the organisation, Prefect's API and the mail relay. Exit 2 if it cannot work."""
+    checks = run_checks(ctx.settings(), role)
+    for c in checks:
+        mark = "[green]✓[/]" if c.problem is None else "[yellow]![/]" if c.warning else "[red]✗[/]"
+        out.print(f"{mark} {c.what}" + (f": {c.problem}" if c.problem else ""), soft_wrap=True, highlight=False)
+    if any(c.problem and not c.warning for c in checks):
+        raise SystemExit(2)
+
+
+def portal(
+    host: str | None = typer.Option(None, "--host", help="default RECTIFLOW_PORTAL_HOST"),
+    port: int | None = typer.Option(None, "--port", help="default RECTIFLOW_PORTAL_PORT"),
+) -> None:
+    """Serve the portal alone (beyond one machine: several behind a load balancer, all with the
+    same RECTIFLOW_SECRET_KEY and ledger). `rectiflow up` serves it already."""
+    import uvicorn
+
+    from app.web.main import create_app
+
+    settings = ctx.settings()
+    uvicorn.run(create_app(), host=host or settings.portal_host, port=port or settings.portal_port,
+                log_level="info", proxy_headers=True)

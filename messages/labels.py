@@ -1,0 +1,52 @@
+"""The names people read for the ledger's words, each defined once (Chinese, English):
+states, deadline classes, escalation colours (with their mark and fill) and tiers. Keys are
+the values stored in the ledger, so every layer (templates too) can look them up."""
+
+from dataclasses import dataclass
+
+STATES: dict[str, tuple[str, str]] = {
+    "filed": ("已立项", "filed"),
+    "assigned": ("整改中", "assigned"),
+    "submitted": ("待验收", "submitted"),
+    "closed": ("已销号", "closed"),
+    "withdrawn": ("已撤销", "withdrawn"),
+}
+
+CLASSES: dict[str, tuple[str, str]] = {
+    "immediate": ("立行立改", "immediate"),
+    "limited": ("限期整改", "limited"),
+    "long": ("长期整改", "long-term"),
+}
+
+
+@dataclass(frozen=True)
+class Colour:
+    zh: str
+    en: str
+    mark: str  # in markdown (Prefect artifacts)
+    fill: str  # in Excel and Word (RGB hex)
+
+
+COLOURS: dict[str, Colour] = {
+    "blue": Colour("蓝", "blue", "🔵", "DCE8F7"),
+    "yellow": Colour("黄", "yellow", "🟡", "FFF2B3"),
+    "red": Colour("红", "red", "🔴", "F8D0D0"),
+}
+FILLS = {name: c.fill for name, c in COLOURS.items()}
+
+TIERS: dict[str, tuple[str, str]] = {
+    "advanced": ("先进", "advanced"),
+    "middle": ("中间", "middle"),
+    "lagging": ("后进", "lagging"),
+}
+
+
+def colour_label(colour: str, language: str = "zh") -> str:
+    """The colour's name ("" for none)."""
+    c = COLOURS.get(colour)
+    return "" if c is None else (c.zh if language == "zh" else c.en)
+
+
+def label(table: dict[str, tuple[str, str]], key: str, language: str = "zh") -> str:
+    zh, en = table[key]
+    return zh if language == "zh" else en

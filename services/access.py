@@ -1,0 +1,79 @@
+"""Signing in and fresh links: the mail that lets a person into the portal. Each queues its
+mail in the outbox in one transaction (deduplicated), then sends it at once."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import quote
+
+from sqlmodel import Session, select
+
+from messages import RuleError
+from models.directory import finding_by_code
+from models.links import SIGN_IN, Claim, spend
+from models.org import Person
+from models.outbox import enqueue
+from services import context as ctx
+from services.mail import send_now
+from store.db import transaction
+
+
+def _queue_sign_in(email: str, target: str) -> bool:
+    with transaction(ctx.ledger()) as session:
+        person = session.exec(select(Person).where(Person.email == email)).first()
+        if person is None or not person.active:
+            return False
+        settings, now = ctx.settings(), ctx.now()
+        token = ctx.signer().issue(SIGN_IN, person.id,  # type: ignore[arg-type]
+                                   expires_at=now + timedelta(minutes=settings.signin_minutes))
+        link = f"{settings.portal_url.rstrip('/')}/login/{token}?next={quote(target)}"
+        # At most one sign-in mail per person per minute: the form cannot be used to flood a mailbox.
+        enqueue(session, dedupe_key=f"sign-in:{person.id}:{now:%Y%m%d%H%M}", recipient_id=person.id,  # type: ignore[arg-type]
+                recipient_email=person.email, template="sign_in", language=person.language or settings.language,
+                context={"recipient": person.name, "sign_in": link, "minutes": settings.signin_minutes}, now=now)
+        return True
+
+
+async def send_sign_in(email: str, target: str) -> bool:
+    """Mail a registered, active address its sign-in link (to `target` after); say whether."""
+    import asyncio
+
+    if not await asyncio.to_thread(_queue_sign_in, email, target):
+        return False
+    await send_now(None)
+    return True
+
+
+def sign_in(token: str) -> Person:
+    """Follow a sign-in link: it works once, for an active person."""
+    with transaction(ctx.ledger()) as session:
+        claim = ctx.signer().read(token, SIGN_IN, now=ctx.now())
+        person = session.get(Person, claim.person_id)
+        if person is None or not person.active:
+            raise RuleError("link_invalid")
+        spend(session, claim, now=ctx.now(), what="sign-in")
+        return person
+
+
+LinkHolder = Callable[[Session], tuple[Person, Claim]]
+
+
+def _queue_fresh(holder: LinkHolder) -> tuple[int | None, str]:
+    with transaction(ctx.ledger()) as session:
+        person, claim = holder(session)
+        finding = finding_by_code(session, claim.code)
+        enqueue(session, dedupe_key=f"fresh:{claim.digest}", recipient_id=person.id,  # type: ignore[arg-type]
+                recipient_email=person.email, template="fresh_link",
+                language=person.language or ctx.settings().language,
+                context={"recipient": person.name, "code": finding.code, "title": finding.title},
+                now=ctx.now(), finding_id=finding.id)
+        return finding.id, person.email
+
+
+async def send_fresh_link(holder: LinkHolder) -> str:
+    """Mail the holder of an (expired) item link a fresh one to the same item, once per old
+    link. Returns the address it went to."""
+    import asyncio
+
+    finding_id, email = await asyncio.to_thread(_queue_fresh, holder)
+    await send_now(finding_id)
+    return email

@@ -1,0 +1,122 @@
+"""Acting on an item: one lifecycle command in one transaction, then its case run is woken.
+The CLI, the item link and the staff page all come through `act`."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from messages import RuleError
+from models import commands
+from models.directory import finding_by_code, person_by_email
+from models.evidence import StoredFile
+from models.extension import decide_extension, request_extension
+from models.finding import STATE_LABELS, Finding, State
+from models.lifecycle import Command
+from models.links import Claim, spend
+from models.org import Person
+from services import context as ctx
+from services.case_runs import Wake, wake_case_run
+from store.db import reading, transaction
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a person asks to do to an item, with what the command needs."""
+
+    command: Command
+    note: str = ""  # submit: what was done (整改情况说明)
+    reason: str = ""  # return, withdraw, reassign, extension request or rejection
+    due: date | None = None  # return: a new due date; extension: the date asked for
+    to: str = ""  # reassign: the new owner's email
+    files: tuple[StoredFile, ...] = ()  # submit: evidence already in the store
+
+
+@dataclass(frozen=True)
+class Acted:
+    code: str
+    state: State
+    wake: Wake
+
+    def label(self, language: str) -> str:
+        return STATE_LABELS[self.state][0 if language == "zh" else 1]
+
+
+Identify = Callable[[Session], Person]  # who acts, read in the command's own transaction
+ACTIONS = (Command.submit, Command.return_, Command.accept, Command.withdraw, Command.reassign,
+           Command.request_extension, Command.approve_extension, Command.reject_extension)
+
+
+def _apply(session: Session, action: Action, actor: Person, finding: Finding) -> None:
+    kw = {"actor": actor, "finding": finding, "now": ctx.now(), "policy": ctx.policy()}
+    match action.command:
+        case Command.submit:
+            commands.submit(session, account=action.note, files=list(action.files), **kw)
+        case Command.return_:
+            commands.return_item(session, reason=action.reason, new_due=action.due, **kw)
+        case Command.accept:
+            commands.accept(session, **kw)
+        case Command.withdraw:
+            commands.withdraw(session, reason=action.reason, **kw)
+        case Command.reassign:
+            commands.reassign(session, to=action.to, reason=action.reason, **kw)
+        case Command.request_extension:
+            if action.due is None:
+                raise RuleError("required", field="to")
+            request_extension(session, to=action.due, reason=action.reason, **kw)
+        case Command.approve_extension | Command.reject_extension:
+            decide_extension(session, approve=action.command is Command.approve_extension,
+                             reason=action.reason, **kw)
+        case _:
+            raise RuleError("required", field="action")
+
+
+def apply_action(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> str:
+    """The command alone, in one transaction: checked against the actor's standing and the
+    item's state, applied with its events and mail. A `link` (the portal's signed link) is
+    spent in the same transaction, so it does one action. Returns the item's code."""
+    try:
+        with transaction(ctx.ledger()) as session:
+            finding = finding_by_code(session, code)
+            person = person_by_email(session, actor) if isinstance(actor, str) else actor(session)
+            if link is not None:
+                spend(session, link, now=ctx.now(), what=action.command.value)
+            _apply(session, action, person, finding)
+            return finding.code
+    except IntegrityError:  # the same link used at the same moment elsewhere: that one won
+        if link is None:
+            raise
+        raise RuleError("link_used", value=action.command.value) from None
+
+
+def _state(code: str) -> State:
+    with reading(ctx.ledger()) as session:
+        return finding_by_code(session, code).state
+
+
+async def wake(code: str) -> Acted:
+    """Tell the item's case run the ledger changed; report where the item stands."""
+    outcome = await wake_case_run(code)
+    return Acted(code, await asyncio.to_thread(_state, code), outcome)
+
+
+async def act(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Acted:
+    """A person's command on an item (on a worker thread: a ledger busy with a long sweep
+    holds only this), then its case run woken."""
+    code = await asyncio.to_thread(apply_action, action, code=code, actor=actor, link=link)
+    return await wake(code)
+
+
+def _reassign_all(from_email: str, to: str, actor: str, reason: str) -> list[str]:
+    with transaction(ctx.ledger()) as session:
+        return commands.reassign_all(session, actor=person_by_email(session, actor), from_email=from_email,
+                                     to=to, now=ctx.now(), policy=ctx.policy(), reason=reason)
+
+
+async def reassign_all(*, from_email: str, to: str, actor: str, reason: str = "") -> list[Acted]:
+    """Move every open item of a departed owner to another, in one transaction; wake each run."""
+    moved = await asyncio.to_thread(_reassign_all, from_email, to, actor, reason)
+    return [await wake(code) for code in moved]

@@ -1,0 +1,122 @@
+"""The scheduled jobs' bodies, each written once: the flow runs it (as a task, so the
+Prefect UI shows it, with its artifacts); the CLI runs the flow when Prefect answers, and
+the same body directly when it does not. Each commits its decisions in one transaction,
+then delivers the mail they queued."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import select
+
+from models.calendar import WorkCalendar, local_date
+from models.notice import notice_for
+from models.round import Round, RoundStatus, close_round, first_working_day, open_round, teams_of
+from models.sweep import sweep
+from services import context as ctx
+from services.mail import deliver_due
+from store.db import one_at_a_time, transaction
+
+SWEEP_LOCK = 727_000_002  # two sweeps of one day (two workers, two services) serialise
+
+
+@dataclass
+class SweepReport:
+    day: str
+    workday: bool
+    reminders: int = 0
+    escalations: int = 0
+    overdue: int = 0
+    verify: int = 0
+    digests: int = 0
+    deferred: int = 0
+    escalated: list[str] = field(default_factory=list)  # codes that went up a level
+    overdue_items: list[dict[str, Any]] = field(default_factory=list)
+    mail: str = ""
+
+
+def decide_sweep(at: datetime) -> SweepReport:
+    """Reminders, escalations and one digest per person for the moment `at`, decided and
+    queued in one transaction (nothing is sent yet)."""
+    settings = ctx.settings()
+    with transaction(ctx.ledger()) as session:
+        one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits, then finds it done
+        result = sweep(session, now=at, policy=ctx.policy(settings),
+                       deadlines=ctx.deadlines(settings))
+    return SweepReport(**result.summary(), escalated=sorted({code for code, _ in result.escalations}),
+                       overdue_items=[asdict(o) for o in result.overdue])
+
+
+def sweep_day(at: datetime) -> SweepReport:
+    """The deadline sweep of a moment: decided, then the digests sent."""
+    report = decide_sweep(at)
+    if report.workday:
+        report.mail = str(deliver_due(at=at))
+    return report
+
+
+@dataclass
+class RoundOpening:
+    month: str
+    opened: bool
+    closes_on: str = ""
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    reason: str = ""  # why it was not opened
+    mail: str = ""
+
+
+def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpening:
+    """Open `month` (default: this month, but only on its first working day), assign its
+    teams, and mail each inspector their checklist."""
+    settings = ctx.settings()
+    with transaction(ctx.ledger()) as session:
+        today = local_date(at, settings.timezone)
+        if not month:
+            first = first_working_day(WorkCalendar.from_session(session), today.year, today.month)
+            if today != first:
+                return RoundOpening(f"{today:%Y-%m}", False, reason=f"first working day is {first}")
+            month = f"{today:%Y-%m}"
+        rnd, new = open_round(session, month=month, now=at, policy=ctx.policy(settings),
+                              team=team or settings.round_team_size, close_day=settings.round_close_day)
+        opening = RoundOpening(rnd.month, new, rnd.closes_on.isoformat(), teams_of(session, rnd))
+    opening.mail = str(deliver_due(at=at))
+    return opening
+
+
+@dataclass
+class NoticeDue:
+    due: bool
+    month: str
+    reason: str
+    publish: bool = False
+
+
+def notice_due(at: datetime) -> NoticeDue:
+    """Whether the scheduled notice run should act today: a working day after this month's
+    round closed (which it closes, if still open), with no notice yet (or only a draft, when
+    notices publish themselves)."""
+    settings = ctx.settings()
+    with transaction(ctx.ledger()) as session:
+        today = local_date(at, settings.timezone)
+        month = f"{today:%Y-%m}"
+        rnd = session.exec(select(Round).where(Round.month == month)).first()
+        closes_on = rnd.closes_on if rnd else date(today.year, today.month, min(settings.round_close_day, 28))
+        if not WorkCalendar.from_session(session).is_workday(today) or today <= closes_on:
+            return NoticeDue(False, month, f"round closes on {closes_on}; today is {today}")
+        if rnd is not None and rnd.status is RoundStatus.open:
+            close_round(session, month=month, now=at)
+        notice = notice_for(session, month)
+        state = notice.status.value if notice else "none"
+        due = state == "none" or (state == "draft" and settings.notice_auto_publish)
+        return NoticeDue(due, month, f"notice is {state}", settings.notice_auto_publish)
+
+
+def notice_month(month: str, at: datetime, *, publish: bool, publisher: str) -> dict[str, Any]:
+    """Build the month's notice (replacing its draft); publishing freezes it and mails it."""
+    from services.notices import build_notice, publish_notice
+
+    summary = build_notice(month, at)
+    if publish:
+        summary = publish_notice(summary["month"], at, publisher or "system")
+        summary["mail"] = str(deliver_due(at=at))
+    return summary

@@ -1,0 +1,104 @@
+"""The monthly notice (通报): built from the ledger in every format into the shared folder
+(replacing its draft), and published (frozen, mailed). A published notice never changes."""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from messages import RuleError
+from models.calendar import local_date, month_bounds
+from models.compliance import load_compliance_policy
+from models.escalation import load_deadline_policy
+from models.ledger import ledger_views
+from models.ledger_export import ledger_workbook
+from models.notice import (
+    issuer_name,
+    notice_for,
+    notice_number,
+    notice_summary,
+    notice_title,
+    publish,
+    refuse_if_published,
+    save_draft,
+)
+from models.notice_figures import month_figures
+from models.org import Unit, UnitKind
+from models.round import parse_month
+from notifications.chart import trend_chart
+from notifications.notice_doc import notice_document
+from notifications.notice_text import markdown
+from services import context as ctx
+from store.db import transaction
+from store.files import replace_file
+
+
+def build_notice(month: str, at: datetime) -> dict[str, Any]:
+    """Compute the month from the ledger, render the chart, the Word notice and the Excel
+    ledger, and save them as the month's draft (replacing an earlier draft)."""
+    settings = ctx.settings()
+    year, mon = parse_month(month)
+    month = f"{year:04d}-{mon:02d}"
+    when = at
+    first, _, _, month_end = month_bounds(year, mon, ZoneInfo(settings.timezone))
+    if first > local_date(when, settings.timezone):
+        raise RuleError("month_ahead", field="month", value=month)
+    with transaction(ctx.ledger()) as session:
+        refuse_if_published(notice_for(session, month))
+        figures = month_figures(session, year=year, month=mon, now=when,
+                                compliance=load_compliance_policy(settings.compliance_file),
+                                deadlines=load_deadline_policy(settings.escalation_file), timezone=settings.timezone)
+        views = [v for v in ledger_views(session, now=min(when, month_end), policy=ctx.policy(settings))
+                 if v.filed_at < month_end]
+        issuer = issuer_name(session, settings.notice_issuer)
+        copy_to = "，".join(session.exec(select(Unit.name).where(
+            Unit.kind.in_([UnitKind.leadership, UnitKind.discipline])).order_by(Unit.id)))  # type: ignore[attr-defined]
+    number, title = notice_number(settings.notice_code, year, mon), notice_title(year, mon)
+    dated = local_date(when, settings.timezone)
+    data = figures.as_json()
+    chart = trend_chart(data["trend"])
+    docx = notice_document(data, number=number, title=title, issuer=issuer, dated=dated, chart_png=chart,
+                           copy_to=copy_to, draft=True)
+    xlsx = ledger_workbook(views, language=settings.language)
+    folder = settings.notice_dir / month
+    with transaction(ctx.ledger()) as session:
+        refuse_if_published(notice_for(session, month, lock=True))  # published meanwhile: keep its files
+        files = {"docx": replace_file(folder, f"通报-{month}.docx", docx),
+                 "xlsx": replace_file(folder, f"整改台账-{month}.xlsx", xlsx),
+                 "chart": replace_file(folder, f"trend-{month}.png", chart)}
+        notice = save_draft(session, month=month, number=number, title=title, issuer=issuer, figures=data,
+                            files=files, now=when, copy_to=copy_to)
+        return notice_summary(notice, timezone=settings.timezone)
+
+
+def publish_notice(month: str, at: datetime, actor: str) -> dict[str, Any]:
+    """Freeze the month's draft as it was reviewed (its figures and date), with the Word
+    file's draft mark removed, and queue one mail per recipient."""
+    settings = ctx.settings()
+    when = at
+    with transaction(ctx.ledger()) as session:
+        draft = notice_for(session, month)
+        if draft is None:
+            raise RuleError("no_notice", field="month", value=month)
+        refuse_if_published(draft)
+        docx = notice_document(dict(draft.figures), number=draft.number, title=draft.title, issuer=draft.issuer,
+                               dated=local_date(draft.built_at, settings.timezone), copy_to=draft.copy_to,
+                               chart_png=Path(draft.files["chart"]["path"]).read_bytes())
+    with transaction(ctx.ledger()) as session:
+        draft = notice_for(session, month, lock=True)
+        refuse_if_published(draft)  # published meanwhile: keep its file
+        assert draft is not None
+        files = {"docx": replace_file(settings.notice_dir / month, f"通报-{month}.docx", docx)}
+        context = {"month": month, "number": draft.number, "title": draft.title, "issuer": draft.issuer,
+                   "figures": dict(draft.figures)}
+        notice, mails = publish(session, month=month, actor=actor, now=when, language=settings.language,
+                                files=files, mail_context=context)
+        return {**notice_summary(notice, timezone=settings.timezone), "mails": mails}
+
+
+def notice_markdown(summary: dict[str, Any]) -> str:
+    return markdown(summary["figures"], number=summary["number"], title=summary["title"], issuer=summary["issuer"],
+                    status=summary["status"], dated=date.fromisoformat(summary["dated"]))
+

@@ -1,0 +1,70 @@
+"""Opening the ledger of a deployment: the schema from the migrations (store/), the rows
+every ledger has and the audit anchor key from the rules (models/), so every process that
+appends events keeps the anchor current."""
+
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
+
+from models.audit import anchor_chain, ensure_chain_head, use_anchor_key
+from models.instance import ensure_instance, instance_id
+from models.links import anchor_key
+from store import schema
+from store.db import make_engine, transaction
+from store.secret import load_secret
+from store.settings import Settings, get_settings
+from store.shared_folder import mark
+
+
+def ensure_rows(conn: Connection) -> None:
+    """The rows every ledger has: the audit chain's head and the ledger's identity."""
+    with Session(bind=conn) as session:
+        ensure_chain_head(session)
+        ensure_instance(session)
+        session.flush()
+
+
+def create_schema(engine: Engine) -> None:
+    """Create or upgrade the schema by its migrations, with the rows every ledger has (tests,
+    benches and `rectiflow db upgrade`)."""
+    schema.upgrade(engine, rows=ensure_rows)
+
+
+def open_ledger(url: str) -> Engine:
+    """The process's engine for a ledger URL. A new, empty database is created by the
+    migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
+    return schema.open_ledger(url, rows=ensure_rows)
+
+
+def secret(settings: Settings) -> str:
+    return load_secret(settings.secret_key, settings.data_dir)
+
+
+def ledger_for(settings: Settings | None = None) -> Engine:
+    settings = settings or get_settings()
+    use_anchor_key(anchor_key(secret(settings)))
+    return open_ledger(settings.ledger_url)
+
+
+def upgrade_ledger(settings: Settings | None = None) -> tuple[str | None, str | None, bool]:
+    """`rectiflow db upgrade` (and `rectiflow up` before it starts anything): create or
+    upgrade the schema by its migrations, then anchor an intact chain that has no anchor.
+    Returns (revision before: None for a new ledger, "0001" for one of rectiflow 0.1.0;
+    after; whether the chain was anchored now). The shared folder gets the ledger's marker."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.ledger_url)
+    try:
+        before, after = schema.upgrade(engine, rows=ensure_rows)
+        with transaction(engine) as session:
+            anchored = anchor_chain(session, key=anchor_key(secret(settings)))
+            mark(settings.shared_dir, instance_id(session))
+        return before, after, anchored
+    finally:
+        engine.dispose()
+
+
+def schema_change(before: str | None, after: str | None) -> str:
+    if before is None:
+        return f"ledger created (schema {after})"
+    if before == after:
+        return f"ledger schema {after}: up to date"
+    return f"ledger schema {before}{' (rectiflow 0.1.0)' if before == '0001' else ''} → {after}"
