@@ -1,8 +1,12 @@
-"""Serve every deployment from one process (the embedded stack)."""
+"""The deployments, declared once: `rectiflow up` serves them from one process; `prefect.yaml`
+(beyond one machine) declares the same, field by field, as tests/flows/test_deployments.py
+checks. Schedules run in the bureau's time zone (RECTIFLOW_TIMEZONE; prefect.yaml states the
+default, Asia/Shanghai)."""
 
 import asyncio
+from dataclasses import dataclass
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
@@ -12,32 +16,47 @@ from flows.intake import file_findings
 from flows.notice import monthly_notice
 from flows.reconcile import reconcile
 from flows.sweep import deadline_sweep
+from services import context as ctx
 
-SHANGHAI = "Asia/Shanghai"
+TAGS = ["rectiflow"]
+
+
+@dataclass(frozen=True)
+class Declared:
+    flow: Flow
+    entrypoint: str  # as prefect.yaml names it
+    description: str
+    cron: str = ""  # in the bureau's time zone
+    every_seconds: int = 0
+
+
+DEPLOYMENTS = (
+    Declared(rectification_case, "flows.case:rectification_case",
+             "One run per rectification item: assign, wait (suspended), verify, close."),
+    Declared(file_findings, "flows.intake:file_findings",
+             "File one finding (flat parameters for the run form) and start its case run."),
+    Declared(deadline_sweep, "flows.sweep:deadline_sweep",
+             "09:00 every day; on working days: reminders, escalations, one digest per person.", cron="0 9 * * *"),
+    Declared(monthly_inspection, "flows.inspection:monthly_inspection",
+             "08:30 daily; on the first working day of the month: open the round, send checklists.",
+             cron="30 8 * * *"),
+    Declared(monthly_notice, "flows.notice:monthly_notice",
+             "10:00 daily; once the month's round has closed: close it, build the notice draft "
+             "(publish: run with publish=true).", cron="0 10 * * *"),
+    Declared(reconcile, "flows.reconcile:reconcile",
+             "Every 5 minutes: start missing case runs, wake missed ones, retry mail.", every_seconds=300),
+)
 
 
 def deployments() -> list[RunnerDeployment]:
-    return [
-        rectification_case.to_deployment(
-            name="rectification-case", tags=["rectiflow"],
-            description="One run per rectification item: assign, wait, verify, close."),
-        file_findings.to_deployment(
-            name="file-findings", tags=["rectiflow"],
-            description="File one finding and start its case run."),
-        deadline_sweep.to_deployment(
-            name="deadline-sweep", tags=["rectiflow"], schedule=Cron("0 9 * * *", timezone=SHANGHAI),
-            description="09:00 every day; on working days: reminders, escalations, one digest per person."),
-        monthly_inspection.to_deployment(
-            name="monthly-inspection", tags=["rectiflow"], schedule=Cron("30 8 * * *", timezone=SHANGHAI),
-            description="08:30 daily; on the first working day of the month: open the round, send checklists."),
-        monthly_notice.to_deployment(
-            name="monthly-notice", tags=["rectiflow"], schedule=Cron("0 10 * * *", timezone=SHANGHAI),
-            description="10:00 daily; once the month's round has closed: close it, build the notice draft "
-                        "(publish: run with publish=true)."),
-        reconcile.to_deployment(
-            name="reconcile", tags=["rectiflow"], schedule=Interval(300),
-            description="Every 5 minutes: start missing case runs, wake missed ones, retry mail."),
-    ]
+    timezone = ctx.settings().timezone
+    built = []
+    for d in DEPLOYMENTS:
+        schedule = Cron(d.cron, timezone=timezone) if d.cron else Interval(d.every_seconds) if d.every_seconds \
+            else None
+        built.append(d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description,
+                                          **({"schedule": schedule} if schedule else {})))
+    return built
 
 
 def apply_deployments() -> None:

@@ -1,10 +1,5 @@
-"""The lifecycle of an item (DESIGN §3), declared in one table.
-
-    filed ──assign──▶ assigned ──submit──▶ submitted ──accept──▶ closed
-      │                 ▲  │                   │
-      │                 │  └─reassign (stays assigned, new owner)
-      │                 └──────return──────────┘   (reason required)
-      └──withdraw──▶ withdrawn   (also from assigned; reason required)
+"""The lifecycle of an item (DESIGN §3), declared in one table, `TRANSITIONS`; `diagram()`
+draws it (the README embeds that drawing, and a test keeps it current).
 
 Overdue is derived from the due date, never a state. Commands whose target is None keep
 the state and change an attribute beside it (owner, extension).
@@ -91,6 +86,34 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
     Command.approve_extension: ("批准延期", "approve the extension"),
     Command.reject_extension: ("驳回延期", "reject the extension"),
 }
+
+
+# Who may do what beyond the item's commands, declared beside the table (every way in uses these).
+READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)  # any item, the ledger
+PUBLISHERS = (Role.supervisor, Role.admin, Role.leader)  # the monthly notice
+
+
+def roles_for(command: Command) -> tuple[Role, ...]:
+    """The organisational roles the table lets do `command` on any item (not the item's own
+    owner or secretary): who the portal shows its form to."""
+    return tuple(r for r in Role if Who.__members__.get(r.value) in TRANSITIONS[command].who)
+
+
+def diagram() -> str:
+    """The table drawn as text, one line per move: from, command, to, who, conditions."""
+    lines = []
+    for t in TRANSITIONS.values():
+        for source in sorted(t.sources, key=lambda st: list(State).index(st) if st else -1):
+            target = t.target.value if t.target else f"{source.value if source else '—'} (stays)"
+            notes = [", ".join(sorted(w.value for w in t.who))]
+            if t.needs_reason:
+                notes.append("reason required")
+            if t.verifier:
+                notes.append("not by the owner")
+            start = source.value if source else "(new)"
+            arrow = f"──{t.command.value}──▶"
+            lines.append(f"{start:<10} {arrow:<26} {target:<20} {'; '.join(notes)}")
+    return "\n".join(lines) + "\n"
 
 
 def action_label(kind: str, language: str = "zh") -> str:

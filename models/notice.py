@@ -14,6 +14,7 @@ from models.audit import append_event
 from models.calendar import local_date
 from models.columns import enum_type, json_type, utc
 from models.directory import holders, person_by_email, roles_of
+from models.lifecycle import PUBLISHERS
 from models.org import Person, Role, Unit, UnitKind
 from models.outbox import enqueue
 
@@ -96,7 +97,6 @@ def save_draft(session: Session, *, month: str, number: str, title: str, issuer:
     return notice
 
 
-PUBLISHERS = (Role.supervisor, Role.admin, Role.leader)
 
 
 def publisher(session: Session, email: str) -> str:

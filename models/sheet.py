@@ -16,7 +16,7 @@ from messages import RuleError
 from models.audit import batched_events
 from models.catalogue import DeadlineClass, Manifestation
 from models.finding import Finding
-from models.lifecycle import Who, standing
+from models.lifecycle import TRANSITIONS, Command, standing
 from models.org import Membership, Person, Role, Unit
 from models.text import check_text
 
@@ -36,7 +36,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 PASS = {"合格", "通过", "pass", "ok", "✓"}
 FAIL = {"不合格", "fail", "×", "✗"}
 REQUIRED = ("unit", "manifestation", "title", "inspector")
-FILERS = {Who.inspector, Who.supervisor, Who.admin}
+FILERS = TRANSITIONS[Command.file].who
 
 
 @dataclass

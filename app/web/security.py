@@ -12,7 +12,7 @@ from sqlmodel import Session
 from messages import RuleError
 from models.directory import finding_by_code, roles_of
 from models.finding import Finding
-from models.lifecycle import Who, standing
+from models.lifecycle import READERS, Who, standing
 from models.links import ITEM, SESSION, Claim, Signer, spend, spent
 from models.org import Person, Role
 from services import context as ctx
@@ -45,7 +45,7 @@ class Visitor:
         return signer().csrf(self.anchor)
 
 
-STAFF_VIEW = {Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline}
+STAFF_VIEW = set(READERS)
 
 
 def may_view(session: Session, visitor: "Visitor", finding: Finding) -> bool:

@@ -29,6 +29,7 @@ from models.catalogue import DeadlineClass, manifestations
 from models.finding import CLASS_LABELS, STATE_LABELS, State
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
+from models.lifecycle import READERS, Command, roles_for
 from models.org import Person, Role, Unit, UnitKind
 from models.round import Round, RoundAssignment, RoundStatus
 from models.sheet import Sheet, SheetRow, validate
@@ -38,8 +39,8 @@ from services.filing import file_finding, record_round_checklist
 from store.db import reading, transaction
 
 router = APIRouter()
-FILERS = (Role.inspector, Role.supervisor, Role.admin)
-LEDGER_READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)
+FILERS = roles_for(Command.file)
+LEDGER_READERS = READERS
 NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
 NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
 

@@ -21,3 +21,18 @@ def test_prefect_yaml_entrypoints_are_the_served_flows():
         declared[d["name"]] = d["work_pool"]["name"]
     assert set(declared) == {d.name for d in deployments()}
     assert set(declared.values()) == {"rectiflow"}
+
+
+def test_prefect_yaml_declares_every_field_as_the_runner_does():
+    """One definition (flows/serve.py DEPLOYMENTS); prefect.yaml must agree field by field,
+    schedules included (in the default time zone, as prefect.yaml states it)."""
+    from flows.serve import DEPLOYMENTS, TAGS
+
+    config = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    assert set(config) == {d.flow.name for d in DEPLOYMENTS}
+    for d in DEPLOYMENTS:
+        y = config[d.flow.name]
+        assert (y["entrypoint"], y["description"], y["tags"]) == (d.entrypoint, d.description, TAGS), d.flow.name
+        wanted = ([{"cron": d.cron, "timezone": "Asia/Shanghai"}] if d.cron
+                  else [{"interval": d.every_seconds}] if d.every_seconds else None)
+        assert y.get("schedules") == wanted, d.flow.name

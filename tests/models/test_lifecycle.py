@@ -244,3 +244,13 @@ def test_recurrence_links_to_the_earlier_finding_within_six_months(engine, polic
         assert finding_by_code(s, late).recurrence_of_id is None
         ev = s.exec(select(Event).where(Event.kind == "file").order_by(Event.seq)).all()[1]
         assert ev.data["recurrence_of"] == first
+
+
+def test_the_readme_embeds_the_lifecycle_drawn_from_the_table():
+    from pathlib import Path
+
+    from models.lifecycle import diagram
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"```\n{diagram()}```" in readme
+    assert "──accept──▶" in diagram() and "not by the owner" in diagram()
