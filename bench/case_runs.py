@@ -82,24 +82,23 @@ async def wait_states(ids: list, state: str, timeout: float = 900) -> float:
 
 
 async def bench_cases(n: int) -> tuple[float, float]:
-    from flows.control import start_case_run
-
     from models import commands
     from models.catalogue import load_negative_list
     from models.directory import person_by_email
     from models.orgfile import load_org
-    from models.policy import Policy
+    from services.case_runs import start_case_run
+    from services.context import now
+    from services.context import policy as settings_policy
     from services.demo import DEMO_ORG, SAMPLES
     from services.opening import ledger_for
     from store.db import transaction
     from store.settings import get_settings
-    from tasks.ledger import now
 
     engine = ledger_for(get_settings())
     with transaction(engine) as s:
         load_negative_list(s)
         load_org(s, path=DEMO_ORG)
-    policy = Policy.from_settings()
+    policy = settings_policy()
     t0 = time.monotonic()
     ids = []
     for i in range(n):
@@ -107,7 +106,7 @@ async def bench_cases(n: int) -> tuple[float, float]:
         with transaction(engine) as s:
             code = commands.file_finding(s, actor=person_by_email(s, inspector), unit=unit, manifestation=man,
                                          title=f"{title} #{i}", now=now(), policy=policy).code
-        ids.append(await start_case_run(engine, code))
+        ids.append(await start_case_run(code))
     filed = time.monotonic()
     done = await wait_states(ids, "Suspended")
     return done - t0, (filed - t0) / n * 1000

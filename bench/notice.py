@@ -112,18 +112,18 @@ def measure(items: int) -> dict[str, float]:
     t0 = time.perf_counter()
     populate(url, items)
     seeded = time.perf_counter() - t0
-    from tasks.notice import build_notice, publish_notice
+    from services.notices import build_notice, publish_notice
 
-    build_notice.fn("2026-09", AT.isoformat())  # warm up: imports, the chart's font, templates
+    build_notice("2026-09", AT)  # warm up: imports, the chart's font, templates
     t0 = time.perf_counter()
-    summary = build_notice.fn("2026-10", AT.isoformat())
+    summary = build_notice("2026-10", AT)
     built = time.perf_counter() - t0
     tracemalloc.start()  # a second build, for memory only: tracing slows it down
-    build_notice.fn("2026-10", AT.isoformat())
+    build_notice("2026-10", AT)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     t0 = time.perf_counter()
-    publish_notice.fn("2026-10", AT.isoformat(), "bench")
+    publish_notice("2026-10", AT, "bench")
     published = time.perf_counter() - t0
     sizes = {k: Path(p).stat().st_size / 1024 for k, p in summary["files"].items()}
     return {"items": items, "found": summary["figures"]["totals"]["found"], "seed_s": seeded, "build_s": built,

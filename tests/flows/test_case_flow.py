@@ -116,7 +116,7 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
             await client.set_flow_run_state(run_id, Running(), force=True)
 
     asyncio.run(force_running())
-    assert asyncio.run(wake_case_run(stack.engine, code, settle_seconds=0.5)) == "busy"
+    assert asyncio.run(wake_case_run(code, settle_seconds=0.5)) == "busy"
     assert "busy at wake" in stack.cli("show", code, "--json")
     # Once the pass has gone to sleep, waking resumes it and clears the note.
     stack.cli("submit", code, "--as", OWNER, "--note", "改为现场办公")  # run still 'Running': noted
@@ -127,7 +127,7 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
             await client.set_flow_run_state(run_id, Suspended(timeout_seconds=None, pause_key="t"), force=True)
 
     asyncio.run(force_suspended())
-    assert asyncio.run(wake_case_run(stack.engine, code)) == "resumed"
+    assert asyncio.run(wake_case_run(code)) == "resumed"
     assert '"run_note": ""' in stack.cli("show", code, "--json")
     assert stack.step(code).state.name == "Suspended"
     assert wait_for_mail(stack.sink, 2)[1]["To"] == INSPECTOR

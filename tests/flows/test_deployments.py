@@ -17,7 +17,7 @@ def test_prefect_yaml_entrypoints_are_the_served_flows():
         path, _, name = d["entrypoint"].partition(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         flow = getattr(module, name)
-        assert flow.name == d["name"], d  # deployment "X/X", as flows.control addresses it
+        assert flow.name == d["name"], d  # deployment "X/X", as services/case_runs.py addresses it
         declared[d["name"]] = d["work_pool"]["name"]
     assert set(declared) == {d.name for d in deployments()}
     assert set(declared.values()) == {"rectiflow"}
