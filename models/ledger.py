@@ -3,11 +3,12 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from models.audit import Event
-from models.calendar import WorkCalendar, local_date
+from models.calendar import WorkCalendar, local_date, month_bounds
 from models.catalogue import Manifestation
 from models.finding import CLASS_LABELS, STATE_LABELS, Finding, State
 from models.org import Person, Unit
@@ -120,14 +121,65 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     return view
 
 
-def ledger_views(session: Session, *, now: datetime, policy: Policy) -> list[ItemView]:
-    rows = session.exec(
+@dataclass(frozen=True)
+class LedgerQuery:
+    """Which items a list shows; every filter is applied by the database. A value that can
+    match nothing (an unknown state, colour or month) shows nothing."""
+
+    unit: str = ""  # unit code
+    colour: str = ""  # blue / yellow / red, or "none"
+    state: str = ""
+    month: str = ""  # YYYY-MM the item was filed in (the bureau's time zone)
+    owner_id: int | None = None
+    states: tuple[State, ...] = ()
+
+
+def _where(query: Any, q: LedgerQuery, policy: Policy) -> Any | None:
+    """The query narrowed by `q`, or None when `q` can match nothing."""
+    if q.unit:
+        query = query.where(Unit.code == q.unit)
+    if q.state:
+        if q.state not in State.__members__:
+            return None
+        query = query.where(Finding.state == State(q.state))
+    if q.states:
+        query = query.where(Finding.state.in_(q.states))  # type: ignore[attr-defined]
+    if q.owner_id is not None:
+        query = query.where(Finding.owner_id == q.owner_id)
+    if q.colour:
+        coloured = [lv for lv, c in policy.level_colours.items() if c]
+        if q.colour == "none":
+            query = query.where(Finding.escalation_level.not_in(coloured))  # type: ignore[attr-defined]
+        else:
+            levels = [lv for lv, c in policy.level_colours.items() if c == q.colour]
+            if not levels:
+                return None
+            query = query.where(Finding.escalation_level.in_(levels))  # type: ignore[attr-defined]
+    if q.month:
+        try:
+            year, month = (int(part) for part in q.month.split("-"))
+            _, _, start, end = month_bounds(year, month, ZoneInfo(policy.timezone))
+        except ValueError:
+            return None
+        query = query.where(Finding.filed_at >= start, Finding.filed_at < end)
+    return query
+
+
+def ledger_views(session: Session, *, now: datetime, policy: Policy,
+                 query: LedgerQuery | None = None) -> list[ItemView]:
+    select_rows = (
         select(Finding, Unit, Manifestation)
         .join(Unit, Unit.id == Finding.unit_id)
         .join(Manifestation, Manifestation.id == Finding.manifestation_id)
         .order_by(Finding.id)
-    ).all()
-    people = {p.id: p for p in session.exec(select(Person))}
+    )
+    if query is not None:
+        select_rows = _where(select_rows, query, policy)
+        if select_rows is None:
+            return []
+    rows = session.exec(select_rows).all()
+    owner_ids = {f.owner_id for f, _, _ in rows if f.owner_id}
+    people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(owner_ids)))}  # type: ignore[union-attr]
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     lang = 0 if policy.language == "zh" else 1

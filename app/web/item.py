@@ -2,7 +2,7 @@
 by a signed-in staff member; its forms apply the same lifecycle commands as the CLI, then
 wake the item's case run. A link does one action: used again, it says so."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.web.deps import Now, Reading, SignedIn, check_visitor
 from app.web.pages import page, refusal
 from app.web.security import (
     SESSION_COOKIE,
@@ -32,7 +33,7 @@ from models.finding import Finding
 from models.ledger import item_view
 from models.lifecycle import Command, action_label, allowed
 from models.links import Claim, spent, unspent
-from models.org import Person, Role
+from models.org import Person
 from services import context as ctx
 from services.access import send_fresh_link
 from services.evidence import store_upload
@@ -48,8 +49,8 @@ ACTIONS = {"submit": Command.submit, "extend": Command.request_extension, "accep
            "return": Command.return_, "approve": Command.approve_extension, "reject": Command.reject_extension}
 
 
-def _context(session: Session, finding: Finding, visitor: Visitor, base: str) -> dict[str, Any]:
-    view = item_view(session, finding, now=ctx.now(), policy=ctx.policy())
+def _context(session: Session, finding: Finding, visitor: Visitor, base: str, now: datetime) -> dict[str, Any]:
+    view = item_view(session, finding, now=now, policy=ctx.policy())
     people = {p.id: p.name for p in session.exec(select(Person))}
     evidence = []
     for ev in session.exec(select(Evidence).where(Evidence.finding_id == finding.id).order_by(Evidence.id.desc())):  # type: ignore[union-attr]
@@ -78,19 +79,18 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str) ->
 
 
 @router.get("/l/{token}", response_class=HTMLResponse)
-def link_page(request: Request, token: str) -> Response:
-    with reading(ctx.ledger()) as session:
-        try:
-            visitor = link_visitor(session, token)
-            expired = False
-        except RuleError as exc:
-            if exc.key != "link_expired":
-                raise
-            visitor, expired = link_visitor(session, token, allow_expired=True), True
-        assert visitor.claim is not None
-        finding = finding_by_code(session, visitor.claim.code)
-        used = spent(session, visitor.claim)
-        page_ctx = _context(session, finding, visitor, f"/l/{token}")
+def link_page(request: Request, token: str, session: Reading, now: Now) -> Response:
+    try:
+        visitor = link_visitor(session, token)
+        expired = False
+    except RuleError as exc:
+        if exc.key != "link_expired":
+            raise
+        visitor, expired = link_visitor(session, token, allow_expired=True), True
+    assert visitor.claim is not None
+    finding = finding_by_code(session, visitor.claim.code)
+    used = spent(session, visitor.claim)
+    page_ctx = _context(session, finding, visitor, f"/l/{token}", now)
     if expired or used:
         page_ctx["offered"] = set()
     page_ctx.update(expired=expired, used=used, fresh=f"/l/{token}/fresh")
@@ -98,12 +98,10 @@ def link_page(request: Request, token: str) -> Response:
 
 
 @router.get("/items/{code}", response_class=HTMLResponse)
-def staff_page(request: Request, code: str) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request)
-        finding = finding_by_code(session, code)
-        _may_view(session, visitor, finding)
-        page_ctx = _context(session, finding, visitor, f"/items/{finding.code}")
+def staff_page(request: Request, code: str, visitor: SignedIn, session: Reading, now: Now) -> Response:
+    finding = finding_by_code(session, code)
+    _may_view(session, visitor, finding)
+    page_ctx = _context(session, finding, visitor, f"/items/{finding.code}", now)
     page_ctx.update(expired=False, used=None, fresh="")
     return page(request, "item.html", page_ctx)
 
@@ -187,12 +185,6 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 
 
-def check_signed_in(request: Request | str | None, roles: tuple[Role, ...] = (), denied: str = "") -> None:
-    """A staff route's authority, checked on a worker thread before its body is read."""
-    with reading(ctx.ledger()) as session:
-        signed_in(session, request, roles, denied)
-
-
 def _checked_in_session(cookie: str | None, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> Action:
     with reading(ctx.ledger()) as session:
         visitor = signed_in(session, cookie)
@@ -214,7 +206,7 @@ def _session_person(cookie: str | None) -> Any:
 async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
         return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
-    await run_in_threadpool(check_signed_in, request.cookies.get(SESSION_COOKIE))  # before reading the body
+    await run_in_threadpool(check_visitor, request)  # before reading the body
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -263,17 +255,15 @@ def _file_response(session: Session, finding: Finding, file_id: int, inline: boo
 
 
 @router.get("/l/{token}/files/{file_id}")
-def link_file(request: Request, token: str, file_id: int, inline: int = 0) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = link_visitor(session, token)
-        assert visitor.claim is not None
-        return _file_response(session, finding_by_code(session, visitor.claim.code), file_id, bool(inline))
+def link_file(request: Request, token: str, file_id: int, session: Reading, inline: int = 0) -> Response:
+    visitor = link_visitor(session, token)
+    assert visitor.claim is not None
+    return _file_response(session, finding_by_code(session, visitor.claim.code), file_id, bool(inline))
 
 
 @router.get("/items/{code}/files/{file_id}")
-def staff_file(request: Request, code: str, file_id: int, inline: int = 0) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request)
-        finding = finding_by_code(session, code)
-        _may_view(session, visitor, finding)
-        return _file_response(session, finding, file_id, bool(inline))
+def staff_file(request: Request, code: str, file_id: int, visitor: SignedIn, session: Reading,
+               inline: int = 0) -> Response:
+    finding = finding_by_code(session, code)
+    _may_view(session, visitor, finding)
+    return _file_response(session, finding, file_id, bool(inline))

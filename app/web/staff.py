@@ -1,6 +1,7 @@
 """Staff pages behind a passwordless sign-in: filing a finding, the round's checklist, the
 ledger with colours and its Excel export, and (embedded stack only) the mail folder."""
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from app.web.item import check_signed_in
+from app.web.deps import FILERS, NOT_FILER, Acting, ActingFiler, Filer, LedgerReader, Now, Reading, SignedIn
 from app.web.pages import page, refusal
 from app.web.security import (
     SESSION_COOKIE,
@@ -23,13 +24,12 @@ from app.web.security import (
     signed_in,
     start_session,
 )
-from messages import RuleError
-from models.calendar import local_date
+from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
 from models.finding import CLASS_LABELS, STATE_LABELS, State
-from models.ledger import ledger_views
+from models.ledger import LedgerQuery, ledger_views
 from models.ledger_export import ledger_workbook
-from models.lifecycle import READERS, Command, roles_for
+from models.lifecycle import READERS
 from models.org import Person, Role, Unit, UnitKind
 from models.round import Round, RoundAssignment, RoundStatus
 from models.sheet import Sheet, SheetRow, validate
@@ -39,10 +39,6 @@ from services.filing import file_finding, record_round_checklist
 from store.db import reading, transaction
 
 router = APIRouter()
-FILERS = roles_for(Command.file)
-LEDGER_READERS = READERS
-NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
-NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
 
 
 def _safe_next(target: str) -> str:
@@ -104,13 +100,11 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request)
-        mine = [v for v in ledger_views(session, now=ctx.now(), policy=ctx.policy())
-                if v.owner_email == visitor.person.email and v.state in ("assigned", "submitted")]
+def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Response:
+    mine = ledger_views(session, now=now, policy=ctx.policy(), query=LedgerQuery(
+        owner_id=visitor.person.id, states=(State.assigned, State.submitted)))
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
-                                       "reader": visitor.has(*LEDGER_READERS),
+                                       "reader": visitor.has(*READERS),
                                        "mail_folder": request.app.state.mail_folder and visitor.has(Role.admin)})
 
 
@@ -121,16 +115,12 @@ def _catalogue(session: Session) -> dict[str, Any]:
 
 
 @router.get("/file", response_class=HTMLResponse)
-def file_form(request: Request) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request, FILERS, NOT_FILER)
-        page_ctx = _catalogue(session)
-    return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **page_ctx})
+def file_form(request: Request, visitor: Filer, session: Reading) -> Response:
+    return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **_catalogue(session)})
 
 
 @router.post("/file", response_class=HTMLResponse)
-async def file_submit(request: Request) -> Response:
-    await run_in_threadpool(check_signed_in, request, FILERS, NOT_FILER)  # before reading the body
+async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # checked before the body is read
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in ("unit", "manifestation", "title", "detail", "class", "owner")}
     visitor, form_choices = await run_in_threadpool(_filing_form, request, form)
@@ -163,19 +153,15 @@ def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | N
 
 
 @router.get("/round", response_class=HTMLResponse)
-def round_page(request: Request, month: str = "") -> Response:
-    month = month or f"{ctx.now():%Y-%m}"
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request)
-        rnd, units = _my_round(session, visitor, month)
-        mans = manifestations(session)
+def round_page(request: Request, visitor: SignedIn, session: Reading, now: Now, month: str = "") -> Response:
+    month = month or f"{now:%Y-%m}"
+    rnd, units = _my_round(session, visitor, month)
     return page(request, "round.html", {"visitor": visitor, "month": month, "round": rnd, "units": units,
-                                        "manifestations": mans, "values": {}, "problems": []})
+                                        "manifestations": manifestations(session), "values": {}, "problems": []})
 
 
 @router.post("/round", response_class=HTMLResponse)
-async def round_record(request: Request) -> Response:
-    await run_in_threadpool(check_signed_in, request)  # before reading the body
+async def round_record(request: Request, _visitor: Acting) -> Response:  # checked before the body is read
     form = await request.form(max_fields=5000)
     outcome = await run_in_threadpool(_checklist_from_form, request, form)
     if isinstance(outcome, Response):
@@ -220,38 +206,27 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
     return visitor, rnd.month, sheet
 
 
-def _ledger(session: Session, request: Request) -> tuple[list[Any], dict[str, str]]:
-    q = {k: request.query_params.get(k, "") for k in ("unit", "colour", "state", "month")}
-    views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
-    if q["unit"]:
-        views = [v for v in views if v.unit_code == q["unit"]]
-    if q["colour"]:
-        views = [v for v in views if (v.colour or "none") == q["colour"]]
-    if q["state"]:
-        views = [v for v in views if v.state == q["state"]]
-    if q["month"]:
-        tz = ctx.settings().timezone
-        views = [v for v in views if f"{local_date(v.filed_at, tz):%Y-%m}" == q["month"]]
-    return views, q
+def _ledger(session: Session, request: Request, now: datetime) -> tuple[list[Any], dict[str, str]]:
+    """The ledger as the page's filters select it (filtered by the database)."""
+    q = {k: request.query_params.get(k, "")[:40] for k in ("unit", "colour", "state", "month")}
+    return ledger_views(session, now=now, policy=ctx.policy(), query=LedgerQuery(**q)), q
 
 
 @router.get("/ledger", response_class=HTMLResponse)
-def ledger_page(request: Request) -> Response:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request, LEDGER_READERS, NOT_READER)
-        views, q = _ledger(session, request)
-        units = _catalogue(session)["units"]
-    counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c in ("none", "blue", "yellow", "red")}
-    return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units, "counts": counts,
+def ledger_page(request: Request, visitor: LedgerReader, session: Reading, now: Now) -> Response:
+    views, q = _ledger(session, request, now)
+    colours = [("none", "无"), *((c, labels.colour_label(c)) for c in labels.COLOURS)]
+    counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c, _ in colours}
+    units = _catalogue(session)["units"]
+    return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units,
+                                         "counts": counts, "colours": colours,
                                          "states": [(s.value, STATE_LABELS[s][0]) for s in State],
                                          "query": str(request.url.query)})
 
 
 @router.get("/ledger.xlsx")
-def ledger_export(request: Request) -> Response:
-    with reading(ctx.ledger()) as session:
-        signed_in(session, request, LEDGER_READERS, NOT_READER)
-        views, _ = _ledger(session, request)
+def ledger_export(request: Request, _reader: LedgerReader, session: Reading, now: Now) -> Response:
+    views, _ = _ledger(session, request, now)
     data = ledger_workbook(views, language=ctx.settings().language)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('整改台账.xlsx')}"})

@@ -1,0 +1,65 @@
+"""What a route needs, as FastAPI dependencies: a read of the ledger, the clock, and who is
+asking (a signed-in visitor, with a role where the route needs one). Routes declare them
+instead of opening sessions and checking cookies by hand."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.web.security import Visitor, signed_in
+from models.lifecycle import READERS, Command, roles_for
+from models.org import Role
+from services import context as ctx
+from store.db import reading
+
+FILERS = roles_for(Command.file)
+NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
+NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
+
+
+def _reading() -> Iterator[Session]:
+    # Closed as soon as the route returns (before the page is sent): a page holds no snapshot.
+    with reading(ctx.ledger()) as session:
+        yield session
+
+
+Reading = Annotated[Session, Depends(_reading, scope="function")]
+Now = Annotated[datetime, Depends(ctx.now)]
+
+
+def _visitor(request: Request, session: Reading) -> Visitor:
+    return signed_in(session, request)
+
+
+SignedIn = Annotated[Visitor, Depends(_visitor)]
+
+
+def with_role(roles: tuple[Role, ...], denied: str) -> Any:
+    """A signed-in visitor holding one of `roles` (else 403 saying why)."""
+    def visitor(request: Request, session: Reading) -> Visitor:
+        return signed_in(session, request, roles, denied)
+
+    return Depends(visitor)
+
+
+Filer = Annotated[Visitor, with_role(FILERS, NOT_FILER)]
+LedgerReader = Annotated[Visitor, with_role(READERS, NOT_READER)]
+
+
+def check_visitor(request: Request) -> Visitor:
+    """For a route that changes things: the visitor, checked in a read of its own (closed
+    before the route reads the body and acts), so no read stays open while it works."""
+    with reading(ctx.ledger()) as session:
+        return signed_in(session, request)
+
+
+def _checked_filer(request: Request) -> Visitor:
+    with reading(ctx.ledger()) as session:
+        return signed_in(session, request, FILERS, NOT_FILER)
+
+
+Acting = Annotated[Visitor, Depends(check_visitor)]
+ActingFiler = Annotated[Visitor, Depends(_checked_filer)]
