@@ -6,9 +6,10 @@ from rich.table import Table
 from app.output import out, print_json
 from messages import labels
 from models.calendar import local_date
-from models.compliance import load_compliance_policy, month_compliance
+from models.compliance import month_compliance
 from models.round import parse_month
 from services import context as ctx
+from services.rulebook import load_compliance_policy
 from store.db import reading
 
 TIERS = {k: zh for k, (zh, _en) in labels.TIERS.items()}

@@ -217,10 +217,10 @@ def run_stack(*, demo: bool, limit: int) -> None:
     portal, watch = None, None
     try:
         from flows.serve import apply_deployments
-        from models.catalogue import load_negative_list
         from services.case_runs import repair_case_runs, start_missing_case_runs
         from services.demo import load_demo
         from services.opening import schema_change, upgrade_ledger
+        from services.rulebook import load_negative_list
         from store.db import transaction
 
         before, after, _ = upgrade_ledger(settings)

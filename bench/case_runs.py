@@ -83,14 +83,13 @@ async def wait_states(ids: list, state: str, timeout: float = 900) -> float:
 
 async def bench_cases(n: int) -> tuple[float, float]:
     from models import commands
-    from models.catalogue import load_negative_list
     from models.directory import person_by_email
-    from models.orgfile import load_org
     from services.case_runs import start_case_run
     from services.context import now
     from services.context import policy as settings_policy
     from services.demo import DEMO_ORG, SAMPLES
     from services.opening import ledger_for
+    from services.rulebook import load_negative_list, load_org
     from store.db import transaction
     from store.settings import get_settings
 

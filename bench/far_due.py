@@ -24,11 +24,10 @@ sys.path.insert(0, str(ROOT))
 def build(data: Path, items: int, far: bool) -> None:
     os.environ["RECTIFLOW_DATA_DIR"] = str(data)
     from models import commands as cmd
-    from models.catalogue import load_negative_list
     from models.directory import finding_by_code, person_by_email
-    from models.orgfile import load_org
     from models.policy import Policy
     from services.opening import create_schema
+    from services.rulebook import load_negative_list, load_org
     from store.db import make_engine, transaction
 
     engine = make_engine(f"sqlite:///{data / 'ledger.db'}")

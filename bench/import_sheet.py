@@ -16,13 +16,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openpyxl import Workbook  # noqa: E402
 
-from models.catalogue import load_negative_list, manifestations  # noqa: E402
-from models.orgfile import load_org  # noqa: E402
+from models.catalogue import manifestations  # noqa: E402
 from models.policy import Policy  # noqa: E402
 from models.sheet import file_sheet, validate  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.filing import read_sheet
 from services.opening import create_schema  # noqa: E402
+from services.rulebook import (
+    load_negative_list,
+    load_org,  # noqa: E402
+)
 from store.db import make_engine, transaction  # noqa: E402
 
 UNITS = ["zb-bangongshi", "zb-zhengce", "zb-shenpi1", "zb-shenpi2", "zb-xinxi"]

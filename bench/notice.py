@@ -25,15 +25,18 @@ from dateutil.relativedelta import relativedelta  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from models.catalogue import DeadlineClass, Manifestation, load_negative_list  # noqa: E402
+from models.catalogue import DeadlineClass, Manifestation  # noqa: E402
 from models.escalation import Escalation  # noqa: E402
 from models.evidence import Evidence, EvidenceFile  # noqa: E402
 from models.extension import Extension, ExtensionStatus  # noqa: E402
 from models.finding import Finding, State  # noqa: E402
 from models.org import Person, Unit, UnitKind  # noqa: E402
-from models.orgfile import load_org  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.opening import create_schema  # noqa: E402
+from services.rulebook import (
+    load_negative_list,
+    load_org,  # noqa: E402
+)
 from store.db import make_engine, transaction  # noqa: E402
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Fri 10:00 in Shanghai, after October closed

@@ -27,10 +27,9 @@ def main() -> None:
     import httpx
 
     from app.stack import start_portal
-    from models.catalogue import load_negative_list
-    from models.orgfile import load_org
     from notifications.sink import MailSink
     from services.opening import ledger_for
+    from services.rulebook import load_negative_list, load_org
     from store.db import transaction
 
     with transaction(ledger_for()) as s:

@@ -23,15 +23,18 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from models.calendar import WorkCalendar  # noqa: E402
-from models.catalogue import Manifestation, load_negative_list  # noqa: E402
+from models.catalogue import Manifestation  # noqa: E402
 from models.escalation import DeadlinePolicy  # noqa: E402
 from models.finding import Finding, State  # noqa: E402
 from models.org import Membership, Person, Role, Unit, UnitKind  # noqa: E402
-from models.orgfile import load_org  # noqa: E402
 from models.policy import Policy  # noqa: E402
 from models.sweep import sweep  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.opening import create_schema  # noqa: E402
+from services.rulebook import (
+    load_negative_list,
+    load_org,  # noqa: E402
+)
 from store.db import make_engine, transaction  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Mon 09:00 in Shanghai

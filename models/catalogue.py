@@ -5,7 +5,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Field, Session, SQLModel, select
 
 from messages import RuleError
@@ -78,14 +77,9 @@ def parse_negative_list(raw: Any, *, source: str) -> list[tuple[Group, list[Mani
     return out
 
 
-def load_negative_list(session: Session, *, path: Path | None = None) -> int:
-    """Upsert the catalogue from a YAML file; returns the number of manifestations."""
-    path = path or default_negative_list_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
-    parsed = parse_negative_list(raw, source=path.name)
+def apply_negative_list(session: Session, raw: Any, *, source: str) -> int:
+    """Upsert the catalogue from its file's data; returns the number of manifestations."""
+    parsed = parse_negative_list(raw, source=source)
     count = 0
     for group, items in parsed:
         session.merge(group)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
@@ -42,10 +41,13 @@ class CompliancePolicy:
         return "advanced" if score >= self.advanced else "lagging" if score < self.lagging else "middle"
 
 
-def load_compliance_policy(path: Path | None = None) -> CompliancePolicy:
-    path = path or Path(str(resources.files("models") / "data" / "compliance.yaml"))
+def default_compliance_path() -> Path:
+    return Path(str(resources.files("models") / "data" / "compliance.yaml"))
+
+
+def parse_compliance_policy(raw: Any, *, source: str) -> CompliancePolicy:
+    """The compliance file's data (read by store/yaml_file.py), checked; errors name the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         start = str(raw["campaign_start"])
         targets = tuple(int(t) for t in raw["targets"])
         good = {f"good_{k}": int(v) for k, v in (raw.get("good_examples") or {}).items()}
@@ -57,8 +59,8 @@ def load_compliance_policy(path: Path | None = None) -> CompliancePolicy:
             campaign_start=date(int(start[:4]), int(start[5:7]), 1), targets=targets,
             window_months=int(raw["window_months"]), max_findings_per_month=int(raw["max_findings_per_month"]),
             advanced=int(raw["tiers"]["advanced"]), lagging=int(raw["tiers"]["lagging"]), **good)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise RuleError("bad_file", field=source, detail=str(exc).splitlines()[0]) from None
 
 
 @dataclass

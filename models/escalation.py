@@ -7,12 +7,10 @@ publishes the new colour itself.
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
 from messages import RuleError
@@ -97,25 +95,6 @@ def parse_deadline_policy(raw: Any, *, source: str) -> DeadlinePolicy:
         raise bad("verify_after must be a whole number of working days (0: never remind verifiers)")
     return DeadlinePolicy(reminders=tuple(sorted(set(reminders), reverse=True)), levels=tuple(levels),
                           verify_after=verify_after)
-
-
-def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:
-    """The policy file, parsed once per version of it: every command's Policy reads it."""
-    path = path or default_policy_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError as exc:
-        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
-    return _parsed(str(path), stamp)
-
-
-@lru_cache(maxsize=8)
-def _parsed(path: str, stamp: int) -> DeadlinePolicy:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError("bad_file", field=path, detail=str(exc).splitlines()[0]) from None
-    return parse_deadline_policy(raw, source=Path(path).name)
 
 
 def _ancestors(session: Session, unit_id: int) -> list[int]:

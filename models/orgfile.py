@@ -1,4 +1,4 @@
-"""Load the organisation (units, people, roles) from a YAML file.
+"""The organisation (units, people, roles) from its YAML file.
 
 The whole file is checked first and every problem is reported with its place in the
 file; only a clean file changes the ledger. Units are matched by code, people by email.
@@ -7,10 +7,8 @@ A listed person's roles become exactly those in the file; people not listed are 
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, delete, select
 
 from messages import RuleError
@@ -32,15 +30,6 @@ class OrgSummary:
     roles: int
 
 
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleError("file_missing", field="file", value=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
-
-
 EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 
@@ -55,15 +44,15 @@ def _text_problems(where: str, fields: dict[str, tuple[str, int]]) -> list[str]:
     return found
 
 
-def load_org(session: Session, *, path: Path) -> OrgSummary:
-    raw = _read(path)
+def apply_org(session: Session, raw: Any, *, source: str) -> OrgSummary:
+    """The organisation file's data (read by store/yaml_file.py), checked whole, then applied."""
     problems: list[str] = []
     if not isinstance(raw, dict):
-        raise OrgFileError(path.name, ["top level must be a mapping with 'units' and 'people'"])
+        raise OrgFileError(source, ["top level must be a mapping with 'units' and 'people'"])
     units_raw = raw.get("units") or []
     people_raw = raw.get("people") or []
     if not isinstance(units_raw, list) or not isinstance(people_raw, list):
-        raise OrgFileError(path.name, ["'units' and 'people' must be lists"])
+        raise OrgFileError(source, ["'units' and 'people' must be lists"])
 
     known_units = {u.code for u in session.exec(select(Unit))}
     codes: dict[str, dict[str, Any]] = {}
@@ -109,7 +98,7 @@ def load_org(session: Session, *, path: Path) -> OrgSummary:
             if r.get("role") not in Role.__members__:
                 problems.append(f"{rwhere}: role must be one of {', '.join(Role)}")
     if problems:
-        raise OrgFileError(path.name, problems)
+        raise OrgFileError(source, problems)
 
     by_code = {u.code: u for u in session.exec(select(Unit))}
     for code, u in codes.items():

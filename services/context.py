@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from models.catalogue import DeadlineClass
-from models.escalation import DeadlinePolicy, load_deadline_policy
+from models.escalation import DeadlinePolicy
 from models.links import Signer, signer_for
 from models.policy import Policy
 from services.opening import ledger_for
 from services.opening import secret as secret_of
+from services.rulebook import load_deadline_policy
 from store.settings import Settings, get_settings
 
 

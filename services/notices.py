@@ -10,8 +10,6 @@ from sqlmodel import select
 
 from messages import RuleError
 from models.calendar import local_date, month_bounds
-from models.compliance import load_compliance_policy
-from models.escalation import load_deadline_policy
 from models.ledger import ledger_views
 from models.ledger_export import ledger_workbook
 from models.notice import (
@@ -31,6 +29,7 @@ from notifications.chart import trend_chart
 from notifications.notice_doc import notice_document
 from notifications.notice_text import markdown
 from services import context as ctx
+from services.rulebook import load_compliance_policy, load_deadline_policy
 from store.db import transaction
 from store.files import replace_file
 

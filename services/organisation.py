@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from models.catalogue import load_negative_list
-from models.orgfile import OrgSummary, load_org
+from models.orgfile import OrgSummary
 from services import context as ctx
+from services.rulebook import load_negative_list, load_org
 from store.db import transaction
 
 

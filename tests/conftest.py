@@ -10,10 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from models.catalogue import load_negative_list
-from models.orgfile import load_org
 from models.policy import Policy
 from services.opening import create_schema
+from services.rulebook import load_negative_list, load_org
 from store.db import make_engine, transaction
 
 PG_URL = os.environ.get("RECTIFLOW_TEST_DATABASE_URL", "")

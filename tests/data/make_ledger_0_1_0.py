@@ -5,14 +5,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from models import commands as cmd
-from models.catalogue import load_negative_list
 from models.directory import finding_by_code, person_by_email
-from models.escalation import load_deadline_policy
 from models.extension import decide_extension, request_extension
-from models.orgfile import load_org
 from models.policy import Policy
 from models.sweep import sweep
 from services.opening import open_ledger
+from services.rulebook import load_deadline_policy, load_negative_list, load_org
 from store.db import transaction
 
 

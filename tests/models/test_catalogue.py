@@ -2,8 +2,9 @@ import pytest
 import yaml
 
 from messages import RuleError
-from models.catalogue import DeadlineClass, Group, Manifestation, load_negative_list, parse_negative_list
+from models.catalogue import DeadlineClass, Group, Manifestation, parse_negative_list
 from services.evidence import store_path
+from services.rulebook import load_negative_list
 from store.db import transaction
 from store.evidence_files import blob_path
 

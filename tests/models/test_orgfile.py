@@ -6,7 +6,8 @@ from sqlmodel import func, select
 from messages import RuleError
 from models.directory import holders, person_by_email
 from models.org import Membership, Person, Role, Unit, UnitKind
-from models.orgfile import OrgFileError, load_org
+from models.orgfile import OrgFileError
+from services.rulebook import load_org
 from store.db import transaction
 
 

@@ -20,11 +20,12 @@ from messages import RuleError
 from models import commands as cmd
 from models.alerts import Alert
 from models.directory import finding_by_code, person_by_email
-from models.escalation import DeadlinePolicy, Escalation, load_deadline_policy, parse_deadline_policy
+from models.escalation import DeadlinePolicy, Escalation, parse_deadline_policy
 from models.extension import decide_extension, request_extension
 from models.finding import State
 from models.outbox import Notification
 from models.sweep import sweep
+from services.rulebook import load_deadline_policy
 from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, SUPERVISOR, file_and_assign
