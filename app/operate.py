@@ -13,11 +13,10 @@ from app.output import err, out
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit import verify_chain
-from models.dates import near_day, near_moment
+from models.dates import near_moment
 from models.links import anchor_key
-from models.text import clean_text
 from services import context as ctx
-from store.db import reading, transaction
+from store.db import reading
 
 
 def lang() -> str:
@@ -139,13 +138,10 @@ def calendar_set(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
-    from models.calendar import CalendarOverride
 
-    the_day = near_day(parse_day(day, field="day"), today=ctx.now().date(),  # type: ignore[arg-type]
-                       window_days=ctx.settings().due_window_days, field="day")
-    note = clean_text(note, field="note", limit=200, required=False)
-    with transaction(ctx.ledger()) as session:
-        session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
+    from services.organisation import set_calendar_day
+
+    the_day = set_calendar_day(parse_day(day, field="day"), workday=workday, note=note)  # type: ignore[arg-type]
     out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
 
 

@@ -5,9 +5,8 @@ from datetime import UTC
 import typer
 
 from app.output import out
-from models.round import Round, close_round, parse_month, teams_of
+from models.round import parse_month
 from services import context as ctx
-from store.db import transaction
 
 round_app = typer.Typer(no_args_is_help=True, help="The monthly inspection round (督察).")
 
@@ -35,7 +34,7 @@ def round_assign(month: str = typer.Argument(..., help="YYYY-MM")) -> None:
 
 def round_close(month: str = typer.Argument(..., help="YYYY-MM")) -> None:
     """Close the month's round."""
-    with transaction(ctx.ledger()) as session:
-        rnd: Round = close_round(session, month=month, now=ctx.now())
-        teams = teams_of(session, rnd)
-    out.print(f"{rnd.month}: closed ({len(teams)} units inspected)")
+    from services.jobs import close_month_round
+
+    closed, inspected = close_month_round(month)
+    out.print(f"{closed}: closed ({inspected} units inspected)")

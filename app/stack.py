@@ -158,21 +158,12 @@ def start_portal(host: str, port: int, *, mail_folder: bool) -> Portal:
     return Portal(server, thread)
 
 
-def admin_sign_in(engine: Any, settings: Any) -> str:
+def admin_sign_in() -> str:
     """For the demo: a sign-in link for the first admin, printed on this machine's console."""
-    from datetime import timedelta
+    from services.access import console_sign_in
 
-    from models.directory import holders
-    from models.links import SIGN_IN
-    from models.org import Role
-    from store.db import transaction
-
-    with transaction(engine) as session:
-        admins = holders(session, Role.admin)
-    if not admins:
-        return ""
-    token = ctx.signer().issue(SIGN_IN, admins[0].id, expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))  # type: ignore[arg-type]
-    return f"  sign in as    {admins[0].name} (admin): {settings.portal_url.rstrip('/')}/login/{token}\n"
+    found = console_sign_in()
+    return f"  sign in as    {found[0]} (admin): {found[1]}\n" if found else ""
 
 
 def stop_on_sigterm() -> None:
@@ -220,15 +211,12 @@ def run_stack(*, demo: bool, limit: int) -> None:
         from services.case_runs import repair_case_runs, start_missing_case_runs
         from services.demo import load_demo
         from services.opening import schema_change, upgrade_ledger
-        from services.rulebook import load_negative_list
-        from store.db import transaction
+        from services.organisation import refresh_negative_list
 
         before, after, _ = upgrade_ledger(settings)
         if before != after:
             out.print(schema_change(before, after))
-        engine = ctx.ledger()
-        with transaction(engine) as session:
-            load_negative_list(session, path=settings.negative_list_file)
+        refresh_negative_list()
         if demo:
             codes = load_demo()
             if codes:
@@ -248,7 +236,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
             "\n[bold]rectiflow is up[/]\n"
             f"  Prefect UI    {ui}  (case runs: {ui}/runs)\n"
             f"  portal        {settings.portal_url}{'  (mail folder: /mail)' if sink else ''}\n"
-            f"{admin_sign_in(engine, settings) if demo else ''}"
+            f"{admin_sign_in() if demo else ''}"
             f"  mail folder   {data_dir / 'mail'}"
             f"{'  (SMTP sink on 127.0.0.1:' + str(settings.smtp_port) + ')' if sink else ''}\n"
             f"  ledger        {settings.ledger_url}\n"

@@ -12,15 +12,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from messages import labels
 from notifications.ics import deadline_calendar
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("zh", "en")
 
-CLASS_LABELS = {
-    "zh": {"immediate": "立行立改", "limited": "限期整改", "long": "长期整改"},
-    "en": {"immediate": "immediate", "limited": "limited", "long": "long-term"},
-}
+CLASS_LABELS = {lang: {c: labels.label(labels.CLASSES, c, lang) for c in labels.CLASSES} for lang in ("zh", "en")}
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -30,6 +28,7 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_env.globals["colours"] = labels.COLOURS  # names and swatches of the escalation colours
 
 
 @dataclass

@@ -14,7 +14,7 @@ from models.org import Person
 from models.outbox import enqueue
 from services import context as ctx
 from services.mail import send_now
-from store.db import transaction
+from store.db import reading, transaction
 
 
 def _queue_sign_in(email: str, target: str) -> bool:
@@ -41,6 +41,22 @@ async def send_sign_in(email: str, target: str) -> bool:
         return False
     await send_now(None)
     return True
+
+
+def console_sign_in() -> tuple[str, str] | None:
+    """The first admin's name and a sign-in link for them, to print on the operator's own
+    console (the embedded demo); None without an admin. Nothing is mailed."""
+    from models.directory import holders
+    from models.org import Role
+
+    with reading(ctx.ledger()) as session:
+        admins = holders(session, Role.admin)
+    if not admins:
+        return None
+    settings = ctx.settings()
+    token = ctx.signer().issue(SIGN_IN, admins[0].id,  # type: ignore[arg-type]
+                               expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
+    return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}"
 
 
 def sign_in(token: str) -> Person:

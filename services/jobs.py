@@ -83,6 +83,14 @@ def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpeni
     return opening
 
 
+def close_month_round(month: str) -> tuple[str, int]:
+    """Close the month's round by hand (the notice's scheduled run closes it otherwise).
+    Returns the month and how many units it inspected."""
+    with transaction(ctx.ledger()) as session:
+        rnd = close_round(session, month=month, now=ctx.now())
+        return rnd.month, len(teams_of(session, rnd))
+
+
 @dataclass
 class NoticeDue:
     due: bool

@@ -1,8 +1,13 @@
-"""Loading the organisation (units, people, roles) with the negative list, all or nothing."""
+"""The organisation (units, people, roles) with the negative list, and the calendar's
+overrides: what an operator loads or declares, each in one transaction."""
 
+from datetime import date
 from pathlib import Path
 
+from models.calendar import CalendarOverride
+from models.dates import near_day
 from models.orgfile import OrgSummary
+from models.text import clean_text
 from services import context as ctx
 from services.rulebook import load_negative_list, load_org
 from store.db import transaction
@@ -12,3 +17,18 @@ def load(path: Path) -> OrgSummary:
     with transaction(ctx.ledger()) as session:
         load_negative_list(session, path=ctx.settings().negative_list_file)
         return load_org(session, path=path)
+
+
+def set_calendar_day(day: date, *, workday: bool, note: str = "") -> date:
+    """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
+    the_day = near_day(day, today=ctx.now().date(), window_days=ctx.settings().due_window_days, field="day")
+    note = clean_text(note, field="note", limit=200, required=False)
+    with transaction(ctx.ledger()) as session:
+        session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
+    return the_day
+
+
+def refresh_negative_list() -> int:
+    """The configured negative list into the ledger (every start of the embedded stack)."""
+    with transaction(ctx.ledger()) as session:
+        return load_negative_list(session, path=ctx.settings().negative_list_file)

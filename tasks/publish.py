@@ -10,17 +10,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
-from sqlalchemy import update
-from sqlmodel import select
 
 from messages.labels import COLOURS
-from models.audit import Event
-from models.finding import Finding
 from models.ledger import ItemView
 from models.lifecycle import action_label
 from services import context as ctx
-from store.db import transaction
-from tasks.ledger import Case
+from services.case_pass import Case, NewEvent, mirror_new_events
 
 
 def _md(text: Any) -> str:
@@ -94,20 +89,13 @@ def publish_case(case: Case) -> int:
         key=f"case-{view.code.lower()}", markdown=case_markdown(view, timezone=ctx.settings().timezone),
         description=f"整改事项 {view.code} · {view.unit}",
     )
-    with transaction(ctx.ledger()) as session:
-        finding = session.get(Finding, case.id)
-        assert finding is not None
-        new = session.exec(select(Event).where(Event.finding_id == finding.id,
-                                               Event.seq > finding.published_event_id)
-                           .order_by(Event.seq)).all()
-        for ev in new:
-            emit_event(
-                event=f"rectiflow.item.{ev.kind}",
-                resource={"prefect.resource.id": f"rectiflow.item.{view.code}",
-                          "prefect.resource.name": view.code, "rectiflow.unit": view.unit_code},
-                payload={"seq": ev.seq, "actor": ev.actor, "at": ev.at.isoformat(), **dict(ev.data)},
-            )
-        if new:
-            session.execute(update(Finding).where(Finding.id == finding.id)
-                            .values(published_event_id=new[-1].seq))
-        return len(new)
+
+    def emit(ev: NewEvent) -> None:
+        emit_event(
+            event=f"rectiflow.item.{ev.kind}",
+            resource={"prefect.resource.id": f"rectiflow.item.{view.code}",
+                      "prefect.resource.name": view.code, "rectiflow.unit": view.unit_code},
+            payload={"seq": ev.seq, "actor": ev.actor, "at": ev.at.isoformat(), **ev.data},
+        )
+
+    return mirror_new_events(case.id, emit)

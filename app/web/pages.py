@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.web.security import set_anchor
+from messages import labels
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -16,6 +17,7 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+TEMPLATES.globals["colours"] = labels.COLOURS  # names of the escalation colours
 CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
 
 

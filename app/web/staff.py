@@ -215,11 +215,11 @@ def _ledger(session: Session, request: Request, now: datetime) -> tuple[list[Any
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, visitor: LedgerReader, session: Reading, now: Now) -> Response:
     views, q = _ledger(session, request, now)
-    colours = [("none", "无"), *((c, labels.colour_label(c)) for c in labels.COLOURS)]
-    counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c, _ in colours}
+    colour_choices = [("none", "无"), *((c, labels.colour_label(c)) for c in labels.COLOURS)]
+    counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c, _ in colour_choices}
     units = _catalogue(session)["units"]
     return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units,
-                                         "counts": counts, "colours": colours,
+                                         "counts": counts, "colour_choices": colour_choices,
                                          "states": [(s.value, STATE_LABELS[s][0]) for s in State],
                                          "query": str(request.url.query)})
 

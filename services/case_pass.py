@@ -1,0 +1,88 @@
+"""What one pass of an item's case run does to the ledger, each step one transaction and
+safe to repeat: read the item, assign a filed one, note the version it acted on, and hand
+over the events not yet shown in Prefect."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from models import commands
+from models.audit import Event
+from models.directory import finding_by_code
+from models.finding import Finding, State
+from models.ledger import ItemView, item_view
+from services import context as ctx
+from store.db import reading, transaction
+
+
+@dataclass(frozen=True)
+class Case:
+    """The item as a case pass sees it: its view, and the version the pass acts on."""
+
+    id: int
+    version: int
+    view: ItemView
+
+    @property
+    def state(self) -> State:
+        return self.view.state
+
+
+def load_case(code: str, at: datetime | None = None) -> Case:
+    """The item (at a moment, default now): state, owner, due date, colour, events, version."""
+    with reading(ctx.ledger()) as session:
+        finding = finding_by_code(session, code)
+        view = item_view(session, finding, now=at or ctx.now(), policy=ctx.policy())
+        assert finding.id is not None
+        return Case(finding.id, finding.version, view)
+
+
+def settle(code: str, version: int) -> bool:
+    """Before the case run goes idle: record the version it acted on, unless the item has
+    moved since it was loaded (then the run must go round again)."""
+    with transaction(ctx.ledger()) as session:
+        finding = finding_by_code(session, code)
+        if finding.version != version:
+            return False
+        finding.suspended_version = version
+        session.add(finding)
+        return True
+
+
+def assign_owner(code: str) -> bool:
+    """Assign a filed item to its responsible owner (the system acting). A no-op once assigned."""
+    with transaction(ctx.ledger()) as session:
+        finding = finding_by_code(session, code)
+        if finding.state is not State.filed:
+            return False
+        commands.assign(session, actor=None, finding=finding, now=ctx.now(), policy=ctx.policy())
+        return True
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+
+
+def mirror_new_events(case_id: int, emit: Callable[[NewEvent], None]) -> int:
+    """Hand each of the item's events not yet in Prefect's event feed to `emit`, oldest first,
+    and note them as mirrored, in one transaction: if `emit` fails, none is noted and the
+    next pass tries again. Returns how many."""
+    with transaction(ctx.ledger()) as session:
+        finding = session.get(Finding, case_id)
+        assert finding is not None
+        rows = session.exec(select(Event).where(Event.finding_id == case_id, Event.seq > finding.published_event_id)
+                            .order_by(Event.seq)).all()
+        for e in rows:
+            emit(NewEvent(e.seq, e.kind, e.actor, e.at, dict(e.data)))
+        if rows:
+            session.execute(update(Finding).where(Finding.id == case_id).values(published_event_id=rows[-1].seq))
+        return len(rows)
