@@ -20,6 +20,7 @@ from models.links import Claim, spend
 from models.org import Person
 from services import context as ctx
 from services.case_runs import Wake, wake_case_run
+from services.mail import send_now
 from store.db import reading, transaction
 
 
@@ -92,15 +93,21 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
         raise RuleError("link_used", value=action.command.value) from None
 
 
-def _state(code: str) -> State:
+def _state(code: str) -> tuple[int, State]:
     with reading(ctx.ledger()) as session:
-        return finding_by_code(session, code).state
+        finding = finding_by_code(session, code)
+        assert finding.id is not None
+        return finding.id, finding.state
 
 
 async def wake(code: str) -> Acted:
-    """Tell the item's case run the ledger changed; report where the item stands."""
+    """Tell the item's case run the ledger changed, then send the mail the command queued
+    (the verifier's, the owner's): it goes now even when Prefect is down, once (the outbox
+    claims each mail, so the woken run finds it sent)."""
     outcome = await wake_case_run(code)
-    return Acted(code, await asyncio.to_thread(_state, code), outcome)
+    finding_id, state = await asyncio.to_thread(_state, code)
+    await send_now(finding_id)
+    return Acted(code, state, outcome)
 
 
 async def act(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Acted:
