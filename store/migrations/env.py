@@ -2,13 +2,12 @@
 the alembic command line. The connection comes from the caller, already locked."""
 
 from alembic import context
-from sqlmodel import SQLModel
-
-import models.tables  # noqa: F401  (every table on the metadata)
 
 config = context.config
 connection = config.attributes["connection"]
-context.configure(connection=connection, target_metadata=SQLModel.metadata,
+# Upgrading needs no table metadata; a caller comparing the schema with the tables passes
+# theirs (models/tables.py) as the "metadata" attribute: store/ imports nothing of the rules.
+context.configure(connection=connection, target_metadata=config.attributes.get("metadata"),
                   render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
 with context.begin_transaction():
     context.run_migrations()
