@@ -14,7 +14,7 @@ import typer
 
 from app.output import err, out
 from messages import RuleError
-from models.orgfile import OrgFileError
+from models.people.orgfile import OrgFileError
 from services import context as ctx
 from store.settings import SettingsError
 

@@ -5,9 +5,9 @@ from rich.table import Table
 
 from app.output import out, print_json
 from messages import labels
-from models.calendar import local_date
-from models.compliance import month_compliance
-from models.round import parse_month
+from models.deadlines.calendar import local_date
+from models.notices.compliance import month_compliance
+from models.rounds.round import parse_month
 from services import context as ctx
 from services.rulebook import load_compliance_policy
 from store.db import reading

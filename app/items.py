@@ -9,9 +9,9 @@ import typer
 
 from app.output import err, out, print_json, show_item, show_ledger
 from messages import RuleError
-from models.directory import finding_by_code
-from models.ledger import item_view, ledger_views
-from models.lifecycle import Command
+from models.items.lifecycle import Command
+from models.ledger.views import item_view, ledger_views
+from models.people.directory import finding_by_code
 from services import context as ctx
 from services.case_runs import Wake
 from services.evidence import store_path

@@ -7,9 +7,9 @@ import typer
 
 from app.output import out, print_json
 from messages import RuleError
-from models.calendar import local_date
-from models.notice import notice_for, notice_summary, publisher, refuse_if_published
-from models.round import parse_month
+from models.deadlines.calendar import local_date
+from models.notices.notice import notice_for, notice_summary, publisher, refuse_if_published
+from models.rounds.round import parse_month
 from services import context as ctx
 from store.db import reading
 

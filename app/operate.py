@@ -12,8 +12,8 @@ from app.items import parse_day
 from app.output import err, out
 from app.preflight import Role, run_checks
 from messages import RuleError
-from models.audit import verify_chain
-from models.dates import near_moment
+from models.audit.chain import verify_chain
+from models.deadlines.dates import near_moment
 from models.links import anchor_key
 from services import context as ctx
 from store.db import reading
@@ -68,7 +68,7 @@ def reconcile_cmd() -> None:
 def audit_verify() -> None:
     """Walk the hash chain and its keyed anchor, and check every item against its history;
     exit 1 at the first bad record."""
-    from models.audit_items import item_mismatches
+    from models.audit.items import item_mismatches
 
     with reading(ctx.ledger()) as session:
         checked, bad = verify_chain(session, key=anchor_key(ctx.secret()))
@@ -88,7 +88,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     from rich.table import Table
     from sqlmodel import select
 
-    from models.finding import Finding
+    from models.items.finding import Finding
     from models.outbox import troubled_mail
 
     with reading(ctx.ledger()) as session:

@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from messages import labels
-from models.ledger import ItemView
-from models.lifecycle import action_label
+from models.items.lifecycle import action_label
+from models.ledger.views import ItemView
 
 out = Console(highlight=False)
 # Messages must stay whole when piped: a wrapped line would split a file name in two.

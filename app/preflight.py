@@ -34,11 +34,11 @@ class Check:
 
 def _ledger(settings: Settings) -> list[Check]:
     from messages import RuleError
-    from models.audit import ChainHead, anchor_mac
+    from models.audit.chain import ChainHead, anchor_mac
     from models.catalogue import Manifestation
     from models.instance import instance_id
     from models.links import anchor_key
-    from models.org import Person, Unit
+    from models.people.org import Person, Unit
     from services.opening import ledger_for, secret
     from store.db import reading
     from store.shared_folder import problem

@@ -5,7 +5,7 @@ from datetime import UTC
 import typer
 
 from app.output import out
-from models.round import parse_month
+from models.rounds.round import parse_month
 from services import context as ctx
 
 round_app = typer.Typer(no_args_is_help=True, help="The monthly inspection round (督察).")

@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from app.output import err, out
-from models.ledger import ledger_views
-from models.ledger_export import ledger_workbook
-from models.sheet import Sheet
+from models.ledger.export import ledger_workbook
+from models.ledger.views import ledger_views
+from models.rounds.sheet import Sheet
 from services import context as ctx
 from services.filing import Batch, checked_sheet, import_sheet, open_round, record_round_checklist
 from store.db import reading

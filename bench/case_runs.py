@@ -82,8 +82,8 @@ async def wait_states(ids: list, state: str, timeout: float = 900) -> float:
 
 
 async def bench_cases(n: int) -> tuple[float, float]:
-    from models import commands
-    from models.directory import person_by_email
+    from models.items import commands
+    from models.people.directory import person_by_email
     from services.case_runs import start_case_run
     from services.context import now
     from services.context import policy as settings_policy

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 def build(data: Path, items: int, far: bool) -> None:
     os.environ["RECTIFLOW_DATA_DIR"] = str(data)
-    from models import commands as cmd
-    from models.directory import finding_by_code, person_by_email
+    from models.items import commands as cmd
+    from models.people.directory import finding_by_code, person_by_email
     from models.policy import Policy
     from services.opening import create_schema
     from services.rulebook import load_negative_list, load_org

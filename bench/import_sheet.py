@@ -18,7 +18,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from models.catalogue import manifestations  # noqa: E402
 from models.policy import Policy  # noqa: E402
-from models.sheet import file_sheet, validate  # noqa: E402
+from models.rounds.sheet import file_sheet, validate  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.filing import read_sheet
 from services.opening import create_schema  # noqa: E402

@@ -26,11 +26,11 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from models.catalogue import DeadlineClass, Manifestation  # noqa: E402
-from models.escalation import Escalation  # noqa: E402
-from models.evidence import Evidence, EvidenceFile  # noqa: E402
-from models.extension import Extension, ExtensionStatus  # noqa: E402
-from models.finding import Finding, State  # noqa: E402
-from models.org import Person, Unit, UnitKind  # noqa: E402
+from models.deadlines.escalation import Escalation  # noqa: E402
+from models.items.evidence import Evidence, EvidenceFile  # noqa: E402
+from models.items.extension import Extension, ExtensionStatus  # noqa: E402
+from models.items.finding import Finding, State  # noqa: E402
+from models.people.org import Person, Unit, UnitKind  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.opening import create_schema  # noqa: E402
 from services.rulebook import (

@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from models.calendar import WorkCalendar  # noqa: E402
 from models.catalogue import Manifestation  # noqa: E402
-from models.escalation import DeadlinePolicy  # noqa: E402
-from models.finding import Finding, State  # noqa: E402
-from models.org import Membership, Person, Role, Unit, UnitKind  # noqa: E402
+from models.deadlines.calendar import WorkCalendar  # noqa: E402
+from models.deadlines.escalation import DeadlinePolicy  # noqa: E402
+from models.deadlines.sweep import sweep  # noqa: E402
+from models.items.finding import Finding, State  # noqa: E402
+from models.people.org import Membership, Person, Role, Unit, UnitKind  # noqa: E402
 from models.policy import Policy  # noqa: E402
-from models.sweep import sweep  # noqa: E402
 from services.demo import DEMO_ORG  # noqa: E402
 from services.opening import create_schema  # noqa: E402
 from services.rulebook import (

@@ -10,7 +10,7 @@ from uuid import uuid4
 from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from models.finding import State
+from models.items.finding import State
 from tasks.ledger import assign_owner, load_case, settle
 from tasks.mail import deliver_mail
 from tasks.publish import publish_case

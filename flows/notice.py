@@ -4,7 +4,6 @@ build the Word notice, the Excel ledger and the trend chart, and show the notice
 `notice-YYYY-MM` artifact. A draft is rebuilt by each run; publishing freezes it and mails
 leadership, supervisors and every branch secretary once. A published notice never changes."""
 
-from dataclasses import asdict
 from datetime import datetime
 
 from prefect import flow, get_run_logger
@@ -26,7 +25,7 @@ async def monthly_notice(month: str = "", now: str = "", publish: bool = False, 
         due = notice_due_task(at)
         if not due.due:
             log.info("%s: nothing to do (%s)", due.month, due.reason)
-            return asdict(due)
+            return {"due": False, "month": due.month, "reason": due.reason}
         month, publish = due.month, publish or due.publish
     summary = notice_task(month, at, publish, publisher)
     if publish:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
-from models.dates import near_moment
+from models.deadlines.dates import near_moment
 from services import context as ctx
 from tasks.ledger import load_case
 from tasks.publish import publish_case

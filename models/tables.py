@@ -1,20 +1,20 @@
 """Every ledger table, imported in one place so the metadata is complete."""
 
-from models.alerts import Alert
-from models.audit import ChainHead, Event
-from models.calendar import CalendarOverride
+from models.audit.chain import ChainHead, Event
 from models.catalogue import Group, Manifestation
-from models.codes import CodeCounter
-from models.escalation import Escalation
-from models.evidence import Evidence, EvidenceFile, Review
-from models.extension import Extension
-from models.finding import Finding
+from models.deadlines.alerts import Alert
+from models.deadlines.calendar import CalendarOverride
+from models.deadlines.escalation import Escalation
 from models.instance import LedgerInstance
+from models.items.codes import CodeCounter
+from models.items.evidence import Evidence, EvidenceFile, Review
+from models.items.extension import Extension
+from models.items.finding import Finding
 from models.links import SpentToken
-from models.notice import Notice
-from models.org import Membership, Person, Unit
+from models.notices.notice import Notice
 from models.outbox import Notification
-from models.round import Round, RoundAssignment, RoundResult
+from models.people.org import Membership, Person, Unit
+from models.rounds.round import Round, RoundAssignment, RoundResult
 
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",

@@ -8,10 +8,10 @@ from urllib.parse import quote
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.directory import finding_by_code
 from models.links import SIGN_IN, Claim, spend
-from models.org import Person
 from models.outbox import enqueue
+from models.people.directory import finding_by_code
+from models.people.org import Person
 from services import context as ctx
 from services.mail import send_now
 from store.db import reading, transaction
@@ -46,8 +46,8 @@ async def send_sign_in(email: str, target: str) -> bool:
 def console_sign_in() -> tuple[str, str] | None:
     """The first admin's name and a sign-in link for them, to print on the operator's own
     console (the embedded demo); None without an admin. Nothing is mailed."""
-    from models.directory import holders
-    from models.org import Role
+    from models.people.directory import holders
+    from models.people.org import Role
 
     with reading(ctx.ledger()) as session:
         admins = holders(session, Role.admin)

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import select
 
-from models import commands
-from models.audit import Event
-from models.directory import finding_by_code
-from models.finding import Finding, State
-from models.ledger import ItemView, item_view
+from models.audit.chain import Event
+from models.items import commands
+from models.items.finding import Finding, State
+from models.ledger.views import ItemView, item_view
+from models.people.directory import finding_by_code
 from services import context as ctx
 from store.db import reading, transaction
 

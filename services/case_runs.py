@@ -21,10 +21,10 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from models.catalogue import DeadlineClass, Manifestation
-from models.directory import finding_by_code
-from models.finding import Finding, State
 from models.instance import instance_id
-from models.org import Unit
+from models.items.finding import Finding, State
+from models.people.directory import finding_by_code
+from models.people.org import Unit
 from services.context import ledger
 from store.db import reading, transaction
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from models.catalogue import DeadlineClass
-from models.escalation import DeadlinePolicy
+from models.deadlines.escalation import DeadlinePolicy
 from models.links import Signer, signer_for
 from models.policy import Policy
 from services.opening import ledger_for

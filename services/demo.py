@@ -4,9 +4,9 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from models import commands
-from models.directory import person_by_email
-from models.finding import Finding
+from models.items import commands
+from models.items.finding import Finding
+from models.people.directory import person_by_email
 from services import context as ctx
 from services.organisation import load
 from store.db import transaction

@@ -4,7 +4,7 @@ command that refers to them, so a refused command leaves at most a harmless orph
 from pathlib import Path
 
 from messages import RuleError
-from models.evidence import StoredFile, checked_upload
+from models.items.evidence import StoredFile, checked_upload
 from services import context as ctx
 from store.evidence_files import keep
 

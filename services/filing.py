@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from messages import RuleError
-from models import commands
-from models.directory import person_by_email
-from models.round import round_for
-from models.sheet import HEADERS, MAX_ROWS, REQUIRED, Sheet, file_sheet, record_checklist, sheet_from, validate
+from models.items import commands
+from models.people.directory import person_by_email
+from models.rounds.round import round_for
+from models.rounds.sheet import HEADERS, MAX_ROWS, REQUIRED, Sheet, file_sheet, record_checklist, sheet_from, validate
 from services import context as ctx
 from services.case_runs import start_case_run, start_case_runs
 from services.items import Identify

@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from messages import RuleError
-from models import commands
-from models.directory import finding_by_code, person_by_email
-from models.evidence import StoredFile
-from models.extension import decide_extension, request_extension
-from models.finding import STATE_LABELS, Finding, State
-from models.lifecycle import Command
+from models.items import commands
+from models.items.evidence import StoredFile
+from models.items.extension import decide_extension, request_extension
+from models.items.finding import STATE_LABELS, Finding, State
+from models.items.lifecycle import Command
 from models.links import Claim, spend
-from models.org import Person
+from models.people.directory import finding_by_code, person_by_email
+from models.people.org import Person
 from services import context as ctx
 from services.case_runs import Wake, wake_case_run
 from services.mail import send_now

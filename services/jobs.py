@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.calendar import WorkCalendar, local_date
-from models.notice import notice_for
-from models.round import Round, RoundStatus, close_round, first_working_day, open_round, teams_of
-from models.sweep import sweep
+from models.deadlines.calendar import WorkCalendar, local_date
+from models.deadlines.sweep import sweep
+from models.notices.notice import notice_for
+from models.rounds.round import Round, RoundStatus, close_round, first_working_day, open_round, teams_of
 from services import context as ctx
 from services.mail import deliver_due
 from store.db import one_at_a_time, transaction

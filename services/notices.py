@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from messages import RuleError
-from models.calendar import local_date, month_bounds
-from models.ledger import ledger_views
-from models.ledger_export import ledger_workbook
-from models.notice import (
+from models.deadlines.calendar import local_date, month_bounds
+from models.ledger.export import ledger_workbook
+from models.ledger.views import ledger_views
+from models.notices.figures import month_figures
+from models.notices.notice import (
     issuer_name,
     notice_for,
     notice_number,
@@ -22,9 +23,8 @@ from models.notice import (
     refuse_if_published,
     save_draft,
 )
-from models.notice_figures import month_figures
-from models.org import Unit, UnitKind
-from models.round import parse_month
+from models.people.org import Unit, UnitKind
+from models.rounds.round import parse_month
 from notifications.chart import trend_chart
 from notifications.notice_doc import notice_document
 from notifications.notice_text import markdown

@@ -5,7 +5,7 @@ appends events keeps the anchor current."""
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from models.audit import anchor_chain, ensure_chain_head, use_anchor_key
+from models.audit.chain import anchor_chain, ensure_chain_head, use_anchor_key
 from models.instance import ensure_instance, instance_id
 from models.links import anchor_key
 from store import schema

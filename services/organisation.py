@@ -4,9 +4,9 @@ overrides: what an operator loads or declares, each in one transaction."""
 from datetime import date
 from pathlib import Path
 
-from models.calendar import CalendarOverride
-from models.dates import near_day
-from models.orgfile import OrgSummary
+from models.deadlines.calendar import CalendarOverride
+from models.deadlines.dates import near_day
+from models.people.orgfile import OrgSummary
 from models.text import clean_text
 from services import context as ctx
 from services.rulebook import load_negative_list, load_org

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from models.catalogue import apply_negative_list, default_negative_list_path
-from models.compliance import CompliancePolicy, default_compliance_path, parse_compliance_policy
-from models.escalation import DeadlinePolicy, default_policy_path, parse_deadline_policy
-from models.orgfile import OrgSummary, apply_org
+from models.deadlines.escalation import DeadlinePolicy, default_policy_path, parse_deadline_policy
+from models.notices.compliance import CompliancePolicy, default_compliance_path, parse_compliance_policy
+from models.people.orgfile import OrgSummary, apply_org
 from store.yaml_file import read_yaml, read_yaml_once, stamp
 
 

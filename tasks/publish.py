@@ -12,8 +12,8 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from messages.labels import COLOURS
-from models.ledger import ItemView
-from models.lifecycle import action_label
+from models.items.lifecycle import action_label
+from models.ledger.views import ItemView
 from services import context as ctx
 from services.case_pass import Case, NewEvent, mirror_new_events
 

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
-from models import commands as cmd
-from models.directory import finding_by_code, person_by_email
-from models.escalation import Escalation
-from models.evidence import StoredFile
-from models.extension import decide_extension, request_extension
+from models.deadlines.escalation import Escalation
+from models.items import commands as cmd
+from models.items.evidence import StoredFile
+from models.items.extension import decide_extension, request_extension
+from models.people.directory import finding_by_code, person_by_email
 from models.policy import Policy
 from store.db import transaction
 from tests.conftest import at

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from flows.case import rectification_case
-from models.directory import finding_by_code
+from models.people.directory import finding_by_code
 from notifications.sink import MailSink
 from services.opening import ledger_for
 from store.db import transaction

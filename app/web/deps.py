@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.web.security import Visitor, signed_in
-from models.lifecycle import READERS, Command, roles_for
-from models.org import Role
+from models.items.lifecycle import READERS, Command, roles_for
+from models.people.org import Role
 from services import context as ctx
 from store.db import reading
 

@@ -25,15 +25,15 @@ from app.web.security import (
     signed_in,
 )
 from messages import RuleError
-from models.directory import finding_by_code
-from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
-from models.extension import pending_extension
-from models.filetypes import kind_of
-from models.finding import Finding
-from models.ledger import item_view
-from models.lifecycle import Command, action_label, allowed
+from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
+from models.items.extension import pending_extension
+from models.items.filetypes import kind_of
+from models.items.finding import Finding
+from models.items.lifecycle import Command, action_label, allowed
+from models.ledger.views import item_view
 from models.links import Claim, spent, unspent
-from models.org import Person
+from models.people.directory import finding_by_code
+from models.people.org import Person
 from services import context as ctx
 from services.access import send_fresh_link
 from services.evidence import store_upload

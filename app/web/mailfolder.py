@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from app.web.pages import page, refusal
 from app.web.security import signed_in
-from models.org import Role
+from models.people.org import Role
 from services import context as ctx
 from store.db import reading
 

@@ -10,11 +10,11 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from messages import RuleError
-from models.directory import finding_by_code, roles_of
-from models.finding import Finding
-from models.lifecycle import READERS, Who, standing
+from models.items.finding import Finding
+from models.items.lifecycle import READERS, Who, standing
 from models.links import ITEM, SESSION, Claim, Signer, spend, spent
-from models.org import Person, Role
+from models.people.directory import finding_by_code, roles_of
+from models.people.org import Person, Role
 from services import context as ctx
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"

@@ -26,13 +26,13 @@ from app.web.security import (
 )
 from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
-from models.finding import CLASS_LABELS, STATE_LABELS, State
-from models.ledger import LedgerQuery, ledger_views
-from models.ledger_export import ledger_workbook
-from models.lifecycle import READERS
-from models.org import Person, Role, Unit, UnitKind
-from models.round import Round, RoundAssignment, RoundStatus
-from models.sheet import Sheet, SheetRow, validate
+from models.items.finding import CLASS_LABELS, STATE_LABELS, State
+from models.items.lifecycle import READERS
+from models.ledger.export import ledger_workbook
+from models.ledger.views import LedgerQuery, ledger_views
+from models.people.org import Person, Role, Unit, UnitKind
+from models.rounds.round import Round, RoundAssignment, RoundStatus
+from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
 from services.access import send_sign_in, sign_in
 from services.filing import file_finding, record_round_checklist

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 
-from models.audit import Event
-from models.finding import Finding
+from models.audit.chain import Event
+from models.items.finding import Finding
 from store.db import transaction
 from tests.stack import Stack
 
@@ -132,7 +132,7 @@ def test_audit_verify_fails_on_tampering(stack: Stack):
 def test_calendar_override_makes_a_provisional_year_known(stack: Stack):
     stack.cli("calendar", "set", "2027-01-04", "--holiday", "--note", "假设放假")
     refused(stack, "calendar", "set", "2027-02-30", "--workday", says="day: 日期格式应为 YYYY-MM-DD")
-    from models.calendar import WorkCalendar
+    from models.deadlines.calendar import WorkCalendar
 
     with transaction(stack.engine) as s:
         assert WorkCalendar.from_session(s).is_workday(__import__("datetime").date(2027, 1, 4)) is False

@@ -3,7 +3,7 @@
 import json
 from datetime import date
 
-from models.calendar import WorkCalendar
+from models.deadlines.calendar import WorkCalendar
 from tests.app.test_cli import INSPECTOR, MEMBER, OWNER, file, refused
 from tests.mail import wait_for_mail
 from tests.stack import Stack

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from flows.notice import monthly_notice
-from models.notice import Notice, NoticeStatus
+from models.notices.notice import Notice, NoticeStatus
 from models.policy import Policy
-from models.round import Round, RoundStatus
+from models.rounds.round import Round, RoundStatus
 from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import mails as mails_in

@@ -5,7 +5,7 @@ import json
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from models.finding import Finding
+from models.items.finding import Finding
 from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import wait_for_mail

@@ -10,10 +10,10 @@ from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
 
 from app.web.security import signer
-from models.directory import finding_by_code, person_by_email
-from models.evidence import Evidence, EvidenceFile
-from models.finding import State
+from models.items.evidence import Evidence, EvidenceFile
+from models.items.finding import State
 from models.links import ITEM
+from models.people.directory import finding_by_code, person_by_email
 from store.db import transaction
 from tests.app.web import (
     OWNER,

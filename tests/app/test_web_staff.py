@@ -6,9 +6,9 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from models.audit import Event
-from models.finding import Finding
-from models.round import RoundResult
+from models.audit.chain import Event
+from models.items.finding import Finding
+from models.rounds.round import RoundResult
 from store.db import transaction
 from tests.app.web import (
     ADMIN,

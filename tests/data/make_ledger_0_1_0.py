@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from models import commands as cmd
-from models.directory import finding_by_code, person_by_email
-from models.extension import decide_extension, request_extension
+from models.deadlines.sweep import sweep
+from models.items import commands as cmd
+from models.items.extension import decide_extension, request_extension
+from models.people.directory import finding_by_code, person_by_email
 from models.policy import Policy
-from models.sweep import sweep
 from services.opening import open_ledger
 from services.rulebook import load_deadline_policy, load_negative_list, load_org
 from store.db import transaction

@@ -6,8 +6,8 @@ from prefect.client.orchestration import get_client
 from prefect.states import Failed
 
 from flows.reconcile import reconcile
-from models import commands as cmd
-from models.directory import finding_by_code, person_by_email
+from models.items import commands as cmd
+from models.people.directory import finding_by_code, person_by_email
 from services.context import now, policy
 from store.db import transaction
 from tests.mail import wait_for_mail

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from prefect.client.orchestration import get_client
 
 from app.jobs import run_sweep
-from models.calendar import WorkCalendar
+from models.deadlines.calendar import WorkCalendar
 from services.jobs import decide_sweep
 from tests.mail import wait_for_mail
 from tests.stack import Stack, item_events

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from models import commands as cmd
-from models.directory import finding_by_code, person_by_email
-from models.finding import Finding
+from models.items import commands as cmd
+from models.items.finding import Finding
+from models.people.directory import finding_by_code, person_by_email
 from models.policy import Policy
 from store.db import transaction
 

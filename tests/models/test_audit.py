@@ -3,7 +3,7 @@
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from models.audit import ChainHead, Event, verify_chain
+from models.audit.chain import ChainHead, Event, verify_chain
 from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import file_and_assign
@@ -55,7 +55,7 @@ def test_cut_tail_is_found(engine, policy):
 def test_verify_reads_one_snapshot_while_commands_append(engine, policy, monkeypatch):
     """`audit verify` while a worker appends: the events and the anchored head it reads belong
     to one moment (PostgreSQL's READ COMMITTED would show a newer head after the events)."""
-    import models.audit as audit
+    import models.audit.chain as audit
     from store.db import reading
 
     key = b"k" * 32
@@ -73,7 +73,7 @@ def test_a_moment_in_another_zone_is_hashed_as_stored(engine, policy):
     the ledger stores in UTC: the chain still verifies."""
     from datetime import timedelta, timezone
 
-    from models.audit import append_events
+    from models.audit.chain import append_events
 
     file_and_assign(engine, now=NOW, policy=policy)
     with transaction(engine) as s:

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from models.calendar import WorkCalendar
+from models.deadlines.calendar import WorkCalendar
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Compliance and tiers on hand-built months (window Sep-Nov 2026 for November)."""
 
-from models import commands as cmd
-from models.compliance import CompliancePolicy, month_compliance
-from models.directory import finding_by_code, person_by_email
-from models.escalation import Escalation
+from models.deadlines.escalation import Escalation
+from models.items import commands as cmd
+from models.notices.compliance import CompliancePolicy, month_compliance
+from models.people.directory import finding_by_code, person_by_email
 from services.rulebook import load_compliance_policy
 from store.db import transaction
 from tests.conftest import at

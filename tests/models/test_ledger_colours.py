@@ -2,9 +2,9 @@
 
 from sqlalchemy import update
 
-from models.directory import finding_by_code
-from models.finding import Finding
-from models.ledger import item_view, ledger_views
+from models.items.finding import Finding
+from models.ledger.views import item_view, ledger_views
+from models.people.directory import finding_by_code
 from models.policy import Policy
 from services.context import policy as policy_from_settings
 from store.db import transaction

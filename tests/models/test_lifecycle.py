@@ -6,13 +6,13 @@ import pytest
 from sqlmodel import func, select
 
 from messages import RuleError
-from models import commands as cmd
-from models.audit import Event, verify_chain
-from models.directory import finding_by_code, person_by_email
-from models.evidence import Review
-from models.finding import Finding, State
-from models.lifecycle import TRANSITIONS, Command
+from models.audit.chain import Event, verify_chain
+from models.items import commands as cmd
+from models.items.evidence import Review
+from models.items.finding import Finding, State
+from models.items.lifecycle import TRANSITIONS, Command
 from models.outbox import MailStatus, Notification
+from models.people.directory import finding_by_code, person_by_email
 from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import (
@@ -249,7 +249,7 @@ def test_recurrence_links_to_the_earlier_finding_within_six_months(engine, polic
 def test_the_readme_embeds_the_lifecycle_drawn_from_the_table():
     from pathlib import Path
 
-    from models.lifecycle import diagram
+    from models.items.lifecycle import diagram
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"```\n{diagram()}```" in readme

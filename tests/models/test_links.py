@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from messages import RuleError
-from models.filetypes import classify, safe_name
+from models.items.filetypes import classify, safe_name
 from models.links import ITEM, SESSION, Signer, spend
 from store.db import transaction
 from store.secret import load_secret

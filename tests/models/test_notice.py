@@ -5,10 +5,10 @@ import pytest
 from sqlmodel import select
 
 from messages import RuleError
-from models.compliance import CompliancePolicy
-from models.escalation import DeadlinePolicy
-from models.notice import Notice, NoticeStatus, issuer_name, publish, publisher, recipients, save_draft
-from models.notice_figures import month_figures
+from models.deadlines.escalation import DeadlinePolicy
+from models.notices.compliance import CompliancePolicy
+from models.notices.figures import month_figures
+from models.notices.notice import Notice, NoticeStatus, issuer_name, publish, publisher, recipients, save_draft
 from models.outbox import Notification
 from store.db import transaction
 from tests.conftest import at

@@ -4,9 +4,9 @@ import pytest
 from sqlmodel import func, select
 
 from messages import RuleError
-from models.directory import holders, person_by_email
-from models.org import Membership, Person, Role, Unit, UnitKind
-from models.orgfile import OrgFileError
+from models.people.directory import holders, person_by_email
+from models.people.org import Membership, Person, Role, Unit, UnitKind
+from models.people.orgfile import OrgFileError
 from services.rulebook import load_org
 from store.db import transaction
 

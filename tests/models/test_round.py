@@ -4,11 +4,11 @@ import pytest
 from sqlmodel import select
 
 from messages import RuleError
-from models.calendar import WorkCalendar
-from models.directory import person_by_email
-from models.org import Membership, Role, Unit
+from models.deadlines.calendar import WorkCalendar
 from models.outbox import Notification
-from models.round import Round, RoundAssignment, first_working_day, open_round, plan
+from models.people.directory import person_by_email
+from models.people.org import Membership, Role, Unit
+from models.rounds.round import Round, RoundAssignment, first_working_day, open_round, plan
 from store.db import transaction
 from tests.conftest import at
 

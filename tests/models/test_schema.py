@@ -18,8 +18,8 @@ from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401
 from messages import RuleError
-from models.audit import verify_chain
-from models.audit_items import item_mismatches
+from models.audit.chain import verify_chain
+from models.audit.items import item_mismatches
 from models.links import anchor_key
 from services.opening import create_schema, open_ledger
 from store.db import make_engine, reading

@@ -8,11 +8,11 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from messages import RuleError
-from models.audit import Event, verify_chain
-from models.directory import finding_by_code, person_by_email
-from models.finding import Finding, State
+from models.audit.chain import Event, verify_chain
+from models.items.finding import Finding, State
 from models.outbox import Notification
-from models.sheet import file_sheet, validate
+from models.people.directory import finding_by_code, person_by_email
+from models.rounds.sheet import file_sheet, validate
 from services.filing import read_sheet
 from store.db import transaction
 from tests.conftest import at

@@ -17,14 +17,14 @@ import pytest
 from sqlmodel import select
 
 from messages import RuleError
-from models import commands as cmd
-from models.alerts import Alert
-from models.directory import finding_by_code, person_by_email
-from models.escalation import DeadlinePolicy, Escalation, parse_deadline_policy
-from models.extension import decide_extension, request_extension
-from models.finding import State
+from models.deadlines.alerts import Alert
+from models.deadlines.escalation import DeadlinePolicy, Escalation, parse_deadline_policy
+from models.deadlines.sweep import sweep
+from models.items import commands as cmd
+from models.items.extension import decide_extension, request_extension
+from models.items.finding import State
 from models.outbox import Notification
-from models.sweep import sweep
+from models.people.directory import finding_by_code, person_by_email
 from services.rulebook import load_deadline_policy
 from store.db import transaction
 from tests.conftest import at

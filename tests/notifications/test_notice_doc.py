@@ -9,9 +9,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
-from models.compliance import CompliancePolicy
-from models.escalation import DeadlinePolicy
-from models.notice_figures import month_figures
+from models.deadlines.escalation import DeadlinePolicy
+from models.notices.compliance import CompliancePolicy
+from models.notices.figures import month_figures
 from notifications.chart import chinese_font, trend_chart
 from notifications.notice_doc import notice_document
 from notifications.notice_text import markdown

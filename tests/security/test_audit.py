@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
-from models.audit import ChainHead, Event, _digest, use_anchor_key, verify_chain
-from models.audit_items import item_mismatches
+from models.audit.chain import ChainHead, Event, _digest, use_anchor_key, verify_chain
+from models.audit.items import item_mismatches
 from store.db import reading, transaction
 from tests.conftest import at
 from tests.models.helpers import file_and_assign
@@ -95,9 +95,9 @@ def test_an_item_edited_in_the_database_disagrees_with_its_history(engine, polic
 
 def test_every_command_keeps_items_and_history_in_agreement(engine, policy):
     """The replay knows every command: a ledger driven through each one shows no mismatch."""
-    from models import commands as cmd
-    from models.directory import finding_by_code, person_by_email
-    from models.extension import decide_extension, request_extension
+    from models.items import commands as cmd
+    from models.items.extension import decide_extension, request_extension
+    from models.people.directory import finding_by_code, person_by_email
 
     code, other, third = ledger_with_items(engine, policy)
     with transaction(engine) as s:

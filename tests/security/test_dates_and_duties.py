@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 
 from messages import RuleError
-from models import commands as cmd
-from models.calendar import WorkCalendar
-from models.directory import finding_by_code, person_by_email
-from models.extension import decide_extension, request_extension
-from models.ledger import ledger_views
+from models.deadlines.calendar import WorkCalendar
+from models.items import commands as cmd
+from models.items.extension import decide_extension, request_extension
+from models.ledger.views import ledger_views
+from models.people.directory import finding_by_code, person_by_email
 from store.db import transaction
 from tests.conftest import at
 from tests.models.helpers import INSPECTOR, SECRETARY, SUPERVISOR, file_and_assign
@@ -30,7 +30,7 @@ def submitted(engine, policy, owner: str | None = None) -> str:
 
 
 def f_owner(s, f):
-    from models.org import Person
+    from models.people.org import Person
 
     return s.get(Person, f.owner_id)
 
@@ -141,7 +141,7 @@ def test_reports_read_while_a_command_holds_the_write_lock(sqlite_engine, policy
     `show` and every portal page read beside it instead of queueing behind it."""
     import threading
 
-    from models.ledger import item_view
+    from models.ledger.views import item_view
     from store.db import reading
 
     code = file_and_assign(sqlite_engine, now=NOW, policy=policy)

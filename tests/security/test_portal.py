@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 
 from app.web.security import SESSION_COOKIE
-from models.directory import finding_by_code, person_by_email
-from models.evidence import EvidenceFile
-from models.finding import State
+from models.items.evidence import EvidenceFile
+from models.items.finding import State
+from models.people.directory import finding_by_code, person_by_email
 from store.db import transaction
 from tests.app.web import (
     ADMIN,

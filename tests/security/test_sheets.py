@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from messages import RuleError
-from models.sheet import validate
+from models.rounds.sheet import validate
 from services.filing import read_sheet
 from store.db import transaction
 from tests.models.test_sheet import GOOD, HEADER, book, row

@@ -10,11 +10,11 @@ import pytest
 from openpyxl import load_workbook
 
 from messages import RuleError
-from models import commands as cmd
-from models.directory import finding_by_code, person_by_email
-from models.extension import request_extension
-from models.ledger import ledger_views
-from models.ledger_export import ledger_workbook
+from models.items import commands as cmd
+from models.items.extension import request_extension
+from models.ledger.export import ledger_workbook
+from models.ledger.views import ledger_views
+from models.people.directory import finding_by_code, person_by_email
 from notifications.ics import deadline_calendar
 from store.db import transaction
 from tests.conftest import at

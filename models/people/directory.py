@@ -4,8 +4,8 @@ from sqlmodel import Session, select
 
 from messages import RuleError
 from models.catalogue import Manifestation
-from models.finding import Finding
-from models.org import Membership, Person, Role, Unit
+from models.items.finding import Finding
+from models.people.org import Membership, Person, Role, Unit
 
 
 def person_by_email(session: Session, email: str, *, field: str = "as") -> Person:

@@ -12,10 +12,10 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.calendar import local_day, month_bounds
-from models.escalation import Escalation
-from models.finding import Finding, State
-from models.org import Unit, UnitKind
+from models.deadlines.calendar import local_day, month_bounds
+from models.deadlines.escalation import Escalation
+from models.items.finding import Finding, State
+from models.people.org import Unit, UnitKind
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models.audit import Event
-from models.finding import Finding
-from models.lifecycle import TRANSITIONS as TABLE
-from models.lifecycle import Command
-from models.org import Person
+from models.audit.chain import Event
+from models.items.finding import Finding
+from models.items.lifecycle import TRANSITIONS as TABLE
+from models.items.lifecycle import Command
+from models.people.org import Person
 
 TRANSITIONS = {c.value for c in Command}
 

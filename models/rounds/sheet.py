@@ -13,11 +13,11 @@ from typing import Any, Protocol
 from sqlmodel import Session, col, select
 
 from messages import RuleError
-from models.audit import batched_events
+from models.audit.chain import batched_events
 from models.catalogue import DeadlineClass, Manifestation
-from models.finding import Finding
-from models.lifecycle import TRANSITIONS, Command, standing
-from models.org import Membership, Person, Role, Unit
+from models.items.finding import Finding
+from models.items.lifecycle import TRANSITIONS, Command, standing
+from models.people.org import Membership, Person, Role, Unit
 from models.text import check_text
 
 MAX_ROWS = 20_000
@@ -160,7 +160,7 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
 def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list[str]:
     """File and assign every new, valid row in the caller's transaction, then give each owner
     one mail listing their new items (not one per item)."""
-    from models import commands
+    from models.items import commands
     from models.outbox import enqueue
 
     people = {p.email: p for p in session.exec(select(Person))}
@@ -196,8 +196,8 @@ def record_checklist(session: Session, rnd: Any, sheet: Sheet, *, now: Any,
     """A round's filled-in checklist (from Excel or the portal), in the caller's transaction:
     file each 不合格 row as a finding, keep every good row as the round's result.
     Returns (results added, codes filed, clean units)."""
-    from models.directory import finding_by_code
-    from models.round import clean_units, record_results
+    from models.people.directory import finding_by_code
+    from models.rounds.round import clean_units, record_results
 
     new_rows = sheet.new
     codes = file_sheet(session, sheet, now=now, policy=policy)

@@ -7,14 +7,14 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from messages import RuleError
-from models.calendar import WorkCalendar, local_date
-from models.dates import due_date
-from models.effects import cancel_pending_alerts, notify, record_transition
-from models.escalation import audience
-from models.extension_request import Extension, ExtensionStatus, pending_extension
-from models.finding import Finding
-from models.lifecycle import Command, check
-from models.org import Person
+from models.deadlines.calendar import WorkCalendar, local_date
+from models.deadlines.dates import due_date
+from models.deadlines.escalation import audience
+from models.items.effects import cancel_pending_alerts, notify, record_transition
+from models.items.extension_request import Extension, ExtensionStatus, pending_extension
+from models.items.finding import Finding
+from models.items.lifecycle import Command, check
+from models.people.org import Person
 from models.policy import Policy
 from models.text import clean_text
 

@@ -10,13 +10,13 @@ from typing import Any
 from sqlmodel import Field, Session, SQLModel, select
 
 from messages import RuleError
-from models.audit import append_event
-from models.calendar import local_date
+from models.audit.chain import append_event
 from models.columns import enum_type, json_type, utc
-from models.directory import holders, person_by_email, roles_of
-from models.lifecycle import PUBLISHERS
-from models.org import Person, Role, Unit, UnitKind
+from models.deadlines.calendar import local_date
+from models.items.lifecycle import PUBLISHERS
 from models.outbox import enqueue
+from models.people.directory import holders, person_by_email, roles_of
+from models.people.org import Person, Role, Unit, UnitKind
 
 
 class NoticeStatus(StrEnum):

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from messages import RuleError
 from models.columns import enum_type, utc
-from models.filetypes import classify
+from models.items.filetypes import classify
 
 
 class Evidence(SQLModel, table=True):

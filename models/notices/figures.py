@@ -24,13 +24,13 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from models.calendar import WorkCalendar, local_day, month_bounds
-from models.compliance import CompliancePolicy, month_compliance
-from models.escalation import DeadlinePolicy, Escalation
-from models.evidence import Decision, Evidence, EvidenceFile, Review
-from models.extension import Extension, ExtensionStatus
-from models.finding import Finding, State
-from models.org import Person, Unit, UnitKind
+from models.deadlines.calendar import WorkCalendar, local_day, month_bounds
+from models.deadlines.escalation import DeadlinePolicy, Escalation
+from models.items.evidence import Decision, Evidence, EvidenceFile, Review
+from models.items.extension import Extension, ExtensionStatus
+from models.items.finding import Finding, State
+from models.notices.compliance import CompliancePolicy, month_compliance
+from models.people.org import Person, Unit, UnitKind
 
 COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences")
 

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models.audit import Event
-from models.calendar import WorkCalendar, local_date, month_bounds
+from models.audit.chain import Event
 from models.catalogue import Manifestation
-from models.finding import CLASS_LABELS, STATE_LABELS, Finding, State
-from models.org import Person, Unit
+from models.deadlines.calendar import WorkCalendar, local_date, month_bounds
+from models.items.finding import CLASS_LABELS, STATE_LABELS, Finding, State
 from models.outbox import mail_trouble
+from models.people.org import Person, Unit
 from models.policy import Policy
 
 
@@ -85,7 +85,7 @@ def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None
 
 
 def _extensions(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, date | None]]:
-    from models.extension import Extension, ExtensionStatus
+    from models.items.extension import Extension, ExtensionStatus
 
     out: dict[int, tuple[int, date | None]] = {}
     if not finding_ids:

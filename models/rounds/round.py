@@ -10,12 +10,12 @@ from enum import StrEnum
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
 
 from messages import RuleError
-from models.audit import append_event
-from models.calendar import WorkCalendar, local_date
+from models.audit.chain import append_event
 from models.catalogue import manifestations
 from models.columns import enum_type, utc
-from models.org import Membership, Person, Role, Unit, UnitKind
+from models.deadlines.calendar import WorkCalendar, local_date
 from models.outbox import enqueue
+from models.people.org import Membership, Person, Role, Unit, UnitKind
 from models.policy import Policy
 
 

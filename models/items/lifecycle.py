@@ -11,10 +11,10 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.evidence import Evidence
-from models.extension_request import Extension, ExtensionStatus
-from models.finding import STATE_LABELS, Finding, State
-from models.org import Membership, Person, Role
+from models.items.evidence import Evidence
+from models.items.extension_request import Extension, ExtensionStatus
+from models.items.finding import STATE_LABELS, Finding, State
+from models.people.org import Membership, Person, Role
 
 
 class Command(StrEnum):

@@ -1,5 +1,5 @@
 """The table of extension requests (延期申请), apart from the commands that make and decide
-them (models/extension.py): the lifecycle's separation-of-duties check reads it too."""
+them (models/items/extension.py): the lifecycle's separation-of-duties check reads it too."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.columns import enum_type, utc
-from models.finding import Finding
+from models.items.finding import Finding
 
 
 class ExtensionStatus(StrEnum):

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models.alerts import Alert
-from models.audit import append_event
-from models.calendar import WorkCalendar, local_date
+from models.audit.chain import append_event
 from models.catalogue import Manifestation
-from models.finding import Finding
-from models.lifecycle import TRANSITIONS, Command
-from models.org import Person, Unit
+from models.deadlines.alerts import Alert
+from models.deadlines.calendar import WorkCalendar, local_date
+from models.items.finding import Finding
+from models.items.lifecycle import TRANSITIONS, Command
 from models.outbox import enqueue
+from models.people.org import Person, Unit
 from models.policy import Policy
 
 

@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from models.alerts import Alert
-from models.calendar import WorkCalendar, local_date
 from models.catalogue import Manifestation
-from models.directory import verifiers
-from models.escalation import DeadlinePolicy, Escalation, audience, record_escalations
-from models.evidence import Evidence
-from models.finding import Finding, State
-from models.org import Person, Unit
+from models.deadlines.alerts import Alert
+from models.deadlines.calendar import WorkCalendar, local_date
+from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
+from models.items.evidence import Evidence
+from models.items.finding import Finding, State
 from models.outbox import Notification, enqueue
+from models.people.directory import verifiers
+from models.people.org import Person, Unit
 from models.policy import Policy
 
 COLOUR_RANK = {"red": 0, "yellow": 1, "blue": 2, "": 3}

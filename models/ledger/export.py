@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from messages import labels
-from models.ledger import ItemView
+from models.ledger.views import ItemView
 from models.text import scrub
 
 COLUMNS = [  # (zh, en, attribute or function, width)

@@ -9,11 +9,16 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.calendar import WorkCalendar, local_date
 from models.catalogue import DeadlineClass
-from models.codes import next_code
-from models.dates import due_date
-from models.directory import (
+from models.deadlines.calendar import WorkCalendar, local_date
+from models.deadlines.dates import due_date
+from models.items.codes import next_code
+from models.items.effects import cancel_pending_alerts, notify, record_transition, start_deadline
+from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
+from models.items.finding import Finding, State
+from models.items.lifecycle import Command, check
+from models.outbox import MailStatus, Notification
+from models.people.directory import (
     finding_by_code,
     manifestation_by_id,
     person_by_email,
@@ -21,12 +26,7 @@ from models.directory import (
     unit_by_code,
     verifiers,
 )
-from models.effects import cancel_pending_alerts, notify, record_transition, start_deadline
-from models.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
-from models.finding import Finding, State
-from models.lifecycle import Command, check
-from models.org import Person
-from models.outbox import MailStatus, Notification
+from models.people.org import Person
 from models.policy import Policy
 from models.text import clean_text
 
@@ -94,7 +94,7 @@ def assign(session: Session, *, actor: Person | None, finding: Finding, now: dat
     start_deadline(session, finding, now=now, policy=policy)
     record_transition(session, finding, Command.assign, actor=actor, now=now,
            data={"owner": owner.email, "due_on": finding.due_on})
-    if mail:  # a batch tells each owner once, in one mail (models/sheet.py)
+    if mail:  # a batch tells each owner once, in one mail (models/rounds/sheet.py)
         notify(session, finding, owner, "assigned", policy=policy, now=now)
     return finding
 

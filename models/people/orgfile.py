@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, delete, select
 
 from messages import RuleError
-from models.org import Membership, Person, Role, Unit, UnitKind
+from models.people.org import Membership, Person, Role, Unit, UnitKind
 from models.text import clean_text
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
 from messages import RuleError
-from models.audit import append_events
+from models.audit.chain import append_events
 from models.columns import utc
-from models.directory import holders
-from models.finding import Finding
-from models.org import Person, Role, Unit
+from models.items.finding import Finding
+from models.people.directory import holders
+from models.people.org import Person, Role, Unit
 
 COLOURS = ("blue", "yellow", "red")
 AUDIENCES = ("owner", "secretary", "supervisor", "leader", "discipline")

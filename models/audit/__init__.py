@@ -1,0 +1,1 @@
+"""The hash-chained audit log, and items checked against their history."""

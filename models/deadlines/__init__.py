@@ -1,0 +1,1 @@
+"""Working days, the escalation ladder, the daily sweep and its alerts."""

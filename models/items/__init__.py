@@ -1,0 +1,1 @@
+"""整改事项: the finding, its lifecycle table and commands, evidence, extensions."""

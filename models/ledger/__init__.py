@@ -1,0 +1,1 @@
+"""The ledger's views (整改台账) and its Excel export."""

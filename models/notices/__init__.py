@@ -1,0 +1,1 @@
+"""The monthly notice: figures, compliance, tiers."""

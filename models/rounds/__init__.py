@@ -1,0 +1,1 @@
+"""The monthly inspection round and its checklist (and sheets of findings)."""
