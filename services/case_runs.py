@@ -8,7 +8,7 @@ next `rectiflow up`) repairs it.
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from models.items.finding import Finding, State
 from models.people.directory import finding_by_code
 from models.people.org import Unit
 from services.context import ledger
+from services.context import now as ctx_now
 from store.db import reading, transaction
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,8 @@ async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
                 state, code = run.state, by_run[str(run.id)]
                 if state is None:
                     continue
-                since = datetime.now(UTC) - (state.timestamp or datetime.now(UTC))
+                at = ctx_now()
+                since = at - (state.timestamp or at)
                 if state.is_final() or state.is_completed():
                     outcome = "replaced"
                 elif state.type in (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING) \

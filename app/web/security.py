@@ -3,7 +3,7 @@ every form carries, bound to that link or session."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request, Response
@@ -12,20 +12,12 @@ from sqlmodel import Session
 from messages import RuleError
 from models.items.finding import Finding
 from models.items.lifecycle import READERS, Who, standing
-from models.links import ITEM, SESSION, Claim, Signer, spend, spent
+from models.links import ITEM, SESSION, Claim, spend, spent
 from models.people.directory import finding_by_code, roles_of
 from models.people.org import Person, Role
 from services import context as ctx
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
-
-
-def signer() -> Signer:
-    return ctx.signer()
-
-
-def now() -> datetime:
-    return ctx.now()
 
 
 @dataclass
@@ -42,7 +34,7 @@ class Visitor:
 
     @property
     def csrf(self) -> str:
-        return signer().csrf(self.anchor)
+        return ctx.signer().csrf(self.anchor)
 
 
 STAFF_VIEW = set(READERS)
@@ -58,7 +50,7 @@ def may_view(session: Session, visitor: "Visitor", finding: Finding) -> bool:
 def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -> Visitor:
     """The person of an item link, while they still stand where the link was sent: a link of
     someone deactivated, or of an owner the item was moved away from, shows nothing."""
-    claim = signer().read(token, ITEM, now=now(), allow_expired=allow_expired)
+    claim = ctx.signer().read(token, ITEM, now=ctx.now(), allow_expired=allow_expired)
     person = session.get(Person, claim.person_id)
     if person is None:
         raise RuleError("link_invalid")
@@ -74,7 +66,7 @@ def session_visitor(session: Session, request: Request | str | None) -> Visitor 
     if not token:
         return None
     try:
-        claim = signer().read(token, SESSION, now=now())
+        claim = ctx.signer().read(token, SESSION, now=ctx.now())
     except RuleError:  # a stale or forged cookie is simply no session
         return None
     if spent(session, claim) is not None:  # logged out: the cookie is dead wherever it was copied to
@@ -109,13 +101,13 @@ def signed_in(session: Session, request: Request | str | None, roles: tuple[Role
 
 
 def require_csrf(anchor: str, token: Any) -> None:
-    if not signer().check_csrf(anchor, str(token or "")):
+    if not ctx.signer().check_csrf(anchor, str(token or "")):
         raise CsrfFailed()
 
 
 def start_session(response: Response, request: Request, person: Person) -> None:
     hours = ctx.settings().session_hours
-    token = signer().issue(SESSION, person.id, expires_at=now() + timedelta(hours=hours))  # type: ignore[arg-type]
+    token = ctx.signer().issue(SESSION, person.id, expires_at=ctx.now() + timedelta(hours=hours))  # type: ignore[arg-type]
     response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
 
@@ -125,11 +117,11 @@ def end_session(session: Session, response: Response, cookie: str | None) -> Non
     browser. (Spent tokens stay in the ledger; nothing prunes them yet.)"""
     if cookie:
         try:
-            claim = signer().read(cookie, SESSION, now=now())
+            claim = ctx.signer().read(cookie, SESSION, now=ctx.now())
         except RuleError:
             claim = None
         if claim is not None and spent(session, claim) is None:
-            spend(session, claim, now=now(), what="logout")
+            spend(session, claim, now=ctx.now(), what="logout")
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -9,11 +9,11 @@ from urllib.parse import quote
 from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
 
-from app.web.security import signer
 from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import State
 from models.links import ITEM
 from models.people.directory import finding_by_code, person_by_email
+from services.context import signer
 from store.db import transaction
 from tests.app.web import (
     OWNER,
