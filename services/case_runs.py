@@ -12,11 +12,6 @@ from datetime import timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import StateType
-from prefect.deployments import arun_deployment
-from prefect.exceptions import ObjectNotFound
-from prefect.flow_runs import aresume_flow_run
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -29,6 +24,8 @@ from services.context import ledger
 from services.context import now as ctx_now
 from store.db import reading, transaction
 
+# Prefect is imported where it is used: a CLI command that never talks to it starts in half
+# the time, and Prefect reads its settings (set by app/context.py) only when first imported.
 log = logging.getLogger(__name__)
 CASE_DEPLOYMENT = "rectification-case/rectification-case"
 OPEN_STATES = [s for s in State if s.is_open]
@@ -69,6 +66,8 @@ def _labels(code: str) -> tuple[str, str, str, list[str]]:
 async def start_case_run(code: str, *, replacing: str = "") -> str | None:
     """Create the item's case run, once per (ledger, code) — or once more, `replacing` a run
     that ended while the item is still open. Returns its id, or None."""
+    from prefect.deployments import arun_deployment
+
     code, unit_name, ledger_id, tags = _labels(code)
     key = f"case-{ledger_id}-{code}" + (f"-after-{replacing}" if replacing else "")
     try:
@@ -94,6 +93,10 @@ async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
     is about to start and will read the ledger afresh), "finished", "started", "busy"
     (still running; noted for reconcile) or "unreachable".
     """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.flow_runs import aresume_flow_run
+
     with reading(ledger()) as session:
         finding = finding_by_code(session, code)
         run_id, open_ = finding.flow_run_id, finding.state.is_open
@@ -144,7 +147,9 @@ async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
 
     `rectiflow up` calls it before it serves anything, with no grace: every run left Pending or
     Running then belongs to a process that no longer exists. Returns codes by what was done."""
+    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.objects import StateType
     from prefect.states import Crashed
 
     by_run = _open_items_with_runs()
@@ -208,6 +213,8 @@ async def start_case_runs(codes: list[str]) -> list[str]:
 
 
 async def prefect_reachable() -> bool:
+    from prefect.client.orchestration import get_client
+
     try:
         async with get_client() as client:
             return await client.api_healthcheck() is None
