@@ -47,8 +47,6 @@ class Acted:
 
 
 Identify = Callable[[Session], Person]  # who acts, read in the command's own transaction
-ACTIONS = (Command.submit, Command.return_, Command.accept, Command.withdraw, Command.reassign,
-           Command.request_extension, Command.approve_extension, Command.reject_extension)
 
 
 def _apply(session: Session, action: Action, actor: Person, finding: Finding) -> None:

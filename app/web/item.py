@@ -42,11 +42,10 @@ from store.db import reading
 from store.evidence_files import blob_path
 
 router = APIRouter()
-OFFERED = (Command.submit, Command.request_extension, Command.accept, Command.return_,
-           Command.approve_extension, Command.reject_extension)
-# The forms' actions, as lifecycle commands.
+# The item page's forms, as the lifecycle commands they apply (offered where the table allows).
 ACTIONS = {"submit": Command.submit, "extend": Command.request_extension, "accept": Command.accept,
            "return": Command.return_, "approve": Command.approve_extension, "reject": Command.reject_extension}
+OFFERED = tuple(ACTIONS.values())
 
 
 def _context(session: Session, finding: Finding, visitor: Visitor, base: str, now: datetime) -> dict[str, Any]:
