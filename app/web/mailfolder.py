@@ -4,17 +4,17 @@ so a newcomer can open an owner's mail and follow its link."""
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
+from app.web.deps import Reading
 from app.web.pages import page, refusal
-from app.web.security import signed_in
+from app.web.security import NotHere, Visitor, signed_in
 from models.people.org import Role
 from services import context as ctx
-from store.db import reading
 
 router = APIRouter()
 NAME = re.compile(r"^[0-9A-Za-z._-]+\.eml$")
@@ -41,33 +41,31 @@ def linkify(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def _guard(request: Request) -> Response | None:
+def _admin(request: Request, session: Reading) -> Visitor:
+    """An admin of the embedded stack (the mail folder exists nowhere else)."""
     if not request.app.state.mail_folder:
-        return refusal(request, "邮件夹仅在本机内嵌模式下提供 (embedded stack only)", status=404)
-    with reading(ctx.ledger()) as session:
-        request.state.visitor = signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
-    return None
+        raise NotHere("邮件夹仅在本机内嵌模式下提供 (embedded stack only)")
+    return signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
+
+
+Admin = Annotated[Visitor, Depends(_admin)]
 
 
 @router.get("/mail", response_class=HTMLResponse)
-def mail_list(request: Request) -> Response:
-    if (refused := _guard(request)) is not None:
-        return refused
+def mail_list(request: Request, visitor: Admin) -> Response:
     folder = ctx.settings().mail_dir
     mails: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.eml"), reverse=True)[:500]:
         mail = _read(path.name)
         mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
-    return page(request, "mail_list.html", {"visitor": request.state.visitor, "mails": mails})
+    return page(request, "mail_list.html", {"visitor": visitor, "mails": mails})
 
 
 @router.get("/mail/{name}", response_class=HTMLResponse)
-def mail_view(request: Request, name: str) -> Response:
-    if (refused := _guard(request)) is not None:
-        return refused
+def mail_view(request: Request, name: str, visitor: Admin) -> Response:
     if not NAME.match(name) or not (ctx.settings().mail_dir / name).is_file():
         return refusal(request, f"没有这封邮件 (no such mail): {name[:80]}", status=404)
     mail = _read(name)
     files = [p.get_filename() for p in mail.walk() if p.get_filename()]
-    return page(request, "mail_view.html", {"visitor": request.state.visitor, "mail": mail, "name": name,
+    return page(request, "mail_view.html", {"visitor": visitor, "mail": mail, "name": name,
                                             "body": linkify(_text(mail)), "files": files})

@@ -12,7 +12,7 @@ from app.web import health, item, mailfolder, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.pages import CSRF_FAILED, refusal
-from app.web.security import CsrfFailed, Forbidden, SignInNeeded
+from app.web.security import CsrfFailed, Forbidden, NotHere, SignInNeeded
 from messages import RuleError
 
 
@@ -43,6 +43,10 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
         return refusal(request, CSRF_FAILED, status=403)
+
+    @app.exception_handler(NotHere)
+    async def not_here(request: Request, exc: NotHere) -> HTMLResponse:
+        return refusal(request, str(exc), status=404)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> HTMLResponse:

@@ -85,6 +85,10 @@ class SignInNeeded(Exception):
     """A staff page or action without a valid session: to the sign-in page."""
 
 
+class NotHere(Exception):
+    """A page this deployment does not have (404); the message says why."""
+
+
 class Forbidden(Exception):
     """Signed in, but not allowed here (403); the message says why."""
 
