@@ -191,12 +191,14 @@ async def start_missing_case_runs() -> list[str]:
         codes = list(session.exec(select(Finding.code).where(
             Finding.flow_run_id.is_(None),  # type: ignore[union-attr]
             Finding.state.in_(OPEN_STATES))))  # type: ignore[attr-defined]
-    return await start_case_runs(codes)
+    # One at a time: at a start-up (`rectiflow up`) or a reconcile Prefect is busy enough.
+    return await start_case_runs(codes, at_once=1)
 
 
-async def start_case_runs(codes: list[str]) -> list[str]:
-    """Start the runs of items just filed, a few at a time (Prefect's SQLite dislikes storms);
-    with Prefect unreachable, start none and leave them to reconcile. Returns those started."""
+async def start_case_runs(codes: list[str], *, at_once: int = 10) -> list[str]:
+    """Start the runs of items just filed, `at_once` at a time (Prefect's SQLite dislikes
+    storms); with Prefect unreachable, start none and leave them to reconcile. Returns those
+    started."""
     if not codes:
         return []
     if not await prefect_reachable():
@@ -205,8 +207,8 @@ async def start_case_runs(codes: list[str]) -> list[str]:
                             .values(run_note="case run not started: Prefect unreachable"))
         return []
     started: list[str] = []
-    for i in range(0, len(codes), 10):
-        batch = codes[i:i + 10]
+    for i in range(0, len(codes), at_once):
+        batch = codes[i:i + at_once]
         results = await asyncio.gather(*(start_case_run(c) for c in batch))
         started += [c for c, r in zip(batch, results, strict=True) if r]
     return started
