@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from app.output import err, out, print_json, show_item, show_ledger
-from messages import RuleError
-from models.items.lifecycle import Command
+from messages import RuleError, labels
+from models.items.lifecycle import Command, roles_for
 from models.ledger.views import item_view, ledger_views
 from models.people.directory import finding_by_code
 from services import context as ctx
@@ -85,7 +85,7 @@ def review(
 ) -> None:
     """Verify submitted evidence: --accept, or --return REASON [--due DATE]."""
     if accept == (return_reason is not None):
-        raise RuleError("required", field="--accept | --return")
+        raise RuleError("exclusive" if accept else "required", field="--accept | --return")
     if accept:
         if due is not None:
             raise RuleError("bad_date", field="due", value=f"{due} (only with --return)")
@@ -130,6 +130,9 @@ def extend(
 ) -> None:
     """Ask for a later due date (延期申请), before the deadline."""
     _act(code, actor, Action(Command.request_extension, due=parse_day(to, field="to"), reason=reason))
+    deciders = [labels.label(labels.ROLES, r.value, lang()) for r in roles_for(Command.approve_extension)]
+    out.print(f"延期申请待审批，由{'或'.join(deciders)}决定" if lang() == "zh"
+              else f"the extension is pending; decided by: {' or '.join(deciders)}")
 
 
 def extension(
@@ -140,7 +143,7 @@ def extension(
 ) -> None:
     """Decide a pending extension request: --approve, or --reject REASON."""
     if approve == (reject_reason is not None):
-        raise RuleError("required", field="--approve | --reject")
+        raise RuleError("exclusive" if approve else "required", field="--approve | --reject")
     command = Command.approve_extension if approve else Command.reject_extension
     _act(code, actor, Action(command, reason=reject_reason or ""))
 

@@ -32,7 +32,7 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
         try:
             at = datetime.fromisoformat(now)
         except ValueError:
-            raise RuleError("bad_date", field="now", value=now) from None
+            raise RuleError("bad_moment", field="now", value=now) from None
         if at.tzinfo is None:
             at = at.replace(tzinfo=ZoneInfo(ctx.settings().timezone))
         near_moment(at, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")

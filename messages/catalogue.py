@@ -16,6 +16,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("不能为空", "is required"),
     "too_long": ("过长（最多 {limit} 字）", "is too long (at most {limit} characters)"),
     "bad_date": ("日期格式应为 YYYY-MM-DD：{value}", "date must be YYYY-MM-DD: {value}"),
+    "bad_moment": (
+        "时间格式应为 YYYY-MM-DDTHH:MM，可带时区（如 2026-11-27T09:00+08:00）：{value}",
+        "a date-time is expected, YYYY-MM-DDTHH:MM with an optional zone (e.g. 2026-11-27T09:00+08:00): {value}",
+    ),
+    "exclusive": ("二者只能选其一", "these exclude each other: give one"),
     "date_in_past": ("日期须晚于今天：{value}", "date must be after today: {value}"),
     "forbidden": (
         "{actor} 无权执行“{command}”（需要：{need}）",

@@ -35,6 +35,16 @@ COLOURS: dict[str, Colour] = {
 }
 FILLS = {name: c.fill for name, c in COLOURS.items()}
 
+ROLES: dict[str, tuple[str, str]] = {
+    "inspector": ("督察员", "inspector"),
+    "owner": ("责任人", "owner"),
+    "secretary": ("支部书记", "branch secretary"),
+    "supervisor": ("机关党委", "agency Party committee"),
+    "leader": ("党组", "leading Party group"),
+    "discipline": ("纪检", "discipline inspection"),
+    "admin": ("管理员", "admin"),
+}
+
 TIERS: dict[str, tuple[str, str]] = {
     "advanced": ("先进", "advanced"),
     "middle": ("中间", "middle"),

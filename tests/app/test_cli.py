@@ -83,7 +83,8 @@ def test_command_refusals(stack: Stack, tmp_path):
     stack.cli("submit", code, "--as", OWNER, "--note", "已整改")
     stack.step(code)
     refused(stack, "review", code, "--as", INSPECTOR, says="--accept | --return: 不能为空")
-    refused(stack, "review", code, "--as", INSPECTOR, "--accept", "--return", "x", says="--accept | --return")
+    refused(stack, "review", code, "--as", INSPECTOR, "--accept", "--return", "x",
+            says="--accept | --return: 二者只能选其一")
     refused(stack, "review", code, "--as", INSPECTOR, "--return", "不全", "--due", "2026-13-01",
             says="due: 日期格式应为 YYYY-MM-DD")
     refused(stack, "review", code, "--as", INSPECTOR, "--return", "  ", says="reason: 不能为空")

@@ -23,10 +23,13 @@ def test_extension_by_cli(stack: Stack):
     refused(stack, "extend", code, "--to", "2026-02-30", "--reason", "x", "--as", OWNER, says="to: 日期格式应为")
     refused(stack, "extend", code, "--to", due, "--reason", "x", "--as", OWNER, says="to: 新期限须晚于当前期限")
     refused(stack, "extend", code, "--to", new_due, "--reason", "x", "--as", MEMBER, says="无权执行“申请延期”")
-    stack.cli("extend", code, "--to", new_due, "--reason", "等待设备到货", "--as", OWNER)
+    asked = stack.cli("extend", code, "--to", new_due, "--reason", "等待设备到货", "--as", OWNER)
+    assert "延期申请待审批，由机关党委或管理员决定" in asked  # who decides, from the lifecycle table
     stack.step(code)
     assert "待批延期至" in stack.cli("show", code)
     refused(stack, "extension", code, "--as", SUPERVISOR, says="--approve | --reject: 不能为空")
+    refused(stack, "extension", code, "--approve", "--reject", "x", "--as", SUPERVISOR,
+            says="--approve | --reject: 二者只能选其一")
     refused(stack, "extension", code, "--approve", "--as", INSPECTOR, says="无权执行“批准延期”")
     stack.cli("extension", code, "--approve", "--as", SUPERVISOR)
     stack.step(code)
@@ -54,7 +57,7 @@ def test_sweep_and_reconcile_commands(stack: Stack):
     code = file(stack)
     stack.step(code)
     due = json.loads(stack.cli("show", code, "--json"))["due_on"]
-    refused(stack, "sweep", "--now", "tomorrow", says="now: 日期格式应为")
+    refused(stack, "sweep", "--now", "tomorrow", says="now: 时间格式应为 YYYY-MM-DDTHH:MM")
     out = stack.cli("sweep", "--now", f"{later(due, 10)}T09:30")
     assert "escalations 1" in out and "digests" in out
     data = json.loads(stack.cli("show", code, "--json"))
