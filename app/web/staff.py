@@ -130,9 +130,15 @@ async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # che
             manifestation=values["manifestation"], title=values["title"], detail=values["detail"],
             deadline_class=values["class"] or None, owner=values["owner"].strip() or None)
     except RuleError as exc:
-        return page(request, "file.html", {"visitor": visitor, "values": values, "problem": exc.render("zh"),
+        return page(request, "file.html", {"visitor": visitor, "values": values,
+                                           "problem": exc.render("zh", fields=FILE_FIELDS),
                                            **form_choices}, status=400)
     return RedirectResponse(f"/items/{quote(filed.code)}?done=file", status_code=303)
+
+
+# The filing form's own labels, for naming the field a refusal is about.
+FILE_FIELDS = {"unit": "单位", "manifestation": "具体表现", "title": "问题", "detail": "问题描述", "class": "整改类别",
+               "owner": "责任人"}
 
 
 def _filing_form(request: Request, form: Any) -> tuple[Visitor, dict[str, Any]]:

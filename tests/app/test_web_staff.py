@@ -70,6 +70,9 @@ def test_an_inspector_files_from_the_page(stack: Stack):
     bad = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "nope",
                                      "title": "推诿"})
     assert bad.status_code == 400 and "负面清单中没有此项：nope" in bad.text and 'value="推诿"' in bad.text
+    untitled = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "lan-1",
+                                          "title": " "})
+    assert untitled.status_code == 400 and "问题: 不能为空" in untitled.text  # the form's label, not `title`
     filed = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "lan-1",
                                        "title": "窗口推诿", "detail": "群众反映", "class": "", "owner": ""})
     assert filed.status_code == 303
