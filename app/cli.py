@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from app.output import err, out
+from app.output import err, lang, out
 from messages import RuleError
 from models.people.orgfile import OrgFileError
 from services import context as ctx
@@ -32,10 +32,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(mail_app, name="mail")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def lang() -> str:
-    return ctx.settings().language
 
 
 def refusals(fn: F) -> F:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from app.output import err, out, print_json, show_item, show_ledger
+from app.output import err, lang, out, print_json, show_item, show_ledger
 from messages import RuleError, labels
 from models.items.lifecycle import Command, roles_for
 from models.ledger.views import item_view, ledger_views
@@ -18,10 +18,6 @@ from services.evidence import store_path
 from services.filing import file_finding
 from services.items import Acted, Action, act, reassign_all
 from store.db import reading
-
-
-def lang() -> str:
-    return ctx.settings().language
 
 
 def parse_day(value: str | None, *, field: str) -> date | None:

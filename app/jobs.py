@@ -3,7 +3,7 @@ shows it, with its artifacts), else the same body (services/jobs.py) straight ag
 ledger and the mail relay. Either way the result is the flow's (a dict)."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any
@@ -12,12 +12,9 @@ from services import jobs
 from services.case_runs import prefect_reachable
 
 
-def run_now(as_flow: Callable[[], Awaitable[dict[str, Any]]], directly: Callable[[], Any]) -> dict[str, Any]:
+def run_now(as_flow: Callable[[], Coroutine[Any, Any, dict[str, Any]]], directly: Callable[[], Any]) -> dict[str, Any]:
     if asyncio.run(prefect_reachable()):
-        async def flow_run() -> dict[str, Any]:
-            return await as_flow()
-
-        return asyncio.run(flow_run())
+        return asyncio.run(as_flow())
     result = directly()
     return asdict(result) if is_dataclass(result) and not isinstance(result, type) else result
 

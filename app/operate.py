@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from app.items import parse_day
-from app.output import err, out
+from app.output import err, lang, out
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
@@ -17,10 +17,6 @@ from models.deadlines.dates import near_moment
 from models.links import anchor_key
 from services import context as ctx
 from store.db import reading
-
-
-def lang() -> str:
-    return ctx.settings().language
 
 
 def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of this moment (ISO date-time)")) -> None:

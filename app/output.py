@@ -11,10 +11,16 @@ from rich.table import Table
 from messages import labels
 from models.items.lifecycle import action_label
 from models.ledger.views import ItemView
+from services import context as ctx
 
 out = Console(highlight=False)
 # Messages must stay whole when piped: a wrapped line would split a file name in two.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def lang() -> str:
+    """The language the CLI speaks (RECTIFLOW_LANGUAGE)."""
+    return ctx.settings().language
+
 
 COLOUR_STYLE = {"blue": "bold blue", "yellow": "bold yellow", "red": "bold red"}
 COLOUR_LABEL = {lang: {c: labels.colour_label(c, lang) for c in labels.COLOURS} for lang in ("zh", "en")}

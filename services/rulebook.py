@@ -10,7 +10,7 @@ from models.catalogue import apply_negative_list, default_negative_list_path
 from models.deadlines.escalation import DeadlinePolicy, default_policy_path, parse_deadline_policy
 from models.notices.compliance import CompliancePolicy, default_compliance_path, parse_compliance_policy
 from models.people.orgfile import OrgSummary, apply_org
-from store.yaml_file import read_yaml, read_yaml_once, stamp
+from store.yaml_file import read_yaml, stamp
 
 
 def load_negative_list(session: Session, *, path: Path | None = None) -> int:
@@ -30,9 +30,9 @@ def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:
     return _deadline_policy(str(path), stamp(path))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=8)  # every command reads it: parsed once per version of the file
 def _deadline_policy(path: str, version: int) -> DeadlinePolicy:
-    return parse_deadline_policy(read_yaml_once(path, version), source=Path(path).name)
+    return parse_deadline_policy(read_yaml(Path(path)), source=Path(path).name)
 
 
 def load_compliance_policy(path: Path | None = None) -> CompliancePolicy:

@@ -1,9 +1,9 @@
 """The evidence store: files kept by their content's hash, outside any served folder."""
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from store.files import write_whole
 
 
 def blob_path(root: Path, sha256: str) -> Path:
@@ -11,13 +11,10 @@ def blob_path(root: Path, sha256: str) -> Path:
 
 
 def keep(root: Path, data: bytes) -> str:
-    """Keep bytes under their hash (written aside, then renamed); safe to repeat, and an
-    orphan left by a refused command is harmless. Returns the hash."""
+    """Keep bytes under their hash; safe to repeat, and an orphan left by a refused command is
+    harmless. Returns the hash."""
     sha = hashlib.sha256(data).hexdigest()
     target = blob_path(root, sha)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, target)
+        write_whole(target, data)
     return sha

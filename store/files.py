@@ -1,15 +1,23 @@
-"""Files the ledger refers to by path and hash (the notice's documents)."""
+"""Files the ledger refers to by path and hash: written aside, then renamed into place, so a
+reader never sees half a file (the evidence store and the notice's documents)."""
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `path` whole: into a temporary file of its own beside it, then renamed over it
+    (two writers at once never share the temporary file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
+
+
 def replace_file(folder: Path, name: str, data: bytes) -> dict[str, Any]:
-    """Replace a file whole (write aside, then rename): a reader never sees half a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
+    """Replace a file whole; its path, hash and size, as the ledger records them."""
+    write_whole(folder / name, data)
     return {"path": str((folder / name).resolve()), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}

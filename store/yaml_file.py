@@ -2,7 +2,6 @@
 compliance policies). A missing or malformed file is refused naming it; what the data means
 is the rules' part (models/)."""
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,3 @@ def stamp(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError as exc:
         raise RuleError("bad_file", field=str(path), detail=str(exc).splitlines()[0]) from None
-
-
-@lru_cache(maxsize=16)
-def read_yaml_once(path: str, version: int) -> Any:
-    """read_yaml, once per version of the file (policy files are read by every command)."""
-    return read_yaml(Path(path))
