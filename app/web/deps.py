@@ -2,7 +2,7 @@
 asking (a signed-in visitor, with a role where the route needs one). Routes declare them
 instead of opening sessions and checking cookies by hand."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -49,17 +49,17 @@ Filer = Annotated[Visitor, with_role(FILERS, NOT_FILER)]
 LedgerReader = Annotated[Visitor, with_role(READERS, NOT_READER)]
 
 
-def check_visitor(request: Request) -> Visitor:
-    """For a route that changes things: the visitor, checked in a read of its own (closed
-    before the route reads the body and acts), so no read stays open while it works."""
-    with reading(ctx.ledger()) as session:
-        return signed_in(session, request)
+def _acting(roles: tuple[Role, ...] = (), denied: str = "") -> Callable[[Request], Visitor]:
+    """For a route that changes things: the visitor (holding one of `roles` when given),
+    checked in a read of its own, closed before the route reads the body and acts, so no
+    read stays open while it works."""
+    def check(request: Request) -> Visitor:
+        with reading(ctx.ledger()) as session:
+            return signed_in(session, request, roles, denied)
+
+    return check
 
 
-def _checked_filer(request: Request) -> Visitor:
-    with reading(ctx.ledger()) as session:
-        return signed_in(session, request, FILERS, NOT_FILER)
-
-
+check_visitor = _acting()
 Acting = Annotated[Visitor, Depends(check_visitor)]
-ActingFiler = Annotated[Visitor, Depends(_checked_filer)]
+ActingFiler = Annotated[Visitor, Depends(_acting(FILERS, NOT_FILER))]
