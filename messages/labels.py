@@ -12,6 +12,17 @@ STATES: dict[str, tuple[str, str]] = {
     "withdrawn": ("已撤销", "withdrawn"),
 }
 
+# Where an item stands, as a supervisor reads it (the Prefect runs list, the overview): the
+# state, with an open item split by whose move it is.
+STAGES: dict[str, tuple[str, str]] = {
+    "filed": ("已立项", "filed"),
+    "rectifying": ("待整改", "awaiting rectification"),
+    "extension": ("延期待批", "extension pending"),
+    "verifying": ("待验收", "awaiting verification"),
+    "closed": ("已销号", "closed"),
+    "withdrawn": ("已撤销", "withdrawn"),
+}
+
 CLASSES: dict[str, tuple[str, str]] = {
     "immediate": ("立行立改", "immediate"),
     "limited": ("限期整改", "limited"),
@@ -56,6 +67,15 @@ def colour_label(colour: str, language: str = "zh") -> str:
     """The colour's name ("" for none)."""
     c = COLOURS.get(colour)
     return "" if c is None else (c.zh if language == "zh" else c.en)
+
+
+def slip(colour: str, language: str = "zh") -> str:
+    """The colour slip in words ("红色督办", "red slip"; "" for none): marks and emoji need a
+    font that a supervisor's screen may lack."""
+    c = COLOURS.get(colour)
+    if c is None:
+        return ""
+    return f"{c.zh}色督办" if language == "zh" else f"{c.en} slip"
 
 
 def label(table: dict[str, tuple[str, str]], key: str, language: str = "zh") -> str:

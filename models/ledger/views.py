@@ -49,6 +49,13 @@ class ItemView:
     mail_failed: int = 0  # refused for good: `rectiflow mail list` / `mail retry`
     events: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def stage(self) -> str:
+        """A key of messages.labels.STAGES: the state, an open item split by whose move it is."""
+        if self.state is State.assigned:
+            return "extension" if self.pending_extension_to else "rectifying"
+        return {State.submitted: "verifying"}.get(self.state, self.state.value)
+
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         for key, value in data.items():

@@ -1,6 +1,7 @@
 """End to end on a real Prefect server and a real SMTP server: one case run per item."""
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 
 from prefect.client.schemas.objects import StateType
@@ -11,6 +12,20 @@ from tests.stack import Stack, artifact, item_events
 from tests.waiting import wait_until
 
 INSPECTOR, OWNER, VERIFIER = "zhou.jing@example.org", "gao.peng@example.org", "wu.haitao@example.org"
+
+
+async def run_logs(run_id) -> list[tuple[int, str]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    async with get_client() as client:
+        logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    return [(log.level, log.message) for log in logs]
+
+
+def suspend_logged(run_id) -> list[tuple[int, str]] | None:
+    logs = asyncio.run(run_logs(run_id))
+    return logs if any(m.startswith("Finished in state Suspended") for _, m in logs) else None
 
 
 def parts(mail):
@@ -27,9 +42,13 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert run.name == f"{code} 信息中心党支部"
     assert {"unit:zb-xinxi", "group:lan", "class:immediate"} <= set(run.tags)
 
-    # First pass: assign to the branch secretary, mail them, sleep.
+    # First pass: assign to the branch secretary, mail them, sleep. The runs list says whose
+    # move it is, and a suspend is no error in the run's log.
     run = stack.step(code)
     assert run.state.type is StateType.PAUSED and run.state.name == "Suspended"
+    assert run.name == f"{code} 信息中心党支部 · 待整改" and "待整改" in run.tags
+    logs = wait_until(lambda: suspend_logged(stack.run_id(code)), timeout=15, what="the run's log in the API")
+    assert [(lv, m) for lv, m in logs if lv >= logging.WARNING] == []
     [assigned] = wait_for_mail(stack.sink, 1)
     assert assigned["To"] == OWNER and assigned["Subject"].startswith("【整改交办】")
     assert "高鹏同志" in parts(assigned)["text/plain"].get_content()
@@ -45,6 +64,8 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert stack.step(code).state.name == "Suspended"
     mails = wait_for_mail(stack.sink, 2)
     assert mails[1]["To"] == INSPECTOR and "现场照片.jpg" in parts(mails[1])["text/plain"].get_content()
+    run = stack.flow_run(code)
+    assert run.name.endswith(" · 待验收") and "待验收" in run.tags and "待整改" not in run.tags
 
     # A stray "Resume" click in the UI costs one harmless pass: no mail, no change.
     resume_flow_run(stack.run_id(code))
@@ -61,6 +82,7 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     stack.cli("review", code, "--as", VERIFIER, "--accept")
     run = stack.step(code)
     assert run.state.type is StateType.COMPLETED
+    assert run.name.endswith(" · 已销号") and "已销号" in run.tags
 
     closed = wait_for_mail(stack.sink, 5)[4]
     assert closed["Subject"].startswith("【已销号】")

@@ -58,7 +58,8 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     [digest] = wait_for_mail(stack.sink, 2)[1:]
     assert digest["To"] == OWNER and digest["Subject"].startswith("【整改督办】")
     assert "蓝色督办" in digest.get_body(("plain",)).get_content()
-    assert {"overdue", "level-1"} <= run_tags(stack, code)
+    assert {"overdue", "level-1", "蓝色督办", "待整改"} <= run_tags(stack, code)
+    assert stack.flow_run(code).name.endswith(" · 待整改 · 蓝色督办")
     rows = asyncio.run(table("overdue-ledger"))
     assert [r["编号 code"] for r in rows] == [code] and rows[0]["督办 colour"] == "1 蓝 blue"
     wait_until(lambda: "rectiflow.item.escalate" in asyncio.run(item_events(code, since=started)),
@@ -75,6 +76,7 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     mails = wait_for_mail(stack.sink, 5)[2:]
     assert {m["To"] for m in mails} == SUPERVISORS | {OWNER}
     assert "level-2" in run_tags(stack, code) and "level-1" not in run_tags(stack, code)
+    assert "黄色督办" in run_tags(stack, code) and "蓝色督办" not in run_tags(stack, code)
 
     # A crash between deciding and delivering: the next run sends the decided mail, once.
     day6 = cal.add_working_days(due, 6).day
