@@ -17,7 +17,6 @@ from tasks.mail import deliver_mail
 from tasks.publish import publish_case
 
 
-
 class SuspendIsNotAnError(logging.Filter):
     """Prefect's async engine logs every end that is not Completed at ERROR, so each pass of
     every open item said "Finished in state Suspended" as an error: a supervisor filtering on

@@ -1,4 +1,5 @@
-"""`reconcile`: every few minutes, make the ledger and Prefect agree, and report what it fixed.
+"""`reconcile`: make the ledger and Prefect agree, and report what it fixed. An automation runs
+it when a case run ends under an open item; hourly it runs as a safety net.
 
 - an open item without a case run gets one (filed while Prefect was down);
 - a run that ended under an open item (failed, crashed, cancelled from the UI, deleted) is
@@ -7,19 +8,58 @@
 - a run whose item changed since it went idle is woken (a missed resume, a close made
   elsewhere, a run that was busy when woken);
 - mail due in the outbox is retried.
+
+A run that found nothing to do tags itself `idle` and removes the idle runs before it, so the
+runs list keeps only the reconciles that did something (and the latest, to show it ran).
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.runtime import flow_run
 
 from services import context as ctx
 from services.case_runs import Wake, drifted_items, repair_case_runs, start_missing_case_runs, wake_case_run
 from services.mail import deliver_due
 
+IDLE = "idle"
 
-@flow(name="reconcile", persist_result=False)
+
+def _run_name() -> str:
+    at = flow_run.scheduled_start_time.astimezone(ZoneInfo(ctx.settings().timezone))
+    return f"对账 reconcile {at:%m-%d %H:%M}"
+
+
+async def tidy_idle_runs() -> int:
+    """Tag this run idle; delete the earlier idle reconciles (finished). Returns how many."""
+    me = flow_run.id
+    async with get_client() as client:
+        run = await client.read_flow_run(me)
+        await client.update_flow_run(me, tags=[*run.tags, IDLE])
+        earlier = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(not_any_=[me]), tags=FlowRunFilterTags(all_=[IDLE]),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
+            flow_filter=None, limit=200)
+        gone = 0
+        for old in earlier:
+            if old.flow_id == run.flow_id:
+                await client.delete_flow_run(old.id)
+                gone += 1
+        return gone
+
+
+@flow(name="reconcile", flow_run_name=_run_name, persist_result=False)
 async def reconcile() -> dict:
     log = get_run_logger()
     report: dict[str, list[str]] = {"started": await start_missing_case_runs()}
@@ -36,5 +76,7 @@ async def reconcile() -> dict:
         lines.append(f"- mail: sent {mail['sent']}, to retry {mail['retry']}, failed {mail['failed']}")
         await acreate_markdown_artifact(key="reconcile-report", markdown="\n".join(lines) + "\n",
                                         description="what reconcile repaired")
+    if not fixed and not mail["sent"] and not mail["failed"] and flow_run.id:
+        summary["tidied"] = await tidy_idle_runs()
     log.info("reconcile: %s", summary)
     return summary

@@ -5,9 +5,11 @@ default, Asia/Shanghai)."""
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
 
 from flows.case import rectification_case
@@ -28,6 +30,22 @@ class Declared:
     description: str
     cron: str = ""  # in the bureau's time zone
     every_seconds: int = 0
+    triggers: tuple[dict[str, Any], ...] = ()  # automations that run it, as prefect.yaml writes them
+    concurrency_limit: int | None = None
+
+
+# A case run that ends while its item is open (crashed with its process, cancelled or failed
+# in the UI) is repaired by an automation within seconds: its end event runs reconcile.
+REPAIR_TRIGGER: dict[str, Any] = {
+    "type": "event",
+    "name": "repair-case-runs",
+    "enabled": True,
+    "expect": ["prefect.flow-run.Crashed", "prefect.flow-run.Cancelled", "prefect.flow-run.Failed"],
+    "match_related": {"prefect.resource.role": "flow", "prefect.resource.name": "rectification-case"},
+    "posture": "Reactive",
+    "threshold": 1,
+    "within": 0,
+}
 
 
 DEPLOYMENTS = (
@@ -44,8 +62,15 @@ DEPLOYMENTS = (
              "10:00 daily; once the month's round has closed: close it, build the notice draft "
              "(publish: run with publish=true).", cron="0 10 * * *"),
     Declared(reconcile, "flows.reconcile:reconcile",
-             "Every 5 minutes: start missing case runs, wake missed ones, retry mail.", every_seconds=300),
+             "When a case run ends under an open item (automation), and hourly as a safety net: start "
+             "missing case runs, replace ended ones, wake missed ones, retry mail.",
+             every_seconds=3600, triggers=(REPAIR_TRIGGER,), concurrency_limit=1),
 )
+
+
+def _trigger(spec: dict[str, Any]) -> DeploymentEventTrigger:
+    fields = {k: v for k, v in spec.items() if k != "type"}
+    return DeploymentEventTrigger(**fields)
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -54,8 +79,12 @@ def deployments() -> list[RunnerDeployment]:
     for d in DEPLOYMENTS:
         schedule = Cron(d.cron, timezone=timezone) if d.cron else Interval(d.every_seconds) if d.every_seconds \
             else None
-        built.append(d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description,
-                                          **({"schedule": schedule} if schedule else {})))
+        options: dict[str, Any] = {"schedule": schedule} if schedule else {}
+        if d.triggers:
+            options["triggers"] = [_trigger(t) for t in d.triggers]
+        if d.concurrency_limit:
+            options["concurrency_limit"] = d.concurrency_limit
+        built.append(d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description, **options))
     return built
 
 

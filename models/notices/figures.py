@@ -217,8 +217,13 @@ def good_examples(session: Session, closed: list[Finding], *, policy: Compliance
 
 def trend(session: Session, *, year: int, month: int, months: int, now: datetime, compliance: CompliancePolicy,
           timezone: str, this: MonthFigures) -> list[TrendPoint]:
-    """Found, closed and the compliance rate for the `months` months ending with this one."""
+    """Found, closed and the compliance rate for the `months` months ending with this one. A
+    month before the campaign began, or before the bureau's first finding, has no rate (no
+    data, not 100 %: nobody had been inspected)."""
     tz = ZoneInfo(timezone)
+    first_filed = session.exec(select(func.min(Finding.filed_at))).one()
+    began = max(compliance.campaign_start, first_filed.astimezone(tz).date().replace(day=1)) \
+        if first_filed else None
     first = date(year, month, 1) - relativedelta(months=months - 1)
     start = datetime(first.year, first.month, 1, tzinfo=tz)
     found: dict[str, int] = defaultdict(int)
@@ -238,7 +243,7 @@ def trend(session: Session, *, year: int, month: int, months: int, now: datetime
                                      this.target))
             continue
         rate: float | None = None
-        if d >= compliance.campaign_start:
+        if began and d >= began:
             rate = round(month_compliance(session, year=d.year, month=d.month, policy=compliance,
                                           timezone=timezone).rate, 1)
         points.append(TrendPoint(key, found.get(key, 0), closed.get(key, 0), rate, compliance.target(d.year, d.month)))

@@ -25,14 +25,15 @@ def test_extension_by_cli(stack: Stack):
     refused(stack, "extend", code, "--to", new_due, "--reason", "x", "--as", MEMBER, says="无权执行“申请延期”")
     asked = stack.cli("extend", code, "--to", new_due, "--reason", "等待设备到货", "--as", OWNER)
     assert "延期申请待审批，由机关党委或管理员决定" in asked  # who decides, from the lifecycle table
-    stack.step(code)
+    run = stack.step(code)
     assert "待批延期至" in stack.cli("show", code)
+    assert run.name.endswith(" · 延期待批") and "延期待批" in run.tags  # the runs list says so
     refused(stack, "extension", code, "--as", SUPERVISOR, says="--approve | --reject: 不能为空")
     refused(stack, "extension", code, "--approve", "--reject", "x", "--as", SUPERVISOR,
             says="--approve | --reject: 二者只能选其一")
     refused(stack, "extension", code, "--approve", "--as", INSPECTOR, says="无权执行“批准延期”")
     stack.cli("extension", code, "--approve", "--as", SUPERVISOR)
-    stack.step(code)
+    assert "延期待批" not in stack.step(code).tags
     data = json.loads(stack.cli("show", code, "--json"))
     assert (data["due_on"], data["original_due_on"], data["extensions"]) == (new_due, due, 1)
     refused(stack, "extension", code, "--reject", "迟了", "--as", SUPERVISOR, says="没有待审批的延期申请")

@@ -105,7 +105,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
 
     wait_until(completed, timeout=60, what=f"the case run of {other} Completed in the Prefect API")
 
-    # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile every 5 minutes.
+    # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile hourly.
     deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
     by_name = {d["name"]: d for d in deps}
     assert set(by_name) == {"rectification-case", "file-findings", "deadline-sweep", "monthly-inspection",
@@ -113,7 +113,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     [cron] = [s["schedule"] for s in by_name["deadline-sweep"]["schedules"]]
     assert (cron["cron"], cron["timezone"]) == ("0 9 * * *", "Asia/Shanghai")
     [every] = [s["schedule"] for s in by_name["reconcile"]["schedules"]]
-    assert every["interval"] == 300
+    assert every["interval"] == 3600
 
     def upcoming_sweeps():
         r = httpx.post(f"{api}/flow_runs/filter", json={
@@ -123,6 +123,20 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
 
     scheduled = wait_until(upcoming_sweeps, timeout=90, what="the scheduler to plan deadline-sweep runs")
     assert all(r["expected_start_time"][11:16] == "01:00" for r in scheduled)
+
+    # A supervisor cancels an open item's run in the UI: an automation replaces it within a
+    # minute, with no command typed.
+    victim = sorted(names)[2].split()[0]
+    [old] = [r for r in runs(api) if r["name"].startswith(victim)]
+    httpx.post(f"{api}/flow_runs/{old['id']}/set_state", json={"state": {"type": "CANCELLING"}}, timeout=5)
+    wait_until(lambda: any(r["id"] == old["id"] and r["state_type"] == "CANCELLED" for r in runs(api)),
+               timeout=10, what="the cancelled run")
+
+    def replaced():
+        return [r for r in runs(api) if r["name"].startswith(victim) and r["state_name"] == "Suspended"
+                and r["id"] != old["id"]]
+
+    wait_until(replaced, timeout=60, what=f"a new case run of {victim}, Suspended, within a minute")
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0

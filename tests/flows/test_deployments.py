@@ -36,3 +36,22 @@ def test_prefect_yaml_declares_every_field_as_the_runner_does():
         wanted = ([{"cron": d.cron, "timezone": "Asia/Shanghai"}] if d.cron
                   else [{"interval": d.every_seconds}] if d.every_seconds else None)
         assert y.get("schedules") == wanted, d.flow.name
+        assert y.get("triggers", []) == list(d.triggers), d.flow.name
+        assert y.get("concurrency_limit") == d.concurrency_limit, d.flow.name
+
+
+def test_the_repair_automation_is_created_with_the_deployments(case_deployment):
+    """Serving (or `rectiflow up`) creates the automation that repairs ended case runs."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def automations() -> list:
+        async with get_client() as client:
+            return await client.read_automations_by_name("repair-case-runs")
+
+    [automation] = asyncio.run(automations())
+    assert automation.enabled and automation.trigger.expect == {
+        "prefect.flow-run.Crashed", "prefect.flow-run.Cancelled", "prefect.flow-run.Failed"}
+    [action] = automation.actions
+    assert action.type == "run-deployment"

@@ -40,6 +40,18 @@ def test_item_without_a_run_gets_one(stack: Stack, free_api_url):
     assert report["fixed"] == {"started": [code]}
     assert stack.step(code).state.name == "Suspended"
     assert asyncio.run(reconcile())["fixed"] == {}  # nothing left to repair
+    # Idle reconciles do not pile up in the runs list: each removes the idle ones before it.
+    asyncio.run(reconcile())
+    runs = asyncio.run(reconcile_runs())
+    assert [r.tags for r in runs if "idle" in r.tags] == [["idle"]], [(r.name, r.tags) for r in runs]
+    assert any(r.name.startswith("对账 reconcile") and "idle" not in r.tags for r in runs)  # the one that fixed
+
+
+async def reconcile_runs() -> list:
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async with get_client() as client:
+        return await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["reconcile"])))
 
 
 def test_missed_resume_and_close_made_elsewhere(stack: Stack):

@@ -42,6 +42,7 @@ def test_october_figures_match_an_independent_count(engine, policy):
     assert (fig.target, fig.compliance_rate, fig.target_met) == (50, 40.0, False)
     assert [p.month for p in fig.trend][0] == "2025-11" and fig.trend[-1].month == "2026-10"
     assert fig.trend[0].rate is None  # before the campaign began
+    assert fig.trend[-3].rate is None and fig.trend[-2].rate is not None  # August: before the first finding
     assert (fig.trend[-2].found, fig.trend[-2].closed) == (2, 1)  # September
     assert (fig.trend[-1].found, fig.trend[-1].closed) == (4, 3)
 
