@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger
 from models.deadlines.dates import near_moment
 from services import context as ctx
 from tasks.ledger import load_case
+from tasks.overview import publish_overview
 from tasks.publish import publish_case
 from tasks.sweep import publish_overdue_ledger, sweep_task
 
@@ -36,6 +37,7 @@ async def deadline_sweep(now: str = "") -> dict:
     for code in report.escalated:
         publish_case(load_case(code, moment))  # new colour on the case: artifact, tags, event
     publish_overdue_ledger(report)
+    publish_overview(moment)
     log.info("%s: %d reminders, %d escalations, %d digests (%d deferred), mail %s", report.day,
              report.reminders, len(report.escalated), report.digests, report.deferred, report.mail)
     return asdict(report)

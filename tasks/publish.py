@@ -16,6 +16,7 @@ from models.items.lifecycle import action_label
 from models.ledger.views import ItemView
 from services import context as ctx
 from services.case_pass import Case, NewEvent, mirror_new_events
+from tasks.overview import refresh_overview
 
 
 def _md(text: Any) -> str:
@@ -35,8 +36,7 @@ def case_markdown(view: ItemView, *, timezone: str) -> str:
         remaining = f"逾期 {-left} 个工作日"
     else:
         remaining = f"剩余 {left} 个工作日"
-    c = COLOURS.get(view.colour)
-    colour = f"{c.mark} {c.zh}" if c else "—"
+    colour = slip(view.colour) or "—"
     rows = [
         ("状态 State", view.state_label), ("单位 Unit", view.unit),
         ("问题 Problem", view.title),
@@ -107,6 +107,7 @@ def publish_case(case: Case) -> int:
     ledger events into Prefect's event feed."""
     view = case.view
     sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view))
+    refresh_overview()  # every command wakes a case run: the bureau's picture stays current
     create_markdown_artifact(
         key=f"case-{view.code.lower()}", markdown=case_markdown(view, timezone=ctx.settings().timezone),
         description=f"整改事项 {view.code} · {view.unit}",

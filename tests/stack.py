@@ -85,6 +85,15 @@ async def artifact(key: str, *, flow_run_id: UUID | None) -> Any:
         return found[0] if found else None
 
 
+async def latest_markdown(key: str) -> str:
+    """The current version of a keyed markdown artifact."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async with get_client() as client:
+        [found] = await client.read_latest_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        return str(found.data)
+
+
 async def item_events(code: str, *, since: datetime) -> list[str]:
     """The names of Prefect events about this item since a moment, oldest first.
     (Every test's ledger starts at ZG-…-0001 on the one session server: hence `since`.)"""

@@ -8,7 +8,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from tests.mail import wait_for_mail
-from tests.stack import Stack, artifact, item_events
+from tests.stack import Stack, artifact, item_events, latest_markdown
 from tests.waiting import wait_until
 
 INSPECTOR, OWNER, VERIFIER = "zhou.jing@example.org", "gao.peng@example.org", "wu.haitao@example.org"
@@ -55,6 +55,8 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert parts(assigned)["text/calendar"].get_filename() == "deadline.ics"
     art = asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code)))
     assert "整改中" in art.data and "高鹏" in art.data
+    # The bureau's overview follows every pass: one open item, uncoloured, found this month.
+    assert "| 信息中心党支部 | 1 | 0 | 0 | 0 | 1 | 0 | 0 |" in asyncio.run(latest_markdown("overview"))
 
     # The owner submits with a file: the run is resumed, the verifier mailed.
     photo = tmp_path / "现场照片.jpg"

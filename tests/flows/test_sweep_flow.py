@@ -12,7 +12,7 @@ from app.jobs import run_sweep
 from models.deadlines.calendar import WorkCalendar
 from services.jobs import decide_sweep
 from tests.mail import wait_for_mail
-from tests.stack import Stack, item_events
+from tests.stack import Stack, item_events, latest_markdown
 from tests.waiting import wait_until
 
 INSPECTOR, OWNER = "zhou.jing@example.org", "gao.peng@example.org"
@@ -60,6 +60,10 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     assert "蓝色督办" in digest.get_body(("plain",)).get_content()
     assert {"overdue", "level-1", "蓝色督办", "待整改"} <= run_tags(stack, code)
     assert stack.flow_run(code).name.endswith(" · 待整改 · 蓝色督办")
+    # The overview artifact has the branch's blue item (open 1; blue 1, yellow 0, red 0).
+    overview = asyncio.run(latest_markdown("overview"))
+    assert "| 信息中心党支部 | 1 | 1 | 0 | 0 |" in overview, overview
+    assert "/dashboard" in overview
     rows = asyncio.run(table("overdue-ledger"))
     assert [r["编号 code"] for r in rows] == [code] and rows[0]["督办 colour"] == "1 蓝 blue"
     wait_until(lambda: "rectiflow.item.escalate" in asyncio.run(item_events(code, since=started)),
