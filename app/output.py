@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from messages import labels
-from models.items.lifecycle import action_label
+from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
 from services import context as ctx
 
@@ -93,7 +93,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
         history.add_column(col)
     for ev in view.events:
         data = ev["data"]
-        note = data.get("reason") or data.get("owner") or data.get("title") or ""
+        note = event_note(ev["kind"], data, lang)
         action = action_label(ev["kind"], lang)
         at = ev["at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
         history.add_row(str(ev["seq"]), at, action, escape(ev["actor"]), escape(str(note)))

@@ -25,19 +25,20 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-def deadline_calendar(events: list[dict], *, stamp: datetime) -> bytes:
+def deadline_calendar(events: list[dict], *, stamp: datetime, method: str = "PUBLISH") -> bytes:
     """One calendar with an all-day event per deadline (uid, due_on, summary, description, url,
-    sequence)."""
+    sequence). The same uid with a higher sequence updates the event a calendar already
+    holds; method CANCEL removes it (the item closed or was withdrawn)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//rectiflow//deadline//ZH", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH"]
+             f"METHOD:{method}"]
     for e in events:
-        lines += _vevent(stamp=stamp, **e)
+        lines += _vevent(stamp=stamp, cancelled=method == "CANCEL", **e)
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
 
 
 def _vevent(*, uid: str, due_on: date, summary: str, description: str, url: str, stamp: datetime,
-            sequence: int = 0) -> list[str]:
+            sequence: int = 0, cancelled: bool = False) -> list[str]:
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}",
@@ -49,5 +50,6 @@ def _vevent(*, uid: str, due_on: date, summary: str, description: str, url: str,
         f"DESCRIPTION:{_escape(description)}",
         f"URL:{scrub(url).replace(chr(10), '')}",
         "TRANSP:TRANSPARENT",
+        *(["STATUS:CANCELLED"] if cancelled else []),
         "END:VEVENT",
     ]

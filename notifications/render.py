@@ -62,6 +62,18 @@ def _deadline(item: dict[str, Any], language: str, link: str, *, sequence: int =
             "description": f"{item['unit']} · {link}", "url": link, "sequence": sequence}
 
 
+def calendar_method(template: str, ctx: dict[str, Any]) -> str:
+    """Which calendar part a mail carries: the deadline (PUBLISH) when it is set or moved
+    (assigned, returned with a new date, an extension approved), its cancellation when the
+    item is done (closed, withdrawn); "" for none."""
+    if template == "assigned" or (template == "returned" and ctx.get("due_changed")) \
+            or (template == "extension_decided" and ctx.get("approved")):
+        return "PUBLISH"
+    if template in ("closed", "withdrawn"):
+        return "CANCEL"
+    return ""
+
+
 def render(template: str, *, language: str, context: dict[str, Any], portal_url: str,
            stamp: datetime | None = None, version: int = 0,
            item_url: Callable[[str], str] | None = None) -> RenderedMail:
@@ -91,11 +103,14 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
     subject = " ".join(subject.split())
     mail = RenderedMail(subject=subject, text=text, html=html)
     stamp = stamp or datetime.now(UTC)
-    if template == "assigned" or (template == "returned" and ctx.get("due_changed")):
-        if ctx.get("due_on"):
-            mail.attachments.append(Attachment(
-                filename="deadline.ics", mime_type="text/calendar; method=PUBLISH",
-                data=deadline_calendar([_deadline(ctx, language, ctx["link"], sequence=version)], stamp=stamp)))
+    method = calendar_method(template, ctx)
+    if method and ctx.get("due_on"):
+        # One event per item (its uid); the item's version orders the updates (SEQUENCE).
+        sequence = int(ctx.get("calendar_sequence", version))
+        mail.attachments.append(Attachment(
+            filename="deadline.ics", mime_type=f"text/calendar; charset=utf-8; method={method}",
+            data=deadline_calendar([_deadline(ctx, language, ctx["link"], sequence=sequence)], stamp=stamp,
+                                   method=method)))
     if template == "round_checklist":
         from notifications.checklist import checklist_workbook
 
@@ -107,7 +122,7 @@ def render(template: str, *, language: str, context: dict[str, Any], portal_url:
             mail.attachments.append(Attachment(path.name, path.read_bytes(), mime, inline=inline))
     if template == "assigned_batch":
         mail.attachments.append(Attachment(
-            filename="deadlines.ics", mime_type="text/calendar; method=PUBLISH",
+            filename="deadlines.ics", mime_type="text/calendar; charset=utf-8; method=PUBLISH",
             data=deadline_calendar([_deadline(i, language, item_url(i["code"]))
                                     for i in ctx["items"] if i.get("due_on")], stamp=stamp)))
     return mail

@@ -12,7 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from messages.labels import COLOURS, STAGES, label, slip
-from models.items.lifecycle import action_label
+from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
 from services import context as ctx
 from services.case_pass import Case, NewEvent, mirror_new_events
@@ -28,7 +28,7 @@ def _local(at: datetime, timezone: str) -> str:
     return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def case_markdown(view: ItemView, *, timezone: str) -> str:
+def case_markdown(view: ItemView, *, timezone: str, portal_url: str) -> str:
     left = view.working_days_left
     if left is None:
         remaining = "—"
@@ -45,13 +45,15 @@ def case_markdown(view: ItemView, *, timezone: str) -> str:
         ("整改期限 Due", f"{view.due_on or '—'}{'（暂定）' if view.due_provisional else ''}"),
         ("剩余 Left", remaining), ("督办 Level", f"{view.escalation_level} {colour}"),
     ]
-    lines = [f"# {view.code} {_md(view.title)}", "", "| | |", "|---|---|"]
+    page = f"{portal_url.rstrip('/')}/items/{view.code}"
+    lines = [f"# {view.code} {_md(view.title)}", "", f"[在门户中打开 Open in the portal]({page})", "",
+             "| | |", "|---|---|"]
     lines += [f"| {k} | {_md(v)} |" for k, v in rows]
     lines += ["", "## 记录 History", "", f"| # | 时间 At ({timezone}) | 操作 Action | 人员 Actor | 说明 Note |",
               "|---|---|---|---|---|"]
     for ev in view.events:
         data = ev["data"]
-        note = data.get("reason") or data.get("owner") or data.get("title") or ""
+        note = event_note(ev["kind"], data, "zh")
         zh, en = action_label(ev["kind"], "zh"), action_label(ev["kind"], "en")
         action = zh if zh == en else f"{zh} {en}"  # system events keep one name
         lines.append(f"| {ev['seq']} | {_local(ev['at'], timezone)} | {action} | {_md(ev['actor'])} | {_md(note)} |")
@@ -109,7 +111,8 @@ def publish_case(case: Case) -> int:
     sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view))
     refresh_overview()  # every command wakes a case run: the bureau's picture stays current
     create_markdown_artifact(
-        key=f"case-{view.code.lower()}", markdown=case_markdown(view, timezone=ctx.settings().timezone),
+        key=f"case-{view.code.lower()}", markdown=case_markdown(
+            view, timezone=ctx.settings().timezone, portal_url=ctx.settings().portal_url),
         description=f"整改事项 {view.code} · {view.unit}",
     )
 

@@ -28,3 +28,11 @@ def wait_for_mail(sink: MailSink, count: int, *, timeout: float = 10.0) -> list[
 
 def mails(folder: Path) -> list[EmailMessage]:
     return read_mail(folder)
+
+
+def calendar_part(mail: EmailMessage) -> dict[str, str]:
+    """The mail's calendar part: its properties (one event), and the part's charset."""
+    [part] = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+    text = part.get_payload(decode=True).decode("utf-8").replace("\r\n ", "")
+    props = dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+    return {**props, "charset": part.get_content_charset(), "method_param": part.get_param("method")}

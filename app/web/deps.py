@@ -10,13 +10,14 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.web.security import Visitor, signed_in
-from models.items.lifecycle import READERS, Command, roles_for
+from models.items.lifecycle import READERS, WATCHERS, Command, roles_for
 from models.people.org import Role
 from services import context as ctx
 from store.db import reading
 
 FILERS = roles_for(Command.file)
 NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
+NOT_WATCHER = "总览仅对机关党委、领导、纪检和管理员开放 (supervisors, leadership, discipline, admins)"
 NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
 
 
@@ -47,6 +48,7 @@ def with_role(roles: tuple[Role, ...], denied: str) -> Any:
 
 Filer = Annotated[Visitor, with_role(FILERS, NOT_FILER)]
 LedgerReader = Annotated[Visitor, with_role(READERS, NOT_READER)]
+Watcher = Annotated[Visitor, with_role(WATCHERS, NOT_WATCHER)]
 
 
 def _acting(roles: tuple[Role, ...] = (), denied: str = "") -> Callable[[Request], Visitor]:

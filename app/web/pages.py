@@ -1,7 +1,9 @@
 """Pages: Jinja2 templates (autoescaped, strict), and the refusal page every error becomes."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -9,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.web.security import set_anchor
 from messages import labels
+from models.items.lifecycle import event_note
+from services import context as ctx
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -18,6 +22,22 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.globals["colours"] = labels.COLOURS  # names of the escalation colours
+TEMPLATES.globals["note"] = event_note  # a history row's detail (escalations: level, colour, to whom)
+
+
+def _local(at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in the bureau's time zone (the ledger keeps UTC): an item filed at 07:00 in
+    Beijing shows that day, not the day before."""
+    return at.astimezone(ZoneInfo(ctx.settings().timezone)).strftime(fmt)
+
+
+def _zone() -> str:
+    tz = ctx.settings().timezone
+    return "北京时间" if tz in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else tz
+
+
+TEMPLATES.filters["local"] = _local
+TEMPLATES.globals["zone"] = _zone
 CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
 
 

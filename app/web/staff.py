@@ -27,7 +27,7 @@ from app.web.security import (
 from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
 from models.items.finding import CLASS_LABELS, STATE_LABELS, State
-from models.items.lifecycle import READERS
+from models.items.lifecycle import READERS, WATCHERS
 from models.ledger.export import ledger_workbook
 from models.ledger.views import LedgerQuery, ledger_views
 from models.people.org import Person, Role, Unit, UnitKind
@@ -104,7 +104,7 @@ def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Res
     mine = ledger_views(session, now=now, policy=ctx.policy(), query=LedgerQuery(
         owner_id=visitor.person.id, states=(State.assigned, State.submitted)))
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
-                                       "reader": visitor.has(*READERS),
+                                       "reader": visitor.has(*READERS), "watcher": visitor.has(*WATCHERS),
                                        "mail_folder": request.app.state.mail_folder and visitor.has(Role.admin)})
 
 

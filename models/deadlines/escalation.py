@@ -124,16 +124,19 @@ def _unique(people: Any) -> list[Person]:
     return list({p.id: p for p in people}.values())
 
 
-def record_escalations(session: Session, steps: list[tuple[Finding, int, int]], *, now: datetime) -> None:
-    """Record steps up the ladder (finding, level, working days overdue), already checked
-    to be new for the current deadline, with one audit event each."""
+def record_escalations(session: Session, steps: list[tuple[Finding, int, int, str, list[str]]], *,
+                       now: datetime) -> None:
+    """Record steps up the ladder (finding, level, working days overdue, colour, the names of
+    those told), already checked to be new for the current deadline, with one audit event
+    each that says all of it (the history reads "红色督办 → 局党组…")."""
     entries = []
-    for finding, level, days_overdue in steps:
+    for finding, level, days_overdue, colour, told in steps:
         assert finding.due_on is not None
         session.add(Escalation(finding_id=finding.id, level=level, due_on=finding.due_on,
                                days_overdue=days_overdue, at=now))
         finding.escalation_level = max(finding.escalation_level, level)
         session.add(finding)
         entries.append((finding.id, "system", "escalate",
-                        {"code": finding.code, "level": level, "days_overdue": days_overdue, "due_on": finding.due_on}))
+                        {"code": finding.code, "level": level, "colour": colour, "days_overdue": days_overdue,
+                         "due_on": finding.due_on, "to": told}))
     append_events(session, entries, now=now)

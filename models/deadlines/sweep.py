@@ -154,12 +154,14 @@ def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: d
         target = run.deadlines.level_for(over)
         for lv in run.deadlines.levels:
             if f.escalation_level < lv.level <= target and (f.id, lv.level, f.due_on) not in done:
-                steps.append((f, lv.level, over))
                 result.escalations.append((f.code, lv.level))
+                told: list[str] = []
                 for who in lv.notify:
                     for person in run.audience(f, who):
                         run.alert(f, person, kind="escalation", key=f"level:{lv.level}:{f.due_on}", level=lv.level,
                                   days=over)
+                        told.append(person.name)
+                steps.append((f, lv.level, over, lv.colour, list(dict.fromkeys(told))))
         result.overdue.append(Overdue(f.code, "", "", over, 0, "", f.flow_run_id))
     record_escalations(run.session, steps, now=run.now)
     for f, od in zip(late, result.overdue, strict=True):  # levels as they stand after today's steps

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from messages import RuleError
@@ -139,9 +140,12 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
                                  original_name=f.original_name))
     record_transition(session, finding, Command.submit, actor=actor, now=now,
            data={"evidence": evidence.id, "files": [f.sha256 for f in files]})
+    # The verifier reads which submission this is: a second one answers their return.
+    submission = session.exec(select(func.count()).select_from(Evidence).where(
+        Evidence.finding_id == finding.id)).one()
     for reviewer in verifiers(session, finding):
         notify(session, finding, reviewer, "submitted", policy=policy, now=now,
-                account=account, files=[f.original_name for f in files])
+                account=account, files=[f.original_name for f in files], submission=submission)
     return evidence
 
 

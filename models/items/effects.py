@@ -48,6 +48,7 @@ def notify(session: Session, finding: Finding, recipient: Person, template: str,
         "due_on": finding.due_on.isoformat() if finding.due_on else None,
         "due_provisional": finding.due_provisional,
         "owner": owner.name if owner else None, "recipient": recipient.name,
+        "calendar_sequence": finding.version,  # a later mail's calendar part updates an earlier one
         **extra,
     }
     enqueue(

@@ -7,10 +7,12 @@ the state and change an attribute beside it (owner, extension).
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session, select
 
 from messages import RuleError
+from messages.labels import slip
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
@@ -91,6 +93,7 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
 # Who may do what beyond the item's commands, declared beside the table (every way in uses these).
 READERS = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.discipline)  # any item, the ledger
 PUBLISHERS = (Role.supervisor, Role.admin, Role.leader)  # the monthly notice
+WATCHERS = (Role.supervisor, Role.leader, Role.discipline, Role.admin)  # the dashboard
 
 
 def roles_for(command: Command) -> tuple[Role, ...]:
@@ -116,13 +119,33 @@ def diagram() -> str:
     return "\n".join(lines) + "\n"
 
 
+# Events the system records on its own, as people read them.
+SYSTEM_LABELS: dict[str, tuple[str, str]] = {
+    "escalate": ("督办升级", "escalated"),
+}
+
+
 def action_label(kind: str, language: str = "zh") -> str:
     """How an audit event's kind reads to people ("submit" -> 提交整改材料)."""
     try:
         zh, en = COMMAND_LABELS[Command(kind)]
     except ValueError:
-        return kind  # system events (escalate, round_open) keep their name
+        zh, en = SYSTEM_LABELS.get(kind, (kind, kind))  # others (round_open) keep their name
     return zh if language == "zh" else en
+
+
+def event_note(kind: str, data: dict[str, Any], language: str = "zh") -> str:
+    """The one line of detail a history row shows: the reason, the new owner, the title, or
+    for an escalation its level, colour, lateness and who was told."""
+    if kind == "escalate":
+        level, days, told = data.get("level", ""), data.get("days_overdue", ""), data.get("to") or []
+        colour = slip(str(data.get("colour", "")), language)
+        if language == "zh":
+            text = f"第 {level} 级" + (f" {colour}" if colour else "") + f"，逾期 {days} 个工作日"
+            return text + (f"；已告知 {'、'.join(told)}" if told else "")
+        text = f"level {level}" + (f", {colour}" if colour else "") + f", {days} working days overdue"
+        return text + (f"; told {', '.join(told)}" if told else "")
+    return str(data.get("reason") or data.get("owner") or data.get("title") or "")
 
 
 def standing(session: Session, actor: Person | None, finding: Finding | None) -> set[Who]:

@@ -5,7 +5,7 @@ from datetime import date
 
 from models.deadlines.calendar import WorkCalendar
 from tests.app.test_cli import INSPECTOR, MEMBER, OWNER, file, refused
-from tests.mail import wait_for_mail
+from tests.mail import calendar_part, wait_for_mail
 from tests.stack import Stack
 
 SUPERVISOR = "sun.hongmei@example.org"
@@ -39,6 +39,12 @@ def test_extension_by_cli(stack: Stack):
     refused(stack, "extension", code, "--reject", "迟了", "--as", SUPERVISOR, says="没有待审批的延期申请")
     subjects = [m["Subject"] for m in wait_for_mail(stack.sink, 4)]  # assigned, 2 supervisors, decision
     assert any(s.startswith("【延期申请】") for s in subjects) and any(s.startswith("【延期已批准】") for s in subjects)
+    # The approval moves the owner's calendar event: same UID, the new day, a higher SEQUENCE.
+    mails = wait_for_mail(stack.sink, 4)
+    first, approved = (calendar_part(next(m for m in mails if m["Subject"].startswith(p)))
+                       for p in ("【整改交办】", "【延期已批准】"))
+    assert approved["UID"] == first["UID"] and approved["DTSTART;VALUE=DATE"] == new_due.replace("-", "")
+    assert int(approved["SEQUENCE"]) > int(first["SEQUENCE"]) and approved["METHOD"] == "PUBLISH"
 
 
 def test_bulk_reassign_of_a_departed_owner(stack: Stack):

@@ -7,13 +7,16 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.app.browser import browser, shot
-from tests.app.web import jpeg
+from messages.labels import COLOURS
+from models.deadlines.calendar import WorkCalendar
+from tests.app.browser import PHONE, browser, shot
+from tests.app.web import ADMIN, jpeg, link_in
 from tests.mail import free_port, mails
 from tests.waiting import wait_until
 
@@ -43,6 +46,8 @@ def up(tmp_path):
     threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, "")), daemon=True).start()
     proc.printed = printed  # type: ignore[attr-defined]
     yield api, env, tmp_path / "rf", exe, proc
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)  # what it printed, to read after a failure
+    (ROOT / "test-artifacts" / "stack-up.log").write_text("".join(printed), encoding="utf-8")
     if proc.poll() is None:  # a failed test: stop it as a user would, so it stops its Prefect server too
         proc.send_signal(signal.SIGINT)
         try:
@@ -137,6 +142,57 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
                 and r["id"] != old["id"]]
 
     wait_until(replaced, timeout=60, what=f"a new case run of {victim}, Suspended, within a minute")
+
+    # A sweep a working day after the latest due date: every open item is escalated. A
+    # supervisor reads each case run's stage and colour off the Prefect UI's runs list.
+    def show(c: str) -> dict:
+        return json.loads(subprocess.run([str(exe), "show", c, "--json"], cwd=data.parent, env=env,
+                                         capture_output=True, text=True, check=True).stdout)
+
+    items = {c.split()[0]: show(c.split()[0]) for c in names}
+    latest = max(date.fromisoformat(v["due_on"]) for v in items.values())
+    moment = f"{WorkCalendar().add_working_days(latest, 1).day}T09:00:00+08:00"
+    subprocess.run([str(exe), "sweep", "--now", moment], cwd=data.parent, env=env, check=True, capture_output=True)
+    items = {c: show(c) for c in items}
+    stages = {"assigned": "待整改", "submitted": "待验收", "closed": "已销号"}
+    expected = {c: [stages[v["state"]], *([f"{COLOURS[v['colour']].zh}色督办"] if v["colour"] else [])]
+                for c, v in items.items()}
+    assert sum(1 for words in expected.values() if len(words) == 2) >= 3  # coloured ones to find
+    ui = api.removesuffix("/api")
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1700}, timezone_id="Asia/Shanghai")
+        page.goto(f"{ui}/runs")
+        for c, words in expected.items():
+            row = page.locator(f"text={c}").first
+            row.wait_for(timeout=30_000)
+            wait_until(lambda c=c, words=words: all(w in page.inner_text("body") for w in words) and c,
+                       timeout=30, what=f"{c} {words} in the Prefect UI's runs list")
+            text = page.inner_text("body")
+            line = next(ln for ln in text.splitlines() if c in ln)
+            assert all(w in line for w in words), (c, words, line)
+        shot(page, "supervisor-1-prefect-runs")
+        red_or_any = max(expected, key=lambda c: items[c]["escalation_level"])
+        page.goto(f"{ui}/runs/flow-run/{items[red_or_any]['flow_run_id']}")
+        page.locator(f"text={red_or_any}").first.wait_for(timeout=30_000)
+        shot(page, "supervisor-2-prefect-case-run")
+        [latest] = httpx.post(f"{api}/artifacts/latest/filter",
+                              json={"artifacts": {"key": {"any_": ["overview"]}}}, timeout=5).json()
+        page.goto(f"{ui}/artifacts/artifact/{latest['latest_id']}")
+        page.locator("text=各支部 Branches").first.wait_for(timeout=30_000)
+        assert "红色督办" in page.inner_text("body")
+        shot(page, "supervisor-3-prefect-overview-artifact")
+        # The dashboard on a phone: the admin signs in again by mail (a sign-in link works once).
+        phone = chromium.new_page(**PHONE)
+        phone.goto(f"{portal}/login?next=/dashboard")
+        phone.fill("#email", ADMIN)
+        phone.click("button[type=submit]")
+        phone.wait_for_selector("text=登录链接已发送")
+        link = wait_until(lambda: [link_in(m) for m in mails(data / "mail")
+                                   if m["To"] == ADMIN and "登录" in m["Subject"]][-1:],
+                          timeout=30, what="the sign-in mail")[0]
+        phone.goto(f"{portal}{link}")
+        phone.locator("#chart-trend svg").wait_for(timeout=10_000)
+        shot(phone, "supervisor-4-portal-dashboard-phone")
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0

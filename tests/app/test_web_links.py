@@ -25,6 +25,7 @@ from tests.app.web import (
     link_in,
     message,
     portal,
+    text_of,
 )
 from tests.stack import Stack
 
@@ -208,3 +209,29 @@ def test_five_submits_at_once_act_once(stack: Stack):
             codes = sorted(pool.map(submit, range(5)))
     assert codes == [303, 400, 400, 400, 400]
     assert state(stack, code)[0] is State.submitted and state(stack, code)[2] == 1
+
+
+def test_after_a_return_the_owner_reads_why_first_and_the_verifier_sees_the_count(stack: Stack):
+    code, link = assigned_item(stack)
+    client = portal()
+    client.post(f"{link}/submit", data={"csrf": csrf(client.get(link).text), "note": "已整改"})
+    stack.step(code)
+    first = last_mail(stack, to=VERIFIER, subject=code)
+    assert "次提交" not in first["Subject"]
+    review_link = link_in(first)
+    review = client.get(review_link)
+    client.post(f"{review_link}/return", data={"csrf": csrf(review.text), "reason": "缺少制度文件",
+                                               "due": "2027-01-15"})
+    stack.step(code)
+    page = client.get(link_in(last_mail(stack, to=OWNER, subject=code))).text
+    # The reason and the new date come before the form, not at the bottom of the history.
+    returned = page.index('id="returned"')
+    assert returned < page.index('id="submit-card"')
+    card = page[returned:page.index('id="submit-card"')]
+    assert "缺少制度文件" in card and "2027-01-15" in card and "（北京时间）" in card
+    again = link_in(last_mail(stack, to=OWNER, subject=code))
+    client.post(f"{again}/submit", data={"csrf": csrf(client.get(again).text), "note": "补充制度文件"})
+    stack.step(code)
+    second = last_mail(stack, to=VERIFIER, subject=code)
+    assert second["Subject"].endswith("第2次提交") and "第 2 次提交，前次已退回" in text_of(second)
+    assert 'id="returned"' not in client.get(again).text  # submitted again: the notice has done its job

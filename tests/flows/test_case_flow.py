@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
-from tests.mail import wait_for_mail
+from tests.mail import calendar_part, wait_for_mail
 from tests.stack import Stack, artifact, item_events, latest_markdown
 from tests.waiting import wait_until
 
@@ -53,8 +53,11 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert assigned["To"] == OWNER and assigned["Subject"].startswith("【整改交办】")
     assert "高鹏同志" in parts(assigned)["text/plain"].get_content()
     assert parts(assigned)["text/calendar"].get_filename() == "deadline.ics"
+    first_event = calendar_part(assigned)
+    assert first_event["charset"] == "utf-8" and first_event["METHOD"] == "PUBLISH"
     art = asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code)))
     assert "整改中" in art.data and "高鹏" in art.data
+    assert f"(http://127.0.0.1:8000/items/{code})" in art.data  # the item's page in the portal
     # The bureau's overview follows every pass: one open item, uncoloured, found this month.
     assert "| 信息中心党支部 | 1 | 0 | 0 | 0 | 1 | 0 | 0 |" in asyncio.run(latest_markdown("overview"))
 
@@ -79,6 +82,9 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     stack.step(code)
     returned = wait_for_mail(stack.sink, 3)[2]
     assert returned["To"] == OWNER and "缺少制度文件" in parts(returned)["text/plain"].get_content()
+    moved = calendar_part(returned)  # the new date updates the event the owner's calendar holds
+    assert (moved["UID"], moved["DTSTART;VALUE=DATE"]) == (first_event["UID"], "20261231")
+    assert int(moved["SEQUENCE"]) > int(first_event["SEQUENCE"])
     stack.cli("submit", code, "--as", OWNER, "--note", "补充制度文件")
     stack.step(code)
     stack.cli("review", code, "--as", VERIFIER, "--accept")
@@ -88,6 +94,9 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
 
     closed = wait_for_mail(stack.sink, 5)[4]
     assert closed["Subject"].startswith("【已销号】")
+    done = calendar_part(closed)  # closed: the deadline leaves the owner's calendar
+    assert (done["METHOD"], done["STATUS"], done["UID"]) == ("CANCEL", "CANCELLED", first_event["UID"])
+    assert int(done["SEQUENCE"]) > int(moved["SEQUENCE"])
     assert "已销号" in asyncio.run(artifact(f"case-{code.lower()}", flow_run_id=stack.run_id(code))).data
     assert "intact and anchored: 6 events" in stack.cli("audit", "verify")
     # The Prefect event feed reads like the ledger (events arrive asynchronously).

@@ -64,6 +64,9 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     overview = asyncio.run(latest_markdown("overview"))
     assert "| 信息中心党支部 | 1 | 1 | 0 | 0 |" in overview, overview
     assert "/dashboard" in overview
+    # The item's history says what the escalation was and who heard of it.
+    case = asyncio.run(latest_markdown(f"case-{code.lower()}"))  # written by the sweep's run
+    assert "| 督办升级 escalated | system | 第 1 级 蓝色督办，逾期 1 个工作日；已告知 高鹏 |" in case, case
     rows = asyncio.run(table("overdue-ledger"))
     assert [r["编号 code"] for r in rows] == [code] and rows[0]["督办 colour"] == "1 蓝 blue"
     wait_until(lambda: "rectiflow.item.escalate" in asyncio.run(item_events(code, since=started)),
