@@ -100,7 +100,13 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
     out.print(history)
 
 
+WIDE = 120  # below this a table of eight columns squeezes every cell to "…": list instead
+
+
 def show_ledger(views: list[ItemView], lang: str) -> None:
+    if out.width < WIDE:
+        show_ledger_narrow(views, lang)
+        return
     L = LABELS[lang]
     table = Table()
     table.add_column(L["code"], no_wrap=True)
@@ -118,3 +124,20 @@ def show_ledger(views: list[ItemView], lang: str) -> None:
         table.add_row(v.code + mark, v.state_label, v.unit, escape(v.title), escape(v.owner or "—"), due,
                       left_text(v, lang), level_text(v, lang))
     out.print(table)
+
+
+def show_ledger_narrow(views: list[ItemView], lang: str) -> None:
+    """The ledger for an 80-column terminal: each item in three short lines, nothing cut."""
+    L = LABELS[lang]
+    sep = "，" if lang == "zh" else ", "
+    for v in views:
+        mark = " [bold yellow]✉![/]" if v.mail_waiting or v.mail_failed else ""
+        left = f" · {left_text(v, lang)}" if v.working_days_left is not None else ""
+        level = f" · {level_text(v, lang)}" if v.escalation_level else ""
+        out.print(f"[bold]{v.code}[/]{mark} {v.state_label}{left}{level}")
+        due = f"{L['due']} {v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}"
+        if v.original_due_on and v.original_due_on != v.due_on:
+            due += f"（{L['original_due']} {v.original_due_on}）" if lang == "zh" \
+                else f" ({L['original_due']} {v.original_due_on})"
+        out.print(f"  {escape(v.unit)}{sep}{L['owner']} {escape(v.owner or '—')}{sep}{due}")
+        out.print(f"  {escape(v.title)}", overflow="fold")

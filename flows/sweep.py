@@ -37,7 +37,7 @@ async def deadline_sweep(now: str = "") -> dict:
     for code in report.escalated:
         publish_case(load_case(code, moment))  # new colour on the case: artifact, tags, event
     publish_overdue_ledger(report)
-    publish_overview(moment)
+    publish_overview()  # as the ledger stands now (a sweep "--now" in the future is a rehearsal)
     log.info("%s: %d reminders, %d escalations, %d digests (%d deferred), mail %s", report.day,
              report.reminders, len(report.escalated), report.digests, report.deferred, report.mail)
     return asdict(report)

@@ -209,14 +209,17 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
             session.add(a)
             continue
         why = {"reminder": "reminder", "verify": "verify"}.get(a.kind, "escalated")
-        by_person.setdefault(a.person_id, {})[f.code] = run.line(f, why=why, days=a.days)
+        # "mine": the recipient owns it (they may ask for more time); else they watch over it.
+        by_person.setdefault(a.person_id, {})[f.code] = {**run.line(f, why=why, days=a.days),
+                                                         "mine": f.owner_id == a.person_id}
         alerts_of.setdefault(a.person_id, []).append(a)
     # Owners hear of their own overdue items every working day, in the same one digest.
     by_code = {f.code: f for f in run.findings.values()}
     for od in result.overdue:
         f = by_code[od.code]
         if f.owner_id is not None:
-            by_person.setdefault(f.owner_id, {}).setdefault(f.code, run.line(f, why="overdue", days=od.days_overdue))
+            by_person.setdefault(f.owner_id, {}).setdefault(
+                f.code, {**run.line(f, why="overdue", days=od.days_overdue), "mine": True})
     day = result.day.isoformat()
     told_today = {k for (k,) in session.execute(select(Notification.dedupe_key).where(
         col(Notification.dedupe_key).like(f"digest:%:{day}")))}

@@ -54,6 +54,23 @@ def test_file_prints_the_code_and_show_describes_it(stack: Stack):
     assert code in stack.cli("ledger")
 
 
+def test_ledger_reads_whole_at_80_columns_and_as_a_table_when_wide(stack: Stack, monkeypatch):
+    from rich.cells import cell_len
+
+    from app import output
+
+    code = file(stack, **{"--title": "十二三四五六七八九十的很长的问题标题不能被截断"})
+    stack.step(code)
+    monkeypatch.setattr(output.out, "_width", 80)
+    narrow = stack.cli("ledger")
+    assert max(cell_len(line) for line in narrow.splitlines()) <= 80
+    assert "十二三四五六七八九十的很长的问题标题不能被截断" in narrow and "…" not in narrow  # nothing cut
+    assert "信息中心党支部，责任人 高鹏，整改期限" in narrow
+    monkeypatch.setattr(output.out, "_width", 160)
+    wide = stack.cli("ledger")
+    assert "┃ 编号" in wide and "信息中心党支部" in wide
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--unit", "nowhere"], "unit: 未知单位：nowhere"),
     (["--manifestation", "lan-42"], "manifestation: 负面清单中没有此项：lan-42"),

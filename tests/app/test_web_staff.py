@@ -1,6 +1,7 @@
 """Staff pages: passwordless sign-in, roles, filing, the round's checklist, the ledger and
 its export, the mail folder."""
 
+import json
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -117,6 +118,11 @@ def test_the_ledger_filters_and_exports(stack: Stack):
     sign_in(stack, client, ADMIN)
     page = client.get("/ledger?unit=zb-xinxi&state=assigned")
     assert page.text.count("/items/ZG-") == 2 and "共 2 项" in page.text
+    # Like the CLI: the owner of each, and the due date with whether it is provisional.
+    row = page.text.split(f'href="/items/{first}"')[1].split("</tr>")[0]
+    assert "<td>高鹏</td>" in row and "<td>整改中</td>" in row
+    due = json.loads(stack.cli("show", first, "--json"))
+    assert f"{due['due_on']}{'（暂定）' if due['due_provisional'] else ''}</td>" in row
     assert "共 0 项" in client.get("/ledger?colour=red").text
     book = load_workbook(BytesIO(client.get("/ledger.xlsx?unit=zb-xinxi").content)).active
     assert [r[0] for r in book.iter_rows(min_row=2, values_only=True)][0] == first

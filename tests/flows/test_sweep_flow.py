@@ -82,6 +82,13 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     assert result["escalated"] == [code] and result["digests"] == 3  # two supervisors + the owner
     mails = wait_for_mail(stack.sink, 5)[2:]
     assert {m["To"] for m in mails} == SUPERVISORS | {OWNER}
+    # Each ends with what its reader can do: the owner may ask for time, a supervisor follows up.
+    for m in mails:
+        text = m.get_body(("plain",)).get_content()
+        if m["To"] == OWNER:
+            assert "如需延期" in text and "您督办的事项" not in text, text
+        else:
+            assert "您督办的事项" in text and "/dashboard" in text and "如需延期" not in text, text
     assert "level-2" in run_tags(stack, code) and "level-1" not in run_tags(stack, code)
     assert "黄色督办" in run_tags(stack, code) and "蓝色督办" not in run_tags(stack, code)
 
