@@ -82,7 +82,25 @@ async def start_case_run(code: str, *, replacing: str = "") -> str | None:
         record_run(code, flow_run_id=None, note=note)
         return None
     record_run(code, flow_run_id=str(run.id), note="")
+    if replacing:
+        await _mark_replaced(replacing)
     return str(run.id)
+
+
+async def _mark_replaced(flow_run_id: str) -> None:
+    """The ended run no longer speaks for its item: its stage and colour tags go (a filter on
+    待整改 finds only the live run) and its name says it was replaced."""
+    from prefect.client.orchestration import get_client
+
+    from services.run_labels import MANAGED_TAGS, REPLACED
+
+    try:
+        async with get_client() as client:
+            old = await client.read_flow_run(UUID(flow_run_id))
+            name = old.name if old.name.endswith(REPLACED[0]) else f"{old.name.split(' · ')[0]} · {REPLACED[0]}"
+            await client.update_flow_run(old.id, name=name, tags=[t for t in old.tags if t not in MANAGED_TAGS])
+    except Exception as exc:  # deleted, or Prefect busy: only a label; the new run carries the item
+        log.info("replaced run %s not relabelled: %s", flow_run_id, exc)
 
 
 async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:

@@ -11,11 +11,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
-from messages.labels import COLOURS, STAGES, label, slip
+from messages.labels import slip
 from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
 from services import context as ctx
 from services.case_pass import Case, NewEvent, mirror_new_events
+from services.run_labels import MANAGED_TAGS, run_name, run_tags
 from tasks.overview import refresh_overview
 
 
@@ -60,43 +61,13 @@ def case_markdown(view: ItemView, *, timezone: str, portal_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-COLOUR_TAGS = ("overdue", "level-1", "level-2", "level-3")
-STAGE_TAGS = tuple(zh for zh, _ in STAGES.values())
-SLIP_TAGS = tuple(slip(c) for c in COLOURS)
-
-
-def colour_tags(view: ItemView) -> list[str]:
-    """The tags that let the Prefect UI filter runs by colour: overdue, level-N, and the slip
-    in words (红色督办)."""
-    tags = ["overdue"] if view.overdue else []
-    if view.escalation_level:
-        tags.append(f"level-{view.escalation_level}")
-    if view.colour:
-        tags.append(slip(view.colour))
-    return tags
-
-
-def run_tags(view: ItemView) -> list[str]:
-    """The tags a case run carries for where its item stands: stage and colour."""
-    return [label(STAGES, view.stage), *colour_tags(view)]
-
-
-def run_name(view: ItemView) -> str:
-    """What the runs list shows: code, unit, stage and the colour slip, in words."""
-    parts = [f"{view.code} {view.unit}", label(STAGES, view.stage)]
-    if view.colour and view.state.is_open:
-        parts.append(slip(view.colour))
-    return " · ".join(parts)
-
-
 def sync_run(flow_run_id: str | None, *, name: str, wanted: list[str]) -> bool:
     """Give the run its name and stage/colour tags; one read, and a write only on a change."""
     if not flow_run_id:
         return False
-    managed = {*COLOUR_TAGS, *STAGE_TAGS, *SLIP_TAGS}
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(flow_run_id))
-        tags = [t for t in run.tags if t not in managed] + wanted
+        tags = [t for t in run.tags if t not in MANAGED_TAGS] + wanted
         if sorted(tags) == sorted(run.tags) and run.name == name:
             return False
         client.update_flow_run(UUID(flow_run_id), name=name, tags=tags)

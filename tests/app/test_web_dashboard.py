@@ -25,7 +25,7 @@ def test_dashboard_shows_the_bureau_at_a_glance_to_watchers_only(stack: Stack):
     # This month: one found, none closed, one open; the time is the bureau's, labelled.
     month = re.search(r'<div class="tiles" id="month">.*?</div></div>', html, re.S).group(0)
     assert re.findall(r"<b>(\d+)</b>", month) == ["1", "0", "0", "1"]
-    assert "（Asia/Shanghai）" in html
+    assert "（北京时间）" in html
     # Three charts, drawn as SVG in the page; the branch with the item has a bar labelled 1.
     assert html.count("<svg") == 3
     colours = re.search(r'id="chart-colours".*?</svg>', html, re.S).group(0)
@@ -36,3 +36,21 @@ def test_dashboard_shows_the_bureau_at_a_glance_to_watchers_only(stack: Stack):
     assert trend.count("无数据") == 1 and trend.count("<circle") == 1
     span = re.search(r'<rect x="26" y="10" width="([\d.]+)" height="120" fill="#f0f0f0"/>', trend)
     assert span and abs(float(span.group(1)) - 11 * (360 - 52) / 12) < 0.2
+
+
+def test_portal_times_are_the_bureaus_and_say_so(monkeypatch):
+    """An item filed at 07:30 in Beijing (23:30 UTC the day before) shows the Beijing day."""
+    from datetime import UTC, datetime
+
+    from app.web.pages import TEMPLATES
+    from store.settings import get_settings
+
+    local, zone = TEMPLATES.filters["local"], TEMPLATES.globals["zone"]
+    assert (local(datetime(2026, 11, 26, 23, 30, tzinfo=UTC)), zone()) == ("2026-11-27 07:30", "北京时间")
+    monkeypatch.setenv("RECTIFLOW_TIMEZONE", "Europe/Berlin")
+    get_settings.cache_clear()
+    try:
+        assert (local(datetime(2026, 11, 26, 23, 30, tzinfo=UTC)), zone()) == ("2026-11-27 00:30", "Europe/Berlin")
+    finally:
+        monkeypatch.delenv("RECTIFLOW_TIMEZONE")
+        get_settings.cache_clear()

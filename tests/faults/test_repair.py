@@ -13,7 +13,7 @@ from models.outbox import MailStatus, Notification
 from services.case_runs import repair_case_runs
 from tests.app.web import assigned_item, last_mail, portal
 from tests.mail import mails
-from tests.stack import Stack
+from tests.stack import Stack, read_run
 
 
 async def _set(run_id, state) -> None:
@@ -31,6 +31,9 @@ def test_a_case_run_cancelled_from_the_ui_is_replaced_by_reconcile(stack: Stack)
     second = stack.run_id(code)
     assert second != first and stack.flow_run(code).state.type is StateType.SCHEDULED
     assert stack.step(code).state.name == "Suspended"  # the new run carries the item on
+    assert "待整改" in stack.flow_run(code).tags
+    old = asyncio.run(read_run(first))  # the cancelled one no longer answers a stage filter
+    assert old.name.endswith(" · 已替换") and "待整改" not in old.tags and "unit:zb-xinxi" in old.tags
     assert len(mails(stack.sink.folder)) == mails_before  # nobody is told twice
     assert "'replaced': 0" in stack.cli("reconcile")  # and only once
 
