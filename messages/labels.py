@@ -34,15 +34,14 @@ CLASSES: dict[str, tuple[str, str]] = {
 class Colour:
     zh: str
     en: str
-    mark: str  # in markdown (Prefect artifacts)
     fill: str  # table cells: Excel, Word, the notice mail (RGB hex)
     swatch: str  # a strong mark beside an item in mail (RGB hex)
 
 
 COLOURS: dict[str, Colour] = {
-    "blue": Colour("蓝", "blue", "🔵", "DCE8F7", "1565C0"),
-    "yellow": Colour("黄", "yellow", "🟡", "FFF2B3", "F9A825"),
-    "red": Colour("红", "red", "🔴", "F8D0D0", "C62828"),
+    "blue": Colour("蓝", "blue", "DCE8F7", "1565C0"),
+    "yellow": Colour("黄", "yellow", "FFF2B3", "F9A825"),
+    "red": Colour("红", "red", "F8D0D0", "C62828"),
 }
 FILLS = {name: c.fill for name, c in COLOURS.items()}
 

@@ -96,7 +96,8 @@ def markdown(figures: dict[str, Any], *, number: str, title: str, issuer: str, s
         if sec.table:
             lines += ["| " + " | ".join(sec.table.header) + " |", "|" + "---|" * len(sec.table.header)]
             for row, colour in zip(sec.table.rows, sec.table.colours, strict=True):
-                mark = f"{labels.COLOURS[colour].mark} " if colour in labels.COLOURS else ""
+                # In words: an emoji mark needs a font the reader's screen may lack.
+                mark = f"【{labels.COLOURS[colour].zh}】" if colour in labels.COLOURS else ""
                 lines.append("| " + " | ".join(cell(c) for c in [mark + row[0], *row[1:]]) + " |")
             lines.append("")
         if sec.chart:

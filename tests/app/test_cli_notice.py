@@ -99,7 +99,7 @@ def test_the_scheduled_run_waits_for_the_round_then_drafts_once(stack: Stack):
     assert again["due"] is False and again["reason"] == "notice is draft"
     md = asyncio.run(artifact("notice-2026-10", flow_run_id=UUID(drafted["flow_run_id"])))
     assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿 draft）")
-    assert "| 🔴 审批一处党支部 |" in md.data
+    assert "| 【红】审批一处党支部 |" in md.data
     # A draft mails no one: the sink holds the scenario's mail and the round's checklists only.
     assert not [m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【通报】")]
     assert len([m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【2026-10 督察】")]) == 3
