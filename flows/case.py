@@ -11,8 +11,7 @@ from uuid import uuid4
 from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from models.items.finding import State
-from tasks.ledger import assign_owner, load_case, settle
+from tasks.ledger import open_case, settle
 from tasks.mail import deliver_mail
 from tasks.publish import publish_case
 
@@ -35,18 +34,15 @@ logging.getLogger("prefect.flow_runs").addFilter(SuspendIsNotAnError())
 @flow(name="rectification-case", persist_result=False)
 async def rectification_case(code: str, unit: str = "") -> str:
     log = get_run_logger()
-    case = load_case(code)
+    case = open_case(code)  # a filed item is assigned first
     while True:
-        if case.state is State.filed:
-            assign_owner(code)
-            case = load_case(code)
         deliver_mail(case.id)
         publish_case(case)
         # A command that landed during this pass would find us Running, not asleep:
         # record what we acted on, or go round again if the item moved meanwhile.
         if settle(code, case.version):
             break
-        case = load_case(code)
+        case = open_case(code)
     if not case.state.is_open:
         log.info("%s is %s: case finished", code, case.state.value)
         return case.state.value

@@ -41,6 +41,20 @@ def load_case(code: str, at: datetime | None = None) -> Case:
         return Case(finding.id, finding.version, view)
 
 
+def open_case(code: str) -> Case:
+    """A pass's first step, in one transaction: assign the item if it is still filed (the
+    system acting; a no-op once assigned), then read it as `load_case` does."""
+    with transaction(ctx.ledger()) as session:
+        finding = finding_by_code(session, code)
+        now = ctx.now()
+        if finding.state is State.filed:
+            commands.assign(session, actor=None, finding=finding, now=now, policy=ctx.policy())
+            session.flush()
+        view = item_view(session, finding, now=now, policy=ctx.policy())
+        assert finding.id is not None
+        return Case(finding.id, finding.version, view)
+
+
 def settle(code: str, version: int) -> bool:
     """Before the case run goes idle: record the version it acted on, unless the item has
     moved since it was loaded (then the run must go round again)."""
@@ -50,16 +64,6 @@ def settle(code: str, version: int) -> bool:
             return False
         finding.suspended_version = version
         session.add(finding)
-        return True
-
-
-def assign_owner(code: str) -> bool:
-    """Assign a filed item to its responsible owner (the system acting). A no-op once assigned."""
-    with transaction(ctx.ledger()) as session:
-        finding = finding_by_code(session, code)
-        if finding.state is not State.filed:
-            return False
-        commands.assign(session, actor=None, finding=finding, now=ctx.now(), policy=ctx.policy())
         return True
 
 

@@ -28,10 +28,11 @@ def load_case(code: str, at: datetime | None = None) -> Case:
 
 
 @ledger_task
-def settle(code: str, version: int) -> bool:
-    return case_pass.settle(code, version)
+def open_case(code: str) -> Case:
+    """Assign a filed item, then read it: one transaction, one task run."""
+    return case_pass.open_case(code)
 
 
 @ledger_task
-def assign_owner(code: str) -> bool:
-    return case_pass.assign_owner(code)
+def settle(code: str, version: int) -> bool:
+    return case_pass.settle(code, version)

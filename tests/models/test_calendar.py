@@ -54,3 +54,20 @@ def test_working_days_between_is_signed(cal):
     assert cal.working_days_between(date(2026, 9, 28), date(2026, 10, 10)) == 5
     assert cal.working_days_between(date(2026, 10, 10), date(2026, 9, 28)) == -5
     assert cal.working_days_between(date(2026, 10, 1), date(2026, 10, 1)) == 0
+
+
+def test_the_published_tables_read_directly_agree_with_chinese_calendar_every_day():
+    """models.deadlines.calendar reads chinesecalendar's tables itself (for speed): it must
+    say what chinese_calendar.is_workday says on every day of the known years."""
+    from datetime import timedelta
+
+    import chinese_calendar
+
+    from models.deadlines.calendar import KNOWN_FIRST, KNOWN_LAST, _published_workday
+
+    day, disagree = KNOWN_FIRST, []
+    while day <= KNOWN_LAST:
+        if _published_workday(day) != chinese_calendar.is_workday(day):
+            disagree.append(day)
+        day += timedelta(days=1)
+    assert disagree == []

@@ -46,6 +46,15 @@ def test_the_migrations_build_what_the_code_declares(engine):
     assert diffs == []
 
 
+def test_the_stated_head_is_the_newest_migration(engine):
+    """store.schema.HEAD (checked by every process without Alembic) is what the migrations say,
+    and what an upgraded ledger records."""
+    from store.schema import HEAD, current, migrations_head
+
+    with engine.connect() as conn:
+        assert migrations_head() == HEAD == current(conn)
+
+
 def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
     ledger = tmp_path / "ledger.db"
     shutil.copy(LEGACY, ledger)
