@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, and_, func, or_, select
+from sqlalchemy import Index, and_, func, insert, or_, select
 from sqlmodel import Field, Session, SQLModel
 
 from models.columns import enum_type, json_type, utc
@@ -56,6 +56,29 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
     )
     session.add(row)
     return row
+
+
+def outbox_row(*, dedupe_key: str, recipient_id: int, recipient_email: str, template: str, language: str,
+               context: dict[str, Any], now: datetime, finding_id: int | None = None) -> dict[str, Any]:
+    """One mail as a row for `add_rows` (what `enqueue` adds as an object)."""
+    return {"dedupe_key": dedupe_key, "finding_id": finding_id, "recipient_id": recipient_id,
+            "recipient_email": recipient_email, "template": template, "language": language, "context": context,
+            "status": MailStatus.pending, "attempts": 0, "created_at": now, "next_attempt_at": now,
+            "claimed_at": None, "sent_at": None, "error": ""}
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Add many mails at once (the caller has checked their keys; the unique key still refuses
+    a duplicate). Returns each one's id by dedupe key."""
+    ids: dict[str, int] = {}
+    for i in range(0, len(rows), 1000):
+        chunk = rows[i:i + 1000]
+        session.execute(insert(Notification), chunk)
+        keys = [r["dedupe_key"] for r in chunk]
+        found = session.execute(select(Notification.dedupe_key, Notification.id)
+                                .where(Notification.dedupe_key.in_(keys)))  # type: ignore[attr-defined]
+        ids.update((key, id_) for key, id_ in found)
+    return ids
 
 
 def mail_trouble(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
 from messages import RuleError
@@ -129,14 +130,16 @@ def record_escalations(session: Session, steps: list[tuple[Finding, int, int, st
     """Record steps up the ladder (finding, level, working days overdue, colour, the names of
     those told), already checked to be new for the current deadline, with one audit event
     each that says all of it (the history reads "红色督办 → 局党组…")."""
-    entries = []
+    entries, rows = [], []
     for finding, level, days_overdue, colour, told in steps:
         assert finding.due_on is not None
-        session.add(Escalation(finding_id=finding.id, level=level, due_on=finding.due_on,
-                               days_overdue=days_overdue, at=now))
+        rows.append({"finding_id": finding.id, "level": level, "due_on": finding.due_on,
+                     "days_overdue": days_overdue, "at": now})
         finding.escalation_level = max(finding.escalation_level, level)
         session.add(finding)
         entries.append((finding.id, "system", "escalate",
                         {"code": finding.code, "level": level, "colour": colour, "days_overdue": days_overdue,
                          "due_on": finding.due_on, "to": told}))
+    for i in range(0, len(rows), 1000):  # rows, not objects: a sweep may record thousands
+        session.execute(insert(Escalation), rows[i:i + 1000])
     append_events(session, entries, now=now)

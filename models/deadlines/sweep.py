@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from models.catalogue import Manifestation
@@ -20,7 +21,7 @@ from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
 from models.items.evidence import Evidence
 from models.items.finding import Finding, State
-from models.outbox import Notification, enqueue
+from models.outbox import Notification, add_rows, outbox_row
 from models.people.directory import verifiers
 from models.people.org import Person, Unit
 from models.policy import Policy
@@ -72,6 +73,7 @@ class _Sweep:
         self.mans = {m.id: m for m in session.exec(select(Manifestation))}
         self.findings: dict[int, Finding] = {}  # held here, so the identity map keeps them
         self.known_alerts: set[tuple[int, int, str]] = set()
+        self.new_alerts: list[dict[str, Any]] = []  # written as rows by write_alerts()
         self._audiences: dict[tuple[str, int | None], list[Person]] = {}
 
     def load(self, findings: Iterable[Finding]) -> list[Finding]:
@@ -95,9 +97,15 @@ class _Sweep:
         if (f.id, person.id, key) in self.known_alerts:
             return 0
         self.known_alerts.add((f.id, person.id, key))  # type: ignore[arg-type]
-        self.session.add(Alert(finding_id=f.id, person_id=person.id, kind=kind, key=key, level=level, days=days,
-                               created_at=self.now))
+        self.new_alerts.append({"finding_id": f.id, "person_id": person.id, "kind": kind, "key": key, "level": level,
+                                "days": days, "created_at": self.now, "digest_id": None, "cancelled": False})
         return 1
+
+    def write_alerts(self) -> None:
+        """The day's new alerts as rows (an ORM object each cost more than deciding them)."""
+        for i in range(0, len(self.new_alerts), 1000):
+            self.session.execute(insert(Alert), self.new_alerts[i:i + 1000])
+        self.new_alerts = []
 
     def line(self, f: Finding, *, why: str, days: int) -> dict[str, Any]:
         unit, owner = self.units.get(f.unit_id), self.people.get(f.owner_id)
@@ -118,6 +126,7 @@ def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: Deadlin
         _remind(run, result, calendar, today)
         _escalate(run, result, calendar, today)
         _verify(run, result, calendar, today)
+        run.write_alerts()
         session.flush()
         _digests(run, result, policy=policy)
     return result
@@ -195,24 +204,25 @@ def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
 
 def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     session = run.session
-    pending = list(session.exec(select(Alert).where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
-                                .order_by(Alert.id)))
+    pending = list(session.execute(select(Alert.id, Alert.finding_id, Alert.person_id, Alert.kind, Alert.days)
+                                   .where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
+                                   .order_by(Alert.id)))
     missing = [a.finding_id for a in pending if a.finding_id not in run.findings]
     for ids in _chunks(sorted(set(missing))):
         run.findings.update((f.id, f) for f in session.exec(select(Finding).where(col(Finding.id).in_(ids))))  # type: ignore[misc]
     by_person: dict[int, dict[str, dict[str, Any]]] = {}
-    alerts_of: dict[int, list[Alert]] = {}
+    alerts_of: dict[int, list[int]] = {}
+    stale: list[int] = []
     for a in pending:
         f = run.findings.get(a.finding_id)
         if f is None or not f.state.is_open:
-            a.cancelled = True
-            session.add(a)
+            stale.append(a.id)
             continue
         why = {"reminder": "reminder", "verify": "verify"}.get(a.kind, "escalated")
         # "mine": the recipient owns it (they may ask for more time); else they watch over it.
         by_person.setdefault(a.person_id, {})[f.code] = {**run.line(f, why=why, days=a.days),
                                                          "mine": f.owner_id == a.person_id}
-        alerts_of.setdefault(a.person_id, []).append(a)
+        alerts_of.setdefault(a.person_id, []).append(a.id)
     # Owners hear of their own overdue items every working day, in the same one digest.
     by_code = {f.code: f for f in run.findings.values()}
     for od in result.overdue:
@@ -223,7 +233,7 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     day = result.day.isoformat()
     told_today = {k for (k,) in session.execute(select(Notification.dedupe_key).where(
         col(Notification.dedupe_key).like(f"digest:%:{day}")))}
-    sent: list[tuple[Notification, list[Alert]]] = []
+    digests: list[dict[str, Any]] = []
     for person_id, lines in by_person.items():
         person = run.people.get(person_id)
         if person is None or not person.active:
@@ -233,15 +243,19 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
             result.deferred += len(alerts_of.get(person_id, []))
             continue
         items = sorted(lines.values(), key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
-        row = enqueue(session, dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
-                      template="digest", language=person.language or policy.language,
-                      context={"recipient": person.name, "day": day, "items": items}, now=run.now, check=False)
-        assert row is not None
-        sent.append((row, alerts_of.get(person_id, [])))
-    session.flush()
-    for row, alerts in sent:
-        for a in alerts:
-            a.digest_id = row.id
-            session.add(a)
-    result.digests = len(sent)
+        digests.append(outbox_row(dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
+                                  template="digest", language=person.language or policy.language,
+                                  context={"recipient": person.name, "day": day, "items": items}, now=run.now))
+    # Rows, not objects, and each alert pointed at its digest in one statement per batch.
+    ids = add_rows(session, digests)
+    links = [{"alert": a, "digest": ids[d["dedupe_key"]]} for d in digests
+             for a in alerts_of.get(d["recipient_id"], [])]
+    alerts = Alert.__table__  # the table, not the class: a plain executemany, not the ORM's bulk path
+    for i in range(0, len(links), 1000):
+        session.execute(update(alerts).where(alerts.c.id == bindparam("alert"))  # type: ignore[attr-defined]
+                        .values(digest_id=bindparam("digest")), links[i:i + 1000])
+    for ids_ in _chunks(stale):  # alerts of items closed since: never told
+        session.execute(update(Alert).where(col(Alert.id).in_(ids_)).values(cancelled=True)
+                        .execution_options(synchronize_session=False))
+    result.digests = len(digests)
     session.flush()
