@@ -65,5 +65,9 @@ def test_export_is_a_real_ledger_workbook(stack: Stack, tmp_path):
     assert ws.title == "整改台账" and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R3"
     assert [c.value for c in ws[1]][:3] == ["编号", "状态", "单位"]
     assert ws["E2"].value.startswith("'@HYPERLINK") and ws["F3"].value == "'-2+3"
-    assert ws["O3"].value == 3 and ws["A3"].fill.fgColor.rgb.endswith("F8D0D0")
+    assert ws["O3"].value == 3 and ws["P3"].value == "red"
+    # Each row takes its colour's fill from one conditional format per colour, on the colour column.
+    rules = {r.formula[0]: r.dxf.fill.fgColor.rgb for cf in ws.conditional_formatting for r in cf.rules}
+    assert rules['$P2="red"'].endswith("F8D0D0") and rules['$P2="blue"'].endswith("DCE8F7")
+    assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"A2:R3"}
     refused(stack, "ledger", "--export", str(tmp_path / "台账.csv"), says="export: 不是有效的 Excel")
