@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python bench/case_runs.py
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf .rectiflow

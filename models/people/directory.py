@@ -1,5 +1,8 @@
 """Looking up units, people, items and who is responsible for what."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlmodel import Session, select
 
 from messages import RuleError
@@ -36,8 +39,28 @@ def finding_by_code(session: Session, code: str, *, field: str = "code") -> Find
     return finding
 
 
+HOLDERS = "holders_cache"
+
+
+@contextmanager
+def memberships_fixed(session: Session) -> Iterator[None]:
+    """For a batch that changes nobody's roles (an imported sheet): `holders` asks the
+    database once per role and unit instead of once per row."""
+    if HOLDERS in session.info:
+        yield
+        return
+    session.info[HOLDERS] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(HOLDERS, None)
+
+
 def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list[Person]:
     """Active people holding a role (in one unit, or anywhere), oldest first."""
+    cache = session.info.get(HOLDERS)
+    if cache is not None and (role, unit_id) in cache:
+        return list(cache[(role, unit_id)])
     query = (
         select(Person).join(Membership, Membership.person_id == Person.id)
         .where(Membership.role == role, Person.active == True)  # noqa: E712
@@ -45,7 +68,10 @@ def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list
     )
     if unit_id is not None:
         query = query.where(Membership.unit_id == unit_id)
-    return list(session.exec(query).unique())
+    found = list(session.exec(query).unique())
+    if cache is not None:
+        cache[(role, unit_id)] = found
+    return list(found)
 
 
 def responsible_owner(session: Session, finding: Finding) -> Person | None:

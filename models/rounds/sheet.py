@@ -17,6 +17,7 @@ from models.audit.chain import batched_events
 from models.catalogue import DeadlineClass, Manifestation
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS, Command, standing
+from models.people.directory import memberships_fixed
 from models.people.org import Membership, Person, Role, Unit
 from models.text import check_text
 
@@ -166,7 +167,8 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     people = {p.email: p for p in session.exec(select(Person))}
     codes: list[str] = []
     per_owner: dict[int, list[Finding]] = {}
-    with batched_events(session):  # the audit chain is extended once for the whole sheet
+    # The audit chain is extended once for the whole sheet; who holds which role is read once.
+    with batched_events(session), memberships_fixed(session):
         for row in sheet.new:
             v = row.values
             finding = commands.file_finding(
