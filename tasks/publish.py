@@ -79,8 +79,10 @@ def publish_case(case: Case) -> int:
     """Update the case artifact, the run's name and tags (stage, colour), and mirror new
     ledger events into Prefect's event feed."""
     view = case.view
-    sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view))
-    refresh_overview()  # every command wakes a case run: the bureau's picture stays current
+    # Every command wakes a case run, so the bureau's picture stays current; a pass that moved
+    # nothing (a stray resume) leaves it be.
+    if sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view)) or not view.flow_run_id:
+        refresh_overview()
     create_markdown_artifact(
         key=f"case-{view.code.lower()}", markdown=case_markdown(
             view, timezone=ctx.settings().timezone, portal_url=ctx.settings().portal_url),
