@@ -229,7 +229,49 @@ async def start_case_runs(codes: list[str], *, at_once: int = 10) -> list[str]:
         batch = codes[i:i + at_once]
         results = await asyncio.gather(*(start_case_run(c) for c in batch))
         started += [c for c, r in zip(batch, results, strict=True) if r]
+    # A burst can find Prefect's own database busy (503): the rest once more, one at a time,
+    # after a pause; what still fails is handed to a reconcile run a minute from now (reconcile
+    # otherwise runs hourly), so no item waits long for its run.
+    missed = [c for c in codes if c not in set(started)]
+    for pause in (RETRY_PAUSES if missed else ()):
+        await asyncio.sleep(pause)
+        for code in list(missed):
+            if await start_case_run(code):
+                started.append(code)
+                missed.remove(code)
+        if not missed:
+            break
+    if missed:
+        await reconcile_soon(len(missed))
     return started
+
+
+async def start_new_case_run(code: str) -> str | None:
+    """A just-filed item's run; if Prefect answers but will not create it, a reconcile run a
+    minute ahead will (Prefect down: the next `rectiflow up` or the hourly reconcile)."""
+    run = await start_case_run(code)
+    if run is None and await prefect_reachable():
+        await reconcile_soon(1)
+    return run
+
+
+RETRY_PAUSES = (2.0, 8.0)
+RECONCILE_DEPLOYMENT = "reconcile/reconcile"
+
+
+async def reconcile_soon(missing: int, *, after_seconds: int = 60) -> bool:
+    """Ask for a reconcile run shortly (items left without a run after a burst); False when
+    Prefect refuses that too (then the hourly run or the next `rectiflow up` starts them)."""
+    from prefect.deployments import arun_deployment
+
+    try:
+        await arun_deployment(RECONCILE_DEPLOYMENT, timeout=0, as_subflow=False,
+                              scheduled_time=ctx_now() + timedelta(seconds=after_seconds),
+                              tags=["rectiflow", "runs-missing"])
+    except Exception as exc:
+        log.warning("%d items without a case run; reconcile not scheduled: %s", missing, exc)
+        return False
+    return True
 
 
 async def prefect_reachable() -> bool:

@@ -12,7 +12,7 @@ from models.people.directory import person_by_email
 from models.rounds.round import round_for
 from models.rounds.sheet import HEADERS, MAX_ROWS, REQUIRED, Sheet, file_sheet, record_checklist, sheet_from, validate
 from services import context as ctx
-from services.case_runs import start_case_run, start_case_runs
+from services.case_runs import start_case_runs, start_new_case_run
 from services.items import Identify
 from services.mail import send_now
 from store.db import reading, transaction
@@ -53,7 +53,7 @@ async def file_finding(*, actor: str | Identify, unit: str, manifestation: str, 
     email (`actor_field` names it in a refusal), or how to read them in the transaction."""
     code = await asyncio.to_thread(_file_one, actor, actor_field, unit, manifestation, title, detail,
                                    deadline_class, owner)
-    return Filed(code, await start_case_run(code))
+    return Filed(code, await start_new_case_run(code))
 
 
 def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:

@@ -2,7 +2,7 @@
 traceback; mail that the relay refused is visible and can be sent again."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
@@ -98,3 +98,29 @@ def test_refused_mail_is_shown_and_sent_again_on_request(stack: Stack, monkeypat
     with reading(stack.engine) as s:
         assert all(r.status is MailStatus.sent for r in s.exec(select(Notification)))
     assert "没有待重发或失败的邮件" in stack.cli("mail", "list")
+
+
+def test_runs_a_burst_could_not_create_are_retried_then_handed_to_reconcile(stack: Stack, monkeypatch):
+    """Prefect answers but refuses to create the runs (here: a deployment it does not know):
+    they are tried again, then a reconcile run is scheduled a minute ahead (reconcile is
+    otherwise hourly), and each item says why it has no run."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    from services import case_runs
+
+    monkeypatch.setattr(case_runs, "CASE_DEPLOYMENT", "rectification-case/no-such-deployment")
+    monkeypatch.setattr(case_runs, "RETRY_PAUSES", (0.0,))
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "推诿",
+                     "--as", "zhou.jing@example.org").split()[0]
+    assert '"flow_run_id": null' in stack.cli("show", code, "--json")
+
+    async def scheduled_reconciles() -> list:
+        async with get_client() as client:
+            return await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=["runs-missing"])))
+
+    [soon] = asyncio.run(scheduled_reconciles())
+    assert soon.state.is_scheduled() and soon.parameters == {}
+    ahead = (soon.expected_start_time - datetime.now(UTC)).total_seconds()
+    assert 30 < ahead <= 60, ahead
