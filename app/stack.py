@@ -49,9 +49,12 @@ def _die_with_parent() -> None:
 def start_prefect_server(data_dir: Path, api_url: str) -> subprocess.Popen[bytes]:
     log = (data_dir / "prefect-server.log").open("ab")
     host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
+    # A case run waiting for the runner behind a burst of filings is queued, not late: marking
+    # hundreds Late (a write each) is what made the embedded SQLite lock up. Five minutes.
+    env = {"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "300", **os.environ}
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", port or "4200"],
-        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
     (data_dir / SERVER_PID).write_text(f"{proc.pid}\n")
