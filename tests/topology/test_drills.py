@@ -101,6 +101,18 @@ def test_filing_through_two_portals_the_cli_and_a_sheet_at_once(top: Topology, t
     after_each_drill(top)
 
 
+def test_prefect_yaml_brings_the_repair_automation(top: Topology):
+    """`prefect deploy --all` from prefect.yaml creates the automation that repairs ended case
+    runs, pointed at this topology's reconcile deployment, as `rectiflow up` does."""
+    [repair] = [a for a in top.api("/automations/filter", {}) if a["name"] == "repair-case-runs"]
+    assert repair["enabled"] and set(repair["trigger"]["expect"]) == {
+        "prefect.flow-run.Crashed", "prefect.flow-run.Cancelled", "prefect.flow-run.Failed"}
+    [reconcile] = top.api("/deployments/filter", {"deployments": {"name": {"any_": ["reconcile"]}}})
+    [action] = repair["actions"]
+    assert (action["type"], action["deployment_id"]) == ("run-deployment", reconcile["id"])
+    assert (reconcile["global_concurrency_limit"] or {}).get("limit") == 1  # one reconcile at a time
+
+
 def test_kill_9_of_a_worker_machine_mid_pass_is_repaired(top: Topology, tmp_path: Path):
     before = top.starts("worker-1")
     top.cli("import", str(book(tmp_path / "burst.xlsx", [row(title=f"突发 {i}") for i in range(4)])))
