@@ -97,12 +97,15 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     cutoff = min(end, now)  # a month still running stands at `now`
     as_of = min(last, now.astimezone(tz).date())
 
-    def open_at_cutoff(f: Finding) -> bool:
+    def open_at_cutoff(f: Any) -> bool:  # a row of the select below
         return f.filed_at < cutoff and (f.closed_at is None or f.closed_at >= cutoff)
 
-    findings = list(session.exec(select(Finding).where(
+    # The columns the figures read, as rows: ORM objects for a busy month were a third of the time.
+    findings = session.execute(select(
+        Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id, Finding.filed_at,
+        Finding.closed_at, Finding.due_on, Finding.recurrence_of_id).where(
         Finding.state != State.withdrawn, Finding.filed_at < cutoff,
-        or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))))  # type: ignore[union-attr]
+        or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))).all()  # type: ignore[union-attr]
     branches = {u.id: BranchRow(u.code, u.name) for u in session.exec(
         select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code))}
     units = {u.id: u for u in session.exec(select(Unit))}
@@ -127,9 +130,9 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     rank = {"": 0, **{lv.colour: lv.level for lv in deadlines.levels}}
     totals = dict.fromkeys(COUNTS, 0)
     red_items: list[NamedItem] = []
-    closed_here: list[Finding] = []
+    closed_here: list[Any] = []
 
-    def count(f: Finding, key: str) -> None:
+    def count(f: Any, key: str) -> None:
         totals[key] += 1
         if f.unit_id in branches:
             setattr(branches[f.unit_id], key, getattr(branches[f.unit_id], key) + 1)
@@ -178,7 +181,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     return figures
 
 
-def good_examples(session: Session, closed: list[Finding], *, policy: CompliancePolicy,
+def good_examples(session: Session, closed: list[Any], *, policy: CompliancePolicy,
                   units: dict[int, Unit], people: dict[int, str], tz: ZoneInfo) -> list[NamedItem]:
     """Items closed early on strong evidence, by rule: accepted at the first submission,
     never extended, closed at least `good_min_days_early` working days before due, the
