@@ -2,13 +2,13 @@
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from messages import labels
+from models.deadlines.calendar import local_time
 from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
 from services import context as ctx
@@ -95,7 +95,7 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
         data = ev["data"]
         note = event_note(ev["kind"], data, lang)
         action = action_label(ev["kind"], lang)
-        at = ev["at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        at = local_time(ev["at"], timezone)
         history.add_row(str(ev["seq"]), at, action, escape(ev["actor"]), escape(str(note)))
     out.print(history)
 

@@ -14,7 +14,6 @@ runs list keeps only the reconciles that did something (and the latest, to show 
 """
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
@@ -29,6 +28,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.runtime import flow_run
 
+from models.deadlines.calendar import local_time
 from services import context as ctx
 from services.case_runs import Wake, drifted_items, repair_case_runs, start_missing_case_runs, wake_case_run
 from services.mail import deliver_due
@@ -37,8 +37,7 @@ IDLE = "idle"
 
 
 def _run_name() -> str:
-    at = flow_run.scheduled_start_time.astimezone(ZoneInfo(ctx.settings().timezone))
-    return f"对账 reconcile {at:%m-%d %H:%M}"
+    return f"对账 reconcile {local_time(flow_run.scheduled_start_time, ctx.settings().timezone, '%m-%d %H:%M')}"
 
 
 async def tidy_idle_runs() -> int:

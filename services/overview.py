@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from messages.labels import COLOURS
+from models.deadlines.calendar import local_time
 from models.items.finding import Finding, State
 from models.notices.figures import MonthFigures, TrendPoint, month_figures
 from models.people.org import Unit, UnitKind
@@ -50,7 +51,7 @@ class Overview:
 
     @property
     def local_at(self) -> str:
-        return f"{self.at.astimezone(ZoneInfo(self.timezone)):%Y-%m-%d %H:%M}"
+        return local_time(self.at, self.timezone)
 
 
 def overview(*, now: datetime, trend_months: int = 12) -> Overview:

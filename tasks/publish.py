@@ -1,9 +1,7 @@
 """Show the item in the Prefect UI: its markdown artifact and the event feed."""
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -12,6 +10,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from messages.labels import slip
+from models.deadlines.calendar import local_time
 from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
 from services import context as ctx
@@ -23,10 +22,6 @@ from tasks.overview import refresh_overview
 def _md(text: Any) -> str:
     # Table cells hold user text: keep it on one line and out of the markup.
     return str(text if text is not None else "—").replace("|", "\\|").replace("\n", " ")
-
-
-def _local(at: datetime, timezone: str) -> str:
-    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def case_markdown(view: ItemView, *, timezone: str, portal_url: str) -> str:
@@ -57,7 +52,8 @@ def case_markdown(view: ItemView, *, timezone: str, portal_url: str) -> str:
         note = event_note(ev["kind"], data, "zh")
         zh, en = action_label(ev["kind"], "zh"), action_label(ev["kind"], "en")
         action = zh if zh == en else f"{zh} {en}"  # system events keep one name
-        lines.append(f"| {ev['seq']} | {_local(ev['at'], timezone)} | {action} | {_md(ev['actor'])} | {_md(note)} |")
+        at = local_time(ev["at"], timezone)
+        lines.append(f"| {ev['seq']} | {at} | {action} | {_md(ev['actor'])} | {_md(note)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -3,7 +3,6 @@
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -11,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.web.security import set_anchor
 from messages import labels
+from models.deadlines.calendar import local_time
 from models.items.lifecycle import event_note
 from services import context as ctx
 
@@ -26,9 +26,7 @@ TEMPLATES.globals["note"] = event_note  # a history row's detail (escalations: l
 
 
 def _local(at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment in the bureau's time zone (the ledger keeps UTC): an item filed at 07:00 in
-    Beijing shows that day, not the day before."""
-    return at.astimezone(ZoneInfo(ctx.settings().timezone)).strftime(fmt)
+    return local_time(at, ctx.settings().timezone, fmt)
 
 
 def _zone() -> str:

@@ -123,6 +123,12 @@ def local_date(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
+def local_time(at: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as people read it: in the bureau's time zone (the ledger keeps UTC), so an
+    item filed at 07:00 in Beijing shows that day, not the day before."""
+    return at.astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
 def local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
     """The calendar day of an instant that may be missing (a closed_at not yet set)."""
     return at.astimezone(tz).date() if at else None
