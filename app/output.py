@@ -66,12 +66,27 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def due_text(view: ItemView, lang: str) -> str:
+    return f"{view.due_on or '—'}{LABELS[lang]['provisional'] if view.due_provisional else ''}"
+
+
+def moved_from(view: ItemView, lang: str) -> str:
+    """The date an extension or a return moved the due date from ("原定期限 …"), else ""."""
+    if view.original_due_on and view.original_due_on != view.due_on:
+        return f"{LABELS[lang]['original_due']} {view.original_due_on}"
+    return ""
+
+
+def mail_mark(view: ItemView) -> str:
+    return " [bold yellow]✉![/]" if view.mail_waiting or view.mail_failed else ""  # its mail is held up
+
+
 def show_item(view: ItemView, lang: str, timezone: str) -> None:
     L = LABELS[lang]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column()
-    due = f"{view.due_on or '—'}{L['provisional'] if view.due_provisional else ''}"
+    due = due_text(view, lang)
     rows = [
         (L["code"], view.code), (L["state"], view.state_label), (L["unit"], f"{view.unit} ({view.unit_code})"),
         (L["manifestation"], f"{view.manifestation_id} {view.manifestation}"), (L["title"], escape(view.title)),
@@ -117,11 +132,8 @@ def show_ledger(views: list[ItemView], lang: str) -> None:
     for col in ("left", "level"):
         table.add_column(L[col])
     for v in views:
-        due = f"{v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}"
-        if v.original_due_on and v.original_due_on != v.due_on:
-            due += f"\n({L['original_due']} {v.original_due_on})"
-        mark = " [bold yellow]✉![/]" if v.mail_waiting or v.mail_failed else ""  # its mail is held up
-        table.add_row(v.code + mark, v.state_label, v.unit, escape(v.title), escape(v.owner or "—"), due,
+        due = due_text(v, lang) + (f"\n({moved})" if (moved := moved_from(v, lang)) else "")
+        table.add_row(v.code + mail_mark(v), v.state_label, v.unit, escape(v.title), escape(v.owner or "—"), due,
                       left_text(v, lang), level_text(v, lang))
     out.print(table)
 
@@ -131,13 +143,11 @@ def show_ledger_narrow(views: list[ItemView], lang: str) -> None:
     L = LABELS[lang]
     sep = "，" if lang == "zh" else ", "
     for v in views:
-        mark = " [bold yellow]✉![/]" if v.mail_waiting or v.mail_failed else ""
         left = f" · {left_text(v, lang)}" if v.working_days_left is not None else ""
         level = f" · {level_text(v, lang)}" if v.escalation_level else ""
-        out.print(f"[bold]{v.code}[/]{mark} {v.state_label}{left}{level}")
-        due = f"{L['due']} {v.due_on or '—'}{L['provisional'] if v.due_provisional else ''}"
-        if v.original_due_on and v.original_due_on != v.due_on:
-            due += f"（{L['original_due']} {v.original_due_on}）" if lang == "zh" \
-                else f" ({L['original_due']} {v.original_due_on})"
+        out.print(f"[bold]{v.code}[/]{mail_mark(v)} {v.state_label}{left}{level}")
+        due = f"{L['due']} {due_text(v, lang)}"
+        if moved := moved_from(v, lang):
+            due += f"（{moved}）" if lang == "zh" else f" ({moved})"
         out.print(f"  {escape(v.unit)}{sep}{L['owner']} {escape(v.owner or '—')}{sep}{due}")
         out.print(f"  {escape(v.title)}", overflow="fold")

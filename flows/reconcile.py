@@ -19,6 +19,8 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterId,
     FlowRunFilter,
     FlowRunFilterId,
     FlowRunFilterState,
@@ -49,13 +51,10 @@ async def tidy_idle_runs() -> int:
         earlier = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
             id=FlowRunFilterId(not_any_=[me]), tags=FlowRunFilterTags(all_=[IDLE]),
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
-            flow_filter=None, limit=200)
-        gone = 0
+            flow_filter=FlowFilter(id=FlowFilterId(any_=[run.flow_id])), limit=200)
         for old in earlier:
-            if old.flow_id == run.flow_id:
-                await client.delete_flow_run(old.id)
-                gone += 1
-        return gone
+            await client.delete_flow_run(old.id)
+        return len(earlier)
 
 
 @flow(name="reconcile", flow_run_name=_run_name, persist_result=False)

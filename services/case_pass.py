@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models.audit.chain import Event
 from models.items import commands
@@ -32,13 +32,16 @@ class Case:
         return self.view.state
 
 
+def _case(session: Session, finding: Finding, now: datetime) -> Case:
+    view = item_view(session, finding, now=now, policy=ctx.policy())
+    assert finding.id is not None
+    return Case(finding.id, finding.version, view)
+
+
 def load_case(code: str, at: datetime | None = None) -> Case:
     """The item (at a moment, default now): state, owner, due date, colour, events, version."""
     with reading(ctx.ledger()) as session:
-        finding = finding_by_code(session, code)
-        view = item_view(session, finding, now=at or ctx.now(), policy=ctx.policy())
-        assert finding.id is not None
-        return Case(finding.id, finding.version, view)
+        return _case(session, finding_by_code(session, code), at or ctx.now())
 
 
 def open_case(code: str) -> Case:
@@ -50,9 +53,7 @@ def open_case(code: str) -> Case:
         if finding.state is State.filed:
             commands.assign(session, actor=None, finding=finding, now=now, policy=ctx.policy())
             session.flush()
-        view = item_view(session, finding, now=now, policy=ctx.policy())
-        assert finding.id is not None
-        return Case(finding.id, finding.version, view)
+        return _case(session, finding, now)
 
 
 def settle(code: str, version: int) -> bool:

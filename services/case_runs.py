@@ -209,16 +209,14 @@ async def start_missing_case_runs() -> list[str]:
         codes = list(session.exec(select(Finding.code).where(
             Finding.flow_run_id.is_(None),  # type: ignore[union-attr]
             Finding.state.in_(OPEN_STATES))))  # type: ignore[attr-defined]
-    # One at a time: at a start-up (`rectiflow up`) or a reconcile Prefect is busy enough.
-    return await start_case_runs(codes, at_once=1)
+    return await start_case_runs(codes)
 
 
-async def start_case_runs(codes: list[str], *, at_once: int = 1) -> list[str]:
-    """Start the runs of items just filed, `at_once` at a time: one by one by default — on the
-    embedded Prefect (SQLite) ten at once during a 150-row import gave 503s, 44 Late runs and
-    2,134 "database is locked" lines; one by one, 16 lines and the same throughput (the runner,
-    not creation, sets the pace). With Prefect unreachable, start none and leave them to
-    reconcile. Returns those started."""
+async def start_case_runs(codes: list[str]) -> list[str]:
+    """Start the runs of items just filed, one by one: on the embedded Prefect (SQLite) ten at
+    once during a 150-row import gave 503s, 44 Late runs and 2,134 "database is locked" lines;
+    one by one, 16 lines and the same throughput (the runner, not creation, sets the pace).
+    With Prefect unreachable, start none and leave them to reconcile. Returns those started."""
     if not codes:
         return []
     if not await prefect_reachable():
@@ -226,23 +224,19 @@ async def start_case_runs(codes: list[str], *, at_once: int = 1) -> list[str]:
             session.execute(update(Finding).where(Finding.code.in_(codes))  # type: ignore[attr-defined]
                             .values(run_note="case run not started: Prefect unreachable"))
         return []
+    # A burst can find Prefect's own database busy (503): the rest again after each pause;
+    # what still fails is handed to a reconcile run a minute from now (reconcile otherwise
+    # runs hourly), so no item waits long for its run.
     started: list[str] = []
-    for i in range(0, len(codes), at_once):
-        batch = codes[i:i + at_once]
-        results = await asyncio.gather(*(start_case_run(c) for c in batch))
-        started += [c for c, r in zip(batch, results, strict=True) if r]
-    # A burst can find Prefect's own database busy (503): the rest once more, one at a time,
-    # after a pause; what still fails is handed to a reconcile run a minute from now (reconcile
-    # otherwise runs hourly), so no item waits long for its run.
-    missed = [c for c in codes if c not in set(started)]
-    for pause in (RETRY_PAUSES if missed else ()):
-        await asyncio.sleep(pause)
-        for code in list(missed):
-            if await start_case_run(code):
-                started.append(code)
-                missed.remove(code)
+    missed = list(codes)
+    for pause in (0.0, *RETRY_PAUSES):
         if not missed:
             break
+        await asyncio.sleep(pause)
+        left = []
+        for code in missed:
+            (started if await start_case_run(code) else left).append(code)
+        missed = left
     if missed:
         await reconcile_soon(len(missed))
     return started
