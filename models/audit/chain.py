@@ -77,10 +77,15 @@ def append_event(session: Session, *, finding_id: int | None, actor: str, kind: 
                  data: dict[str, Any], now: datetime) -> None:
     """Append one event now, or at the end of the enclosing `batched_events` block."""
     pending = session.info.get(BATCH)
-    if pending is not None:
-        pending.append((now, (finding_id, actor, kind, data)))
+    if pending is None:
+        append_events(session, [(finding_id, actor, kind, data)], now=now)
         return
-    append_events(session, [(finding_id, actor, kind, data)], now=now)
+    pending.append((now, (finding_id, actor, kind, data)))
+    if len(pending) >= BATCH_SIZE:  # chained as the batch goes, so its memory stays bounded
+        _chain_pending(session, pending)
+
+
+BATCH_SIZE = 1000
 
 
 BATCH = "audit_batch"
@@ -88,8 +93,9 @@ BATCH = "audit_batch"
 
 @contextmanager
 def batched_events(session: Session) -> Iterator[None]:
-    """Collect the events a long batch (an imported sheet) appends and chain them once at the
-    end, in order: one head update instead of two per event. Nested blocks join the outer."""
+    """Collect the events a long batch (an imported sheet) appends and chain them a thousand at
+    a time, in order: one head update per thousand instead of two per event. Nested blocks join
+    the outer. A block that fails leaves its transaction to be rolled back."""
     if BATCH in session.info:
         yield
         return
@@ -98,9 +104,13 @@ def batched_events(session: Session) -> Iterator[None]:
         yield
     finally:
         pending = session.info.pop(BATCH)
-    # Only reached when the block succeeded: a failed batch appends nothing (and rolls back).
+    _chain_pending(session, pending)  # only reached when the block succeeded
+
+
+def _chain_pending(session: Session, pending: list[tuple[datetime, Any]]) -> None:
     for when, group in groupby(pending, key=lambda p: p[0]):
         append_events(session, [entry for _, entry in group], now=when)
+    pending.clear()
 
 
 def append_events(session: Session, entries: list[tuple[int | None, str, str, dict[str, Any]]], *,

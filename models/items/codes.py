@@ -17,21 +17,26 @@ class CodeCounter(SQLModel, table=True):
 
 
 def next_code(session: Session, *, local_now: datetime, prefix: str = "ZG") -> str:
+    return next_codes(session, local_now=local_now, count=1, prefix=prefix)[0]
+
+
+def next_codes(session: Session, *, local_now: datetime, count: int, prefix: str = "ZG") -> list[str]:
+    """`count` consecutive codes in one bump (a sheet's rows take theirs at once)."""
     month = local_now.strftime("%Y-%m")
     for _ in range(2):
         bumped = session.execute(
             update(CodeCounter)
             .where(CodeCounter.month == month)
-            .values(last=CodeCounter.last + 1)
+            .values(last=CodeCounter.last + count)
             .returning(CodeCounter.last)
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
-        if bumped is not None:
-            return f"{prefix}-{month}-{bumped:04d}"
-        try:
-            with session.begin_nested():
-                session.add(CodeCounter(month=month, last=1))
-            return f"{prefix}-{month}-0001"
-        except IntegrityError:
-            continue  # another filer created the month's row first; bump it instead
+        if bumped is None:
+            try:
+                with session.begin_nested():
+                    session.add(CodeCounter(month=month, last=count))
+                bumped = count
+            except IntegrityError:
+                continue  # another filer created the month's row first; bump it instead
+        return [f"{prefix}-{month}-{n:04d}" for n in range(bumped - count + 1, bumped + 1)]
     raise RuntimeError("could not allocate a finding code")

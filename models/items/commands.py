@@ -43,13 +43,15 @@ def earlier_finding(session: Session, *, unit_id: int, manifestation_id: str, no
     since = now - relativedelta(months=policy.recurrence_months)
     return session.exec(select(Finding).where(
         Finding.unit_id == unit_id, Finding.manifestation_id == manifestation_id, Finding.filed_at >= since,
-        Finding.state != State.withdrawn).order_by(Finding.filed_at.desc())).first()  # type: ignore[attr-defined]
+        Finding.state != State.withdrawn).order_by(Finding.filed_at.desc()).limit(1)).first()  # type: ignore[attr-defined]
 
 
 def file_finding(session: Session, *, actor: Person, unit: str, manifestation: str,
                  title: str, detail: str = "", deadline_class: str | None = None,
-                 owner: str | None = None, now: datetime, policy: Policy, import_key: str | None = None) -> Finding:
-    """An inspector records a problem (立项). The case flow assigns it next."""
+                 owner: str | None = None, now: datetime, policy: Policy, import_key: str | None = None,
+                 code: str | None = None) -> Finding:
+    """An inspector records a problem (立项). The case flow assigns it next. `code`: one the
+    caller took from the counter in this transaction (a sheet takes all its codes at once)."""
     check(session, Command.file, actor=actor, finding=None, language=policy.language)
     the_unit = unit_by_code(session, unit)
     man = manifestation_by_id(session, manifestation)
@@ -66,7 +68,7 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
     if named is not None and not named.active:
         raise RuleError("inactive_person", field="owner", value=named.email)
     finding = Finding(
-        code=next_code(session, local_now=now.astimezone(ZoneInfo(policy.timezone))),
+        code=code or next_code(session, local_now=now.astimezone(ZoneInfo(policy.timezone))),
         unit_id=the_unit.id, manifestation_id=man.id, title=title, detail=detail,
         deadline_class=cls, state=State.filed, filed_by_id=actor.id, filed_at=now,
         proposed_owner_id=named.id if named else None, updated_at=now, import_key=import_key,

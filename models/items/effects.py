@@ -25,7 +25,8 @@ def record_transition(session: Session, finding: Finding, command: Command, *, a
     finding.version += 1
     finding.updated_at = now
     session.add(finding)
-    session.flush()
+    if finding.id is None:  # a new item's events need its id; a known one is flushed later
+        session.flush()
     append_event(
         session, finding_id=finding.id, actor=actor.email if actor else "system",
         kind=command.value, now=now,

@@ -29,7 +29,8 @@ CLASS_LABELS: dict[DeadlineClass, tuple[str, str]] = {c: labels.CLASSES[c.value]
 
 
 class Finding(SQLModel, table=True):
-    __table_args__ = (Index("ix_finding_open_due", "state", "due_on"),)
+    __table_args__ = (Index("ix_finding_open_due", "state", "due_on"),
+                      Index("ix_finding_recurrence", "unit_id", "manifestation_id", "filed_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=24)

@@ -16,7 +16,8 @@ from messages.labels import slip
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
-from models.people.org import Membership, Person, Role
+from models.people.directory import memberships_of
+from models.people.org import Person, Role
 
 
 class Command(StrEnum):
@@ -152,7 +153,7 @@ def standing(session: Session, actor: Person | None, finding: Finding | None) ->
     """What the actor is, relative to this item."""
     if actor is None:
         return {Who.system}
-    roles = session.exec(select(Membership).where(Membership.person_id == actor.id)).all()
+    roles = memberships_of(session, actor.id)  # type: ignore[arg-type]
     held: set[Who] = set()
     for m in roles:
         if m.role in (Role.inspector, Role.supervisor, Role.admin):

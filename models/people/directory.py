@@ -56,6 +56,17 @@ def memberships_fixed(session: Session) -> Iterator[None]:
         session.info.pop(HOLDERS, None)
 
 
+def memberships_of(session: Session, person_id: int) -> list[Membership]:
+    """The roles one person holds (read once per person inside `memberships_fixed`)."""
+    cache = session.info.get(HOLDERS)
+    if cache is not None and ("of", person_id) in cache:
+        return cache[("of", person_id)]
+    found = list(session.exec(select(Membership).where(Membership.person_id == person_id)))
+    if cache is not None:
+        cache[("of", person_id)] = found
+    return found
+
+
 def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list[Person]:
     """Active people holding a role (in one unit, or anywhere), oldest first."""
     cache = session.info.get(HOLDERS)

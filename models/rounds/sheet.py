@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -162,34 +163,42 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     """File and assign every new, valid row in the caller's transaction, then give each owner
     one mail listing their new items (not one per item)."""
     from models.items import commands
+    from models.items.codes import next_codes
     from models.outbox import enqueue
 
     people = {p.email: p for p in session.exec(select(Person))}
+    new = sheet.new
+    local_now = now.astimezone(ZoneInfo(policy.timezone))
+    taken = iter(next_codes(session, local_now=local_now, count=len(new)) if new else [])
     codes: list[str] = []
-    per_owner: dict[int, list[Finding]] = {}
+    units = {u.id: u.name for u in session.exec(select(Unit))}
+    mans = {m.id: m.title_zh for m in session.exec(select(Manifestation))}
+    # Each owner's lines, not their Finding objects: the session lets go of each item once it
+    # is written, so a long sheet's memory does not grow with its items.
+    per_owner: dict[int, list[dict[str, Any]]] = {}
     # The audit chain is extended once for the whole sheet; who holds which role is read once.
     with batched_events(session), memberships_fixed(session):
-        for row in sheet.new:
+        for row in new:
             v = row.values
             finding = commands.file_finding(
                 session, actor=people[v["inspector"].lower()], unit=v["unit"], manifestation=v["manifestation"],
                 title=v["title"], detail=v.get("detail", ""), deadline_class=v.get("deadline_class") or None,
-                owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key)
+                owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key, code=next(taken))
             commands.assign(session, actor=None, finding=finding, now=now, policy=policy, mail=False)
             codes.append(finding.code)
-            per_owner.setdefault(finding.owner_id, []).append(finding)  # type: ignore[arg-type]
-    units = {u.id: u.name for u in session.exec(select(Unit))}
-    mans = {m.id: m.title_zh for m in session.exec(select(Manifestation))}
+            per_owner.setdefault(finding.owner_id, []).append({  # type: ignore[arg-type]
+                "code": finding.code, "title": finding.title, "unit": units.get(finding.unit_id, ""),
+                "manifestation_id": finding.manifestation_id,
+                "manifestation_zh": mans.get(finding.manifestation_id, ""),
+                "deadline_class": finding.deadline_class.value,
+                "due_on": finding.due_on.isoformat() if finding.due_on else "",
+                "due_provisional": finding.due_provisional})
     by_id = {p.id: p for p in people.values()}
     for owner_id, items in per_owner.items():
         owner = by_id[owner_id]
-        enqueue(session, dedupe_key=f"batch:{items[0].code}:{items[-1].code}:{owner_id}", recipient_id=owner_id,
+        enqueue(session, dedupe_key=f"batch:{items[0]['code']}:{items[-1]['code']}:{owner_id}", recipient_id=owner_id,
                 recipient_email=owner.email, template="assigned_batch", language=owner.language or policy.language,
-                context={"recipient": owner.name, "items": [
-                    {"code": f.code, "title": f.title, "unit": units.get(f.unit_id, ""),
-                     "manifestation_id": f.manifestation_id, "manifestation_zh": mans.get(f.manifestation_id, ""),
-                     "deadline_class": f.deadline_class.value, "due_on": f.due_on.isoformat() if f.due_on else "",
-                     "due_provisional": f.due_provisional} for f in items]}, now=now)
+                context={"recipient": owner.name, "items": items}, now=now)
     return codes
 
 
