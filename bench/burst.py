@@ -1,8 +1,11 @@
 """Benchmark: a sheet of N findings imported into the embedded stack (`rectiflow up --demo`),
 until every case run is Suspended — the import's own time, the time to the last Suspended,
 the most runs ever Late at once, and "database is locked" lines in the Prefect server's log.
+Then, side by side on the same Prefect server, the baseline: N runs of a trivial flow
+created the same way (one by one) and served by a runner with the same limit, until all
+are Completed; the ratio of the two times is printed.
 
-    .venv/bin/python bench/burst.py [N] [ENV=VALUE ...]
+    .venv/bin/python bench/burst.py [N] [--no-baseline] [ENV=VALUE ...]
 
 ENV=VALUE pairs go to the stack (e.g. PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS=15 for
 Prefect's default, as the baseline). Starts and stops its own stack in a temporary folder.
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -30,8 +34,9 @@ MANIFESTATIONS = ["lan-1", "lan-2", "san-1", "fu-1", "tuo-1", "yong-1"]
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 150
-    extra = dict(a.split("=", 1) for a in sys.argv[2:])
+    args = [a for a in sys.argv[1:] if a != "--no-baseline"]
+    n = int(args[0]) if args else 150
+    extra = dict(a.split("=", 1) for a in args[1:])
     work = Path(tempfile.mkdtemp(prefix="rectiflow-burst-"))
     api = f"http://127.0.0.1:{free_port()}/api"
     portal = free_port()
@@ -43,10 +48,12 @@ def main() -> None:
     stack = subprocess.Popen([exe, "up", "--demo"], cwd=work, env=env, stdout=(work / "up.log").open("w"),
                              stderr=subprocess.STDOUT, start_new_session=True)
 
-    def count(name: str) -> int:
+    def count(name: str, flow: str = "") -> int:
+        query: dict = {"flow_runs": {"state": {"name": {"any_": [name]}}}}
+        if flow:
+            query["flows"] = {"name": {"any_": [flow]}}
         try:
-            return httpx.post(f"{api}/flow_runs/count", json={"flow_runs": {"state": {"name": {"any_": [name]}}}},
-                              timeout=10).json()
+            return httpx.post(f"{api}/flow_runs/count", json=query, timeout=10).json()
         except (httpx.HTTPError, ValueError):
             return -1
 
@@ -70,13 +77,68 @@ def main() -> None:
             late_max = max(late_max, count("Late"))
             time.sleep(2)
         total = time.monotonic() - t0
-        locked = (work / "rf" / "prefect-server.log").read_text(errors="ignore").count("database is locked")
-        print(json.dumps({"findings": n, "env": extra, "import_s": round(imported, 1),
-                          "all_suspended_s": round(total, 1), "s_per_run": round(total / n, 2),
-                          "late_at_most": late_max, "database_is_locked_lines": locked}))
+        server_log = work / "rf" / "prefect-server.log"
+        locked = server_log.read_text(errors="ignore").count("database is locked")
+        figures = {"findings": n, "env": extra, "import_s": round(imported, 1),
+                   "all_suspended_s": round(total, 1), "s_per_run": round(total / n, 2),
+                   "late_at_most": late_max, "database_is_locked_lines": locked}
+        print(json.dumps(figures), flush=True)
+        if "--no-baseline" not in sys.argv:
+            bare = baseline(n, api, env, count)
+            bare["database_is_locked_lines"] = server_log.read_text(errors="ignore").count("database is locked") \
+                - locked
+            print(json.dumps({"bare_runs": bare}))
+            print(f"ratio case burst / bare burst: {total / bare['all_completed_s']:.2f}")
     finally:
         os.killpg(stack.pid, signal.SIGINT)
         stack.wait(60)
+
+
+def baseline(n: int, api: str, env: dict[str, str], count: Callable[..., int]) -> dict[str, float]:
+    """N trivial runs on the same server: created one by one, served with the stack's limit."""
+    import asyncio
+
+    env = {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}  # as the stack's runner polls (app/context.py)
+    serve = subprocess.Popen([sys.executable, "-c", SERVE_TRIVIAL], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        async def create() -> None:
+            from prefect.client.orchestration import get_client
+
+            async with get_client() as client:
+                deadline = time.monotonic() + 120
+                while True:
+                    try:
+                        dep = await client.read_deployment_by_name("bench-trivial/bench-trivial")
+                        break
+                    except Exception:
+                        if time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(1)
+                for _ in range(n):
+                    await client.create_flow_run_from_deployment(dep.id)
+
+        os.environ["PREFECT_API_URL"] = api
+        t0 = time.monotonic()
+        asyncio.run(create())
+        created = time.monotonic() - t0
+        late_max = 0
+        while count("Completed", "bench-trivial") < n and time.monotonic() - t0 < 3600:
+            late_max = max(late_max, count("Late", "bench-trivial"))
+            time.sleep(2)
+        total = time.monotonic() - t0
+        return {"runs": n, "create_s": round(created, 1), "all_completed_s": round(total, 1),
+                "s_per_run": round(total / n, 2), "late_at_most": late_max}
+    finally:
+        os.killpg(serve.pid, signal.SIGINT)
+        serve.wait(60)
+
+
+SERVE_TRIVIAL = """
+from prefect import serve
+from bench.trivial import trivial
+serve(trivial.to_deployment(name="bench-trivial"), limit=4, print_starting_message=False)
+"""
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -87,6 +87,16 @@ class MonthCompliance:
                 "branches": [b.__dict__ for b in self.branches]}
 
 
+class _Row(NamedTuple):
+    code: str
+    open: bool
+    filed: date  # local days
+    closed: date | None
+    due_on: date | None
+    red: date | None  # the day it reached red
+    recurrence: bool
+
+
 def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
                      timezone: str = "Asia/Shanghai") -> MonthCompliance:
     tz = ZoneInfo(timezone)
@@ -102,42 +112,39 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
         Finding.state != State.withdrawn, Finding.filed_at < month_end,
         (Finding.due_on >= window_start) | (Finding.closed_at >= window_from)  # type: ignore[operator]
         | Finding.state.in_([State.filed, State.assigned, State.submitted]))).all()  # type: ignore[attr-defined]
-    by_unit: dict[int, list[Any]] = {}
-    for f in findings:
-        by_unit.setdefault(f.unit_id, []).append(f)
     reds = {finding_id: local_day(at, tz) for finding_id, at in session.execute(
         select(Escalation.finding_id, Escalation.at).where(Escalation.level == 3))}
+    by_unit: dict[int, list[_Row]] = {}
+    for f in findings:  # each instant turned into a local day once (twelve months ask again and again)
+        by_unit.setdefault(f.unit_id, []).append(_Row(f.code, f.state.is_open, local_day(f.filed_at, tz) or end,
+                                                      local_day(f.closed_at, tz), f.due_on, reds.get(f.id),
+                                                      bool(f.recurrence_of_id)))
     results = []
     for unit in branches:
         mine = by_unit.get(unit.id, [])
         reasons: list[str] = []
-        filed_in = [f for f in mine if window_start <= (local_day(f.filed_at, tz) or end) <= end]
+        filed_in = [f for f in mine if window_start <= f.filed <= end]
         for f in mine:
-            closed = local_day(f.closed_at, tz)
             if f.due_on and window_start <= f.due_on <= end:
-                if (closed is None and f.due_on < end) or (closed is not None and closed > f.due_on):
+                if (f.closed is None and f.due_on < end) or (f.closed is not None and f.closed > f.due_on):
                     reasons.append(f"{f.code} 未按期整改 (not closed on time)")
-            red = reds.get(f.id)
-            if red and window_start <= red <= end:
+            if f.red and window_start <= f.red <= end:
                 reasons.append(f"{f.code} 红色督办 (reached red)")
-        reasons += [f"{f.code} 反弹 (recurrence)" for f in filed_in if f.recurrence_of_id]
+        reasons += [f"{f.code} 反弹 (recurrence)" for f in filed_in if f.recurrence]
         per_month: dict[tuple[int, int], int] = {}
         for f in filed_in:
-            d = local_day(f.filed_at, tz)
-            assert d is not None
-            per_month[(d.year, d.month)] = per_month.get((d.year, d.month), 0) + 1
+            per_month[(f.filed.year, f.filed.month)] = per_month.get((f.filed.year, f.filed.month), 0) + 1
         reasons += [f"{y}-{m:02d} 发现 {n} 个问题 (> {policy.max_findings_per_month})"
                     for (y, m), n in sorted(per_month.items()) if n > policy.max_findings_per_month]
         # The month's own figures, for the score.
-        this_month = [f for f in mine if first <= (local_day(f.filed_at, tz) or end) <= end]
+        this_month = [f for f in mine if first <= f.filed <= end]
         figures = {
             "found": len(this_month),
-            "overdue": sum(1 for f in mine if f.due_on and f.due_on < end and f.state.is_open
-                           and (local_day(f.filed_at, tz) or end) <= end),
-            "closed_late": sum(1 for f in mine if (c := local_day(f.closed_at, tz)) and first <= c <= end
-                               and f.due_on and c > f.due_on),
-            "red": sum(1 for f in mine if (r := reds.get(f.id)) and first <= r <= end),
-            "recurrences": sum(1 for f in this_month if f.recurrence_of_id),
+            "overdue": sum(1 for f in mine if f.due_on and f.due_on < end and f.open and f.filed <= end),
+            "closed_late": sum(1 for f in mine if f.closed and first <= f.closed <= end
+                               and f.due_on and f.closed > f.due_on),
+            "red": sum(1 for f in mine if f.red and first <= f.red <= end),
+            "recurrences": sum(1 for f in this_month if f.recurrence),
         }
         score = 100 - 10 * figures["overdue"] - 5 * figures["closed_late"] - 20 * figures["red"] \
             - 10 * figures["recurrences"] - 2 * figures["found"]
