@@ -62,7 +62,8 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
     getters = [(lambda v, g=get: g(v)) if callable(get) else attrgetter(get) for _, _, get, _ in COLUMNS]
     rows = 1
     for view in views:
-        ws.append([safe(value if (value := get(view)) is not None else "") for get in getters])
+        # An empty field is no cell at all (openpyxl writes nothing for None): a fifth of the cells.
+        ws.append([safe(value) if (value := get(view)) is not None and value != "" else None for get in getters])
         rows += 1
     last = get_column_letter(len(COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{rows}"

@@ -174,29 +174,34 @@ def _where(query: Any, q: LedgerQuery, policy: Policy) -> Any | None:
 
 def ledger_views(session: Session, *, now: datetime, policy: Policy,
                  query: LedgerQuery | None = None) -> list[ItemView]:
+    # The items' columns as rows, the small tables whole: ORM objects for 20,000 items were
+    # half of a notice's ledger time.
     select_rows = (
-        select(Finding, Unit, Manifestation)
+        select(*Finding.__table__.c)  # type: ignore[attr-defined]
         .join(Unit, Unit.id == Finding.unit_id)
-        .join(Manifestation, Manifestation.id == Finding.manifestation_id)
         .order_by(Finding.id)
     )
     if query is not None:
         select_rows = _where(select_rows, query, policy)
         if select_rows is None:
             return []
-    rows = session.exec(select_rows).all()
-    owner_ids = {f.owner_id for f, _, _ in rows if f.owner_id}
+    rows = session.execute(select_rows).all()
+    units = {u.id: u for u in session.exec(select(Unit))}
+    mans = {m.id: m for m in session.exec(select(Manifestation))}
+    owner_ids = {f.owner_id for f in rows if f.owner_id}
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(owner_ids)))}  # type: ignore[union-attr]
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     lang = 0 if policy.language == "zh" else 1
-    views = [_view(f, u, m, people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
-                   policy.level_colours) for f, u, m in rows]
-    exts = _extensions(session, [f.id for f, _, _ in rows])
-    mail = mail_trouble(session, [f.id for f, _, _ in rows])  # type: ignore[misc]
-    codes = {f.id: f.code for f, _, _ in rows}
-    for (f, _, _), view in zip(rows, views, strict=True):
+    views = [_view(f, units[f.unit_id], mans[f.manifestation_id],  # type: ignore[arg-type]
+                   people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
+                   policy.level_colours) for f in rows]
+    ids = [f.id for f in rows]
+    exts = _extensions(session, ids)
+    mail = mail_trouble(session, ids)
+    codes = {f.id: f.code for f in rows}
+    for f, view in zip(rows, views, strict=True):
         view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
-        view.mail_waiting, view.mail_failed = mail.get(f.id, (0, 0))  # type: ignore[arg-type]
+        view.mail_waiting, view.mail_failed = mail.get(f.id, (0, 0))
         view.recurrence_of = codes.get(f.recurrence_of_id) if f.recurrence_of_id else None
     return views

@@ -89,7 +89,10 @@ class MonthCompliance:
 
 class _Row(NamedTuple):
     code: str
+    unit_id: int
     open: bool
+    filed_at: datetime
+    closed_at: datetime | None
     filed: date  # local days
     closed: date | None
     due_on: date | None
@@ -97,15 +100,26 @@ class _Row(NamedTuple):
     recurrence: bool
 
 
-def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
-                     timezone: str = "Asia/Shanghai") -> MonthCompliance:
+@dataclass
+class ComplianceRows:
+    """The rows the rules read for every month from `first` to `last`, read once (the notice's
+    trend asks for twelve months) with each instant turned into a local day once."""
+
+    first: date
+    last: date
+    rows: list[_Row]
+    branches: list[Unit]
+
+
+def compliance_rows(session: Session, *, first: tuple[int, int], last: tuple[int, int], policy: CompliancePolicy,
+                    timezone: str) -> ComplianceRows:
     tz = ZoneInfo(timezone)
-    first, end, _, month_end = month_bounds(year, month, tz)  # end: the month's last day
-    window_start = first - relativedelta(months=policy.window_months - 1)
-    branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
-    # Only items that can matter for the window: filed by its end, and due, closed or open in it.
+    start, _, _, _ = month_bounds(*first, tz)
+    lo, hi, _, month_end = month_bounds(*last, tz)
+    window_start = start - relativedelta(months=policy.window_months - 1)
     window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
-    # The columns the rules read, as rows (not ORM objects: the notice asks for twelve months).
+    # Only items that can matter for a window: filed by its end, and due, closed or open in it.
+    # The columns, as rows: ORM objects for a busy year were most of the time.
     findings = session.execute(select(
         Finding.id, Finding.code, Finding.unit_id, Finding.state, Finding.filed_at, Finding.closed_at,
         Finding.due_on, Finding.recurrence_of_id).where(
@@ -114,11 +128,27 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
         | Finding.state.in_([State.filed, State.assigned, State.submitted]))).all()  # type: ignore[attr-defined]
     reds = {finding_id: local_day(at, tz) for finding_id, at in session.execute(
         select(Escalation.finding_id, Escalation.at).where(Escalation.level == 3))}
+    rows = [_Row(f.code, f.unit_id, f.state.is_open, f.filed_at, f.closed_at, local_day(f.filed_at, tz) or hi,
+                 local_day(f.closed_at, tz), f.due_on, reds.get(f.id), bool(f.recurrence_of_id)) for f in findings]
+    branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    return ComplianceRows(start, hi, rows, branches)
+
+
+def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
+                     timezone: str = "Asia/Shanghai", rows: ComplianceRows | None = None) -> MonthCompliance:
+    """`rows`: read beforehand for a span of months that holds this one (else read here)."""
+    tz = ZoneInfo(timezone)
+    first, end, _, month_end = month_bounds(year, month, tz)  # end: the month's last day
+    if rows is None or not rows.first <= first <= rows.last:
+        rows = compliance_rows(session, first=(year, month), last=(year, month), policy=policy, timezone=timezone)
+    window_start = first - relativedelta(months=policy.window_months - 1)
+    window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
+    branches = rows.branches
     by_unit: dict[int, list[_Row]] = {}
-    for f in findings:  # each instant turned into a local day once (twelve months ask again and again)
-        by_unit.setdefault(f.unit_id, []).append(_Row(f.code, f.state.is_open, local_day(f.filed_at, tz) or end,
-                                                      local_day(f.closed_at, tz), f.due_on, reds.get(f.id),
-                                                      bool(f.recurrence_of_id)))
+    for f in rows.rows:  # the same filter as compliance_rows' query, for this month's window
+        if f.filed_at < month_end and (f.open or (f.due_on is not None and f.due_on >= window_start)
+                                       or (f.closed_at is not None and f.closed_at >= window_from)):
+            by_unit.setdefault(f.unit_id, []).append(f)
     results = []
     for unit in branches:
         mine = by_unit.get(unit.id, [])

@@ -29,7 +29,7 @@ from models.deadlines.escalation import DeadlinePolicy, Escalation
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review
 from models.items.extension import Extension, ExtensionStatus
 from models.items.finding import Finding, State
-from models.notices.compliance import CompliancePolicy, month_compliance
+from models.notices.compliance import CompliancePolicy, ComplianceRows, compliance_rows, month_compliance
 from models.people.org import Person, Unit, UnitKind
 
 COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences")
@@ -167,7 +167,11 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
             red_items.append(NamedItem(f.code, units[f.unit_id].name, f.title, people.get(f.owner_id, "—"),
                                        str(f.due_on or ""), red.isoformat()))
 
-    result = month_compliance(session, year=year, month=month, policy=compliance, timezone=timezone)
+    # The compliance rules' rows for the whole trend, read once for its twelve months.
+    span_first = date(year, month, 1) - relativedelta(months=trend_months - 1)
+    rows = compliance_rows(session, first=(span_first.year, span_first.month), last=(year, month),
+                           policy=compliance, timezone=timezone)
+    result = month_compliance(session, year=year, month=month, policy=compliance, timezone=timezone, rows=rows)
     for b in result.branches:
         row = next(r for r in branches.values() if r.unit == b.unit)
         row.compliant, row.score, row.tier = b.compliant, b.score, b.tier
@@ -177,7 +181,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         red_items=sorted(red_items, key=lambda i: i.code), good_examples=goods,
         compliance_rate=round(result.rate, 1), target=result.target, target_met=result.met)
     figures.trend = trend(session, year=year, month=month, months=trend_months, now=now,
-                          compliance=compliance, timezone=timezone, this=figures)
+                          compliance=compliance, timezone=timezone, this=figures, rows=rows)
     return figures
 
 
@@ -219,7 +223,7 @@ def good_examples(session: Session, closed: list[Any], *, policy: CompliancePoli
 
 
 def trend(session: Session, *, year: int, month: int, months: int, now: datetime, compliance: CompliancePolicy,
-          timezone: str, this: MonthFigures) -> list[TrendPoint]:
+          timezone: str, this: MonthFigures, rows: ComplianceRows | None = None) -> list[TrendPoint]:
     """Found, closed and the compliance rate for the `months` months ending with this one. A
     month before the campaign began, or before the bureau's first finding, has no rate (no
     data, not 100 %: nobody had been inspected)."""
@@ -231,9 +235,9 @@ def trend(session: Session, *, year: int, month: int, months: int, now: datetime
     start = datetime(first.year, first.month, 1, tzinfo=tz)
     found: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
-    rows = session.exec(select(Finding.filed_at, Finding.closed_at).where(
+    instants = session.exec(select(Finding.filed_at, Finding.closed_at).where(
         Finding.state != State.withdrawn, or_(Finding.filed_at >= start, Finding.closed_at >= start)))
-    for filed_at, closed_at in rows:
+    for filed_at, closed_at in instants:
         found[f"{filed_at.astimezone(tz):%Y-%m}"] += 1
         if closed_at is not None:
             closed[f"{closed_at.astimezone(tz):%Y-%m}"] += 1
@@ -248,6 +252,6 @@ def trend(session: Session, *, year: int, month: int, months: int, now: datetime
         rate: float | None = None
         if began and d >= began:
             rate = round(month_compliance(session, year=d.year, month=d.month, policy=compliance,
-                                          timezone=timezone).rate, 1)
+                                          timezone=timezone, rows=rows).rate, 1)
         points.append(TrendPoint(key, found.get(key, 0), closed.get(key, 0), rate, compliance.target(d.year, d.month)))
     return points
