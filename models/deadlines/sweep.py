@@ -7,10 +7,10 @@ in bulk, so the cost grows with the items due or overdue, not with all items. Ev
 is written in the caller's transaction; a second sweep the same day finds nothing new.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
@@ -63,26 +63,57 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i:i + CHUNK]
 
 
+class _Item(NamedTuple):
+    """What a digest line needs of an item, kept after its row is let go."""
+    code: str
+    title: str
+    unit_id: int
+    owner_id: int | None
+    manifestation_id: str
+    due_on: date | None
+    level: int
+    open: bool
+
+
+def _item(f: Finding) -> _Item:
+    return _Item(f.code, f.title, f.unit_id, f.owner_id, f.manifestation_id, f.due_on, f.escalation_level,
+                 f.state.is_open)
+
+
 class _Sweep:
-    """One sweep's working set: small tables held whole, the due items' rows in bulk."""
+    """One sweep's working set: small tables held whole; the due items read CHUNK at a time,
+    decided, written, and let go, so memory does not grow with the number due."""
 
     def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy, tz: str) -> None:
         self.session, self.now, self.deadlines, self.tz = session, now, deadlines, tz
         self.units = {u.id: u for u in session.exec(select(Unit))}
         self.people = {p.id: p for p in session.exec(select(Person))}
         self.mans = {m.id: m for m in session.exec(select(Manifestation))}
-        self.findings: dict[int, Finding] = {}  # held here, so the identity map keeps them
-        self.known_alerts: set[tuple[int, int, str]] = set()
+        self.items: dict[int, _Item] = {}  # every item the sweep looked at, by id
+        self.overdue: list[tuple[int, int]] = []  # (item id, working days overdue)
+        self.known_alerts: set[tuple[int, int, str]] = set()  # of the chunk at hand
         self.new_alerts: list[dict[str, Any]] = []  # written as rows by write_alerts()
         self._audiences: dict[tuple[str, int | None], list[Person]] = {}
 
-    def load(self, findings: Iterable[Finding]) -> list[Finding]:
-        rows = list(findings)
-        self.findings.update((f.id, f) for f in rows)  # type: ignore[misc]
-        for ids in _chunks([f.id for f in rows]):  # type: ignore[misc]
-            self.known_alerts.update(self.session.exec(
+    def batches(self, *where: Any) -> Iterator[list[Finding]]:
+        """The items matching `where`, CHUNK at a time by id, with the alerts they already have;
+        once the caller is done with a chunk its alerts are written and its rows let go."""
+        last = 0
+        while True:
+            rows = list(self.session.exec(select(Finding).where(*where, col(Finding.id) > last)
+                                          .order_by(col(Finding.id)).limit(CHUNK)))
+            if not rows:
+                return
+            last = rows[-1].id  # type: ignore[assignment]
+            ids = [f.id for f in rows]
+            self.known_alerts = set(self.session.exec(  # type: ignore[arg-type]
                 select(Alert.finding_id, Alert.person_id, Alert.key).where(col(Alert.finding_id).in_(ids))))
-        return rows
+            yield rows
+            self.write_alerts()
+            self.session.flush()
+            for f in rows:
+                self.items[f.id] = _item(f)  # type: ignore[index]
+                self.session.expunge(f)
 
     def audience(self, f: Finding, who: str) -> list[Person]:
         if who == "owner":
@@ -102,17 +133,17 @@ class _Sweep:
         return 1
 
     def write_alerts(self) -> None:
-        """The day's new alerts as rows (an ORM object each cost more than deciding them)."""
-        for i in range(0, len(self.new_alerts), 1000):
-            self.session.execute(insert(Alert), self.new_alerts[i:i + 1000])
+        """The chunk's new alerts as rows (an ORM object each cost more than deciding them)."""
+        if self.new_alerts:
+            self.session.execute(insert(Alert), self.new_alerts)
         self.new_alerts = []
 
-    def line(self, f: Finding, *, why: str, days: int) -> dict[str, Any]:
-        unit, owner = self.units.get(f.unit_id), self.people.get(f.owner_id)
-        return {"code": f.code, "title": f.title, "unit": unit.name if unit else "",
-                "owner": owner.name if owner else "", "manifestation_id": f.manifestation_id,
-                "due_on": f.due_on.isoformat() if f.due_on else "", "level": f.escalation_level,
-                "colour": self.deadlines.colour(f.escalation_level), "why": why, "days": days}
+    def line(self, item: _Item, *, why: str, days: int) -> dict[str, Any]:
+        unit, owner = self.units.get(item.unit_id), self.people.get(item.owner_id)
+        return {"code": item.code, "title": item.title, "unit": unit.name if unit else "",
+                "owner": owner.name if owner else "", "manifestation_id": item.manifestation_id,
+                "due_on": item.due_on.isoformat() if item.due_on else "", "level": item.level,
+                "colour": self.deadlines.colour(item.level), "why": why, "days": days}
 
 
 def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: DeadlinePolicy) -> SweepResult:
@@ -126,8 +157,6 @@ def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: Deadlin
         _remind(run, result, calendar, today)
         _escalate(run, result, calendar, today)
         _verify(run, result, calendar, today)
-        run.write_alerts()
-        session.flush()
         _digests(run, result, policy=policy)
     return result
 
@@ -137,46 +166,47 @@ def _remind(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
     if not run.deadlines.reminders:
         return
     horizon = calendar.add_working_days(today, max(run.deadlines.reminders)).day
-    for f in run.load(run.session.exec(select(Finding).where(
-            Finding.state == State.assigned, Finding.due_on >= today, Finding.due_on <= horizon))):
-        assert f.due_on is not None
-        left = calendar.working_days_between(today, f.due_on)
-        # The nearest reminder point not passed yet: a missed sweep day still reminds once.
-        point = min((r for r in run.deadlines.reminders if r >= left), default=None)
-        for owner in run.audience(f, "owner") if point is not None else []:
-            result.reminders += run.alert(f, owner, kind="reminder", key=f"remind:{f.due_on}:{point}", level=0,
-                                          days=left)
+    for chunk in run.batches(Finding.state == State.assigned, Finding.due_on >= today, Finding.due_on <= horizon):
+        for f in chunk:
+            assert f.due_on is not None
+            left = calendar.working_days_between(today, f.due_on)
+            # The nearest reminder point not passed yet: a missed sweep day still reminds once.
+            point = min((r for r in run.deadlines.reminders if r >= left), default=None)
+            for owner in run.audience(f, "owner") if point is not None else []:
+                result.reminders += run.alert(f, owner, kind="reminder", key=f"remind:{f.due_on}:{point}", level=0,
+                                              days=left)
 
 
 def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
     """Assigned items past due step up the ladder (a submitted item waits on its verifier)."""
-    late = run.load(run.session.exec(select(Finding).where(Finding.state == State.assigned,
-                                                           Finding.due_on < today).order_by(Finding.id)))
-    done: set[tuple[int, int, date]] = set()
-    for ids in _chunks([f.id for f in late]):  # type: ignore[misc]
-        done.update(run.session.exec(select(Escalation.finding_id, Escalation.level, Escalation.due_on)
-                                     .where(col(Escalation.finding_id).in_(ids))))
-    steps = []
-    for f in late:
-        assert f.due_on is not None
-        over = max(calendar.working_days_between(f.due_on, today), 1)
-        target = run.deadlines.level_for(over)
-        for lv in run.deadlines.levels:
-            if f.escalation_level < lv.level <= target and (f.id, lv.level, f.due_on) not in done:
-                result.escalations.append((f.code, lv.level))
-                told: list[str] = []
-                for who in lv.notify:
-                    for person in run.audience(f, who):
-                        run.alert(f, person, kind="escalation", key=f"level:{lv.level}:{f.due_on}", level=lv.level,
-                                  days=over)
-                        told.append(person.name)
-                steps.append((f, lv.level, over, lv.colour, list(dict.fromkeys(told))))
-        result.overdue.append(Overdue(f.code, "", "", over, 0, "", f.flow_run_id))
-    record_escalations(run.session, steps, now=run.now)
-    for f, od in zip(late, result.overdue, strict=True):  # levels as they stand after today's steps
-        unit, owner = run.units.get(f.unit_id), run.people.get(f.owner_id)
-        od.unit, od.owner = (unit.name if unit else ""), (owner.name if owner else "")
-        od.level, od.colour = f.escalation_level, run.deadlines.colour(f.escalation_level)
+    for late in run.batches(Finding.state == State.assigned, Finding.due_on < today):
+        done: set[tuple[int, int, date]] = set(run.session.exec(  # type: ignore[arg-type]
+            select(Escalation.finding_id, Escalation.level, Escalation.due_on)
+            .where(col(Escalation.finding_id).in_([f.id for f in late]))))
+        steps = []
+        overdue = []
+        for f in late:
+            assert f.due_on is not None
+            over = max(calendar.working_days_between(f.due_on, today), 1)
+            target = run.deadlines.level_for(over)
+            for lv in run.deadlines.levels:
+                if f.escalation_level < lv.level <= target and (f.id, lv.level, f.due_on) not in done:
+                    result.escalations.append((f.code, lv.level))
+                    told: list[str] = []
+                    for who in lv.notify:
+                        for person in run.audience(f, who):
+                            run.alert(f, person, kind="escalation", key=f"level:{lv.level}:{f.due_on}",
+                                      level=lv.level, days=over)
+                            told.append(person.name)
+                    steps.append((f, lv.level, over, lv.colour, list(dict.fromkeys(told))))
+            overdue.append(over)
+        record_escalations(run.session, steps, now=run.now)
+        for f, over in zip(late, overdue, strict=True):  # levels as they stand after today's steps
+            unit, owner = run.units.get(f.unit_id), run.people.get(f.owner_id)
+            result.overdue.append(Overdue(f.code, unit.name if unit else "", owner.name if owner else "", over,
+                                          f.escalation_level, run.deadlines.colour(f.escalation_level),
+                                          f.flow_run_id))
+            run.overdue.append((f.id, over))  # type: ignore[arg-type]
 
 
 def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
@@ -184,22 +214,21 @@ def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
     it once per submission (the escalation ladder is for owners; this is the verifier's)."""
     if not run.deadlines.verify_after:
         return
-    waiting = run.load(run.session.exec(select(Finding).where(Finding.state == State.submitted)))
-    latest: dict[int, tuple[int, datetime]] = {}
-    for ids in _chunks([f.id for f in waiting]):  # type: ignore[misc]
+    for waiting in run.batches(Finding.state == State.submitted):
+        latest: dict[int, tuple[int, datetime]] = {}
         for finding_id, evidence_id, at in run.session.exec(
                 select(Evidence.finding_id, func.max(Evidence.id), func.max(Evidence.submitted_at))
-                .where(col(Evidence.finding_id).in_(ids)).group_by(Evidence.finding_id)):
+                .where(col(Evidence.finding_id).in_([f.id for f in waiting])).group_by(Evidence.finding_id)):
             latest[finding_id] = (evidence_id, at)
-    for f in waiting:
-        if f.id not in latest:
-            continue
-        evidence_id, at = latest[f.id]
-        days = calendar.working_days_between(local_date(at, run.tz), today)
-        if days < run.deadlines.verify_after:
-            continue
-        for person in verifiers(run.session, f):
-            result.verify += run.alert(f, person, kind="verify", key=f"verify:{evidence_id}", level=0, days=days)
+        for f in waiting:
+            if f.id not in latest:
+                continue
+            evidence_id, at = latest[f.id]
+            days = calendar.working_days_between(local_date(at, run.tz), today)
+            if days < run.deadlines.verify_after:
+                continue
+            for person in verifiers(run.session, f):
+                result.verify += run.alert(f, person, kind="verify", key=f"verify:{evidence_id}", level=0, days=days)
 
 
 def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
@@ -207,34 +236,37 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     pending = list(session.execute(select(Alert.id, Alert.finding_id, Alert.person_id, Alert.kind, Alert.days)
                                    .where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
                                    .order_by(Alert.id)))
-    missing = [a.finding_id for a in pending if a.finding_id not in run.findings]
-    for ids in _chunks(sorted(set(missing))):
-        run.findings.update((f.id, f) for f in session.exec(select(Finding).where(col(Finding.id).in_(ids))))  # type: ignore[misc]
-    by_person: dict[int, dict[str, dict[str, Any]]] = {}
+    missing = sorted({a.finding_id for a in pending if a.finding_id not in run.items})
+    for ids in _chunks(missing):  # alerts left from an earlier day (deferred): their items, as columns
+        for f in session.execute(select(Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id,
+                                        Finding.manifestation_id, Finding.due_on, Finding.escalation_level,
+                                        Finding.state).where(col(Finding.id).in_(ids))):
+            run.items[f.id] = _Item(*f[1:8], f.state.is_open)
+    # Per person: (item id, why, days, mine), made into lines one batch of digests at a time.
+    by_person: dict[int, dict[int, tuple[int, str, int, bool]]] = {}
     alerts_of: dict[int, list[int]] = {}
     stale: list[int] = []
     for a in pending:
-        f = run.findings.get(a.finding_id)
-        if f is None or not f.state.is_open:
+        item = run.items.get(a.finding_id)
+        if item is None or not item.open:
             stale.append(a.id)
             continue
         why = {"reminder": "reminder", "verify": "verify"}.get(a.kind, "escalated")
         # "mine": the recipient owns it (they may ask for more time); else they watch over it.
-        by_person.setdefault(a.person_id, {})[f.code] = {**run.line(f, why=why, days=a.days),
-                                                         "mine": f.owner_id == a.person_id}
+        by_person.setdefault(a.person_id, {})[a.finding_id] = (a.finding_id, why, a.days, item.owner_id == a.person_id)
         alerts_of.setdefault(a.person_id, []).append(a.id)
+    del pending
     # Owners hear of their own overdue items every working day, in the same one digest.
-    by_code = {f.code: f for f in run.findings.values()}
-    for od in result.overdue:
-        f = by_code[od.code]
-        if f.owner_id is not None:
-            by_person.setdefault(f.owner_id, {}).setdefault(
-                f.code, {**run.line(f, why="overdue", days=od.days_overdue), "mine": True})
+    for finding_id, days in run.overdue:
+        item = run.items[finding_id]
+        if item.owner_id is not None:
+            by_person.setdefault(item.owner_id, {}).setdefault(finding_id, (finding_id, "overdue", days, True))
     day = result.day.isoformat()
     told_today = {k for (k,) in session.execute(select(Notification.dedupe_key).where(
         col(Notification.dedupe_key).like(f"digest:%:{day}")))}
     digests: list[dict[str, Any]] = []
-    for person_id, lines in by_person.items():
+    lines_held = 0
+    for person_id, entries in by_person.items():
         person = run.people.get(person_id)
         if person is None or not person.active:
             continue
@@ -242,11 +274,30 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
         if key in told_today:  # already had today's digest: what is new waits for tomorrow's
             result.deferred += len(alerts_of.get(person_id, []))
             continue
-        items = sorted(lines.values(), key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
+        lines = [{**run.line(run.items[i], why=why, days=days), "mine": mine}
+                 for i, why, days, mine in entries.values()]
+        items = sorted(lines, key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
         digests.append(outbox_row(dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
                                   template="digest", language=person.language or policy.language,
                                   context={"recipient": person.name, "day": day, "items": items}, now=run.now))
-    # Rows, not objects, and each alert pointed at its digest in one statement per batch.
+        lines_held += len(items)
+        if lines_held >= DIGEST_LINES:
+            result.digests += _write_digests(session, digests, alerts_of)
+            digests, lines_held = [], 0
+    result.digests += _write_digests(session, digests, alerts_of)
+    for ids_ in _chunks(stale):  # alerts of items closed since: never told
+        session.execute(update(Alert).where(col(Alert.id).in_(ids_)).values(cancelled=True)
+                        .execution_options(synchronize_session=False))
+    session.flush()
+
+
+DIGEST_LINES = 2000  # digests are built and written in batches of about this many lines
+
+
+def _write_digests(session: Session, digests: list[dict[str, Any]], alerts_of: dict[int, list[int]]) -> int:
+    """Rows, not objects, and each alert pointed at its digest in one statement per batch."""
+    if not digests:
+        return 0
     ids = add_rows(session, digests)
     links = [{"alert": a, "digest": ids[d["dedupe_key"]]} for d in digests
              for a in alerts_of.get(d["recipient_id"], [])]
@@ -254,8 +305,4 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     for i in range(0, len(links), 1000):
         session.execute(update(alerts).where(alerts.c.id == bindparam("alert"))  # type: ignore[attr-defined]
                         .values(digest_id=bindparam("digest")), links[i:i + 1000])
-    for ids_ in _chunks(stale):  # alerts of items closed since: never told
-        session.execute(update(Alert).where(col(Alert.id).in_(ids_)).values(cancelled=True)
-                        .execution_options(synchronize_session=False))
-    result.digests = len(digests)
-    session.flush()
+    return len(digests)

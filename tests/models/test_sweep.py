@@ -231,3 +231,29 @@ def test_deadline_policy_file_is_validated(tmp_path):
     with pytest.raises(RuleError) as err:
         parse_deadline_policy({"verify_after": -1, "levels": []}, source="p.yaml")
     assert "verify_after" in err.value.render()
+
+
+def test_a_sweep_in_small_chunks_decides_and_tells_the_same(engine, policy, monkeypatch):
+    """The sweep reads due items CHUNK at a time and writes digests in batches: with chunks
+    of 3 and batches of 2 lines, seven overdue items are each escalated once, each owner's
+    digest lists each of their items once, and a second run tells nobody anything."""
+    import models.deadlines.sweep as module
+
+    monkeypatch.setattr(module, "CHUNK", 3)
+    monkeypatch.setattr(module, "DIGEST_LINES", 2)
+    owners = [GAO, LIANG]
+    codes = [file_and_assign(engine, now=at("2026-09-21 10:00"), policy=policy, owner=owners[i % 2])
+             for i in range(7)]  # immediate: due Tue Sep 29
+    first = run_sweep(engine, policy, date(2026, 9, 30))
+    assert sorted(first.escalations) == sorted((c, 1) for c in codes)
+    assert sorted(o.code for o in first.overdue) == sorted(codes)
+    assert all(o.colour == "blue" and o.level == 1 for o in first.overdue)
+    got = digests(engine)
+    assert all(len(items) == len({c for c, _, _ in items}) for items in got.values())  # an item once per mail
+    assert sorted(c for c, _, _ in got[(LIANG, "2026-09-30")]) == sorted(codes[1::2])  # hers, nobody else's
+    assert sorted(c for c, _, _ in got[(GAO, "2026-09-30")]) == sorted(codes)  # his own, and as secretary
+    again = run_sweep(engine, policy, date(2026, 9, 30))
+    assert (again.digests, again.reminders, again.escalations) == (0, 0, [])
+    with transaction(engine) as s:
+        assert len(s.exec(select(Escalation)).all()) == 7
+        assert all(a.digest_id is not None for a in s.exec(select(Alert).where(Alert.cancelled == False)))  # noqa: E712
