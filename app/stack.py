@@ -49,9 +49,15 @@ def _die_with_parent() -> None:
 def start_prefect_server(data_dir: Path, api_url: str) -> subprocess.Popen[bytes]:
     log = (data_dir / "prefect-server.log").open("ab")
     host, _, port = api_url.split("//")[1].split("/")[0].partition(":")
-    # A case run waiting for the runner behind a burst of filings is queued, not late: marking
-    # hundreds Late (a write each) is what made the embedded SQLite lock up. Five minutes.
-    env = {"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "300", **os.environ}
+    # A burst of new case runs waits in AwaitingConcurrencySlot (flows/serve.py, paced); what
+    # else waits for the runner is late after five minutes, not fifteen seconds: marking hundreds
+    # Late (a write each) is what made the embedded SQLite lock up. The deployment concurrency
+    # leases are kept on disk, so a server killed and started again frees the slots it held
+    # (in memory they were lost, and the slots with them); a run refused a slot asks again
+    # after five seconds, not thirty.
+    env = {"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "300",
+           "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+           "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "5", **os.environ}
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", port or "4200"],
         stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
@@ -224,7 +230,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
             codes = load_demo()
             if codes:
                 out.print(f"demo: filed {', '.join(codes)}")
-        apply_deployments()
+        apply_deployments(runner_limit=limit)
         started = asyncio.run(start_missing_case_runs())
         if started:
             out.print(f"started case runs for {len(started)} open items")

@@ -5,7 +5,8 @@
 Each bench runs in its own process (as printed by itself, kept in bench-output.txt) and its
 figures are gathered here with the ratio each reports against its own baseline, measured in
 the same run, beside the goal of issue 13. `--scale` multiplies the sizes (the goals are
-stated for the full sizes: case runs 50, sweep 100,000, notice 10,000, import 10,000 —
+stated for the full sizes: case runs 50, sweep 100,000, notice 10,000, import 10,000, burst
+1,000 (`bench/burst.py 1000`, about an hour) —
 `--scale 10` on a quiet machine for the notice and import, the sweep's own default for it).
 """
 
@@ -51,6 +52,17 @@ def benches(scale: int) -> list[Bench]:
         Bench("sheet import", ["bench/import_sheet.py", str(1000 * scale)], [
             ("ms per row, file + assign", r"\(([\d.]+) ms/row\)", "<= 2 ms/row"),
             ("MiB peak RSS", r"peak RSS (\d+) MiB", "<= 150 MiB"),
+        ]),
+        Bench("burst on the embedded stack", ["bench/burst.py", str(40 * scale)], [
+            ("s, imported findings all Suspended", r'"all_suspended_s": ([\d.]+)', ""),
+            ("s, as many bare runs all Completed", r'"all_completed_s": ([\d.]+)', ""),
+            ("ratio case burst / bare burst", r"ratio case burst / bare burst: ([\d.]+)", "<= 1.2 (1,000)"),
+            ("most case runs Late at once", r'"findings".*?"late_at_most": (\d+)', "0"),
+            ('"database is locked" lines', r'"findings".*?"database_is_locked_lines": (\d+)', "0"),
+        ]),
+        Bench("portal submit", ["bench/portal_submit.py", str(10 * scale)], [
+            ("ms, portal answered, median", r"portal answered[^\n]*?median\s+(\d+) ms", ""),
+            ("ms, run resumed in the API, median", r"run resumed in the API\s+median\s+(\d+) ms", "<= 300"),
         ]),
     ]
 

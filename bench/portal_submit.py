@@ -1,7 +1,12 @@
 """Benchmark: from an owner's submit in the portal to the case run resumed, on the embedded
 stack (`rectiflow up`: Prefect server, served deployments, portal, SMTP sink).
 
-    .venv/bin/python bench/portal_submit.py [N]
+    .venv/bin/python bench/portal_submit.py [N] [--sweep K]
+
+--sweep K: first add K open items to the stack's ledger (due dates spread over the next two
+months), then keep a deadline sweep running in another process throughout the submits, one
+working day after another (each a real sweep: reminders, escalations, digests), so the
+submits compete with it for the ledger.
 
 Starts `rectiflow up` in a temporary folder on free ports, files N findings with the CLI,
 waits for their runs to sleep, then for each item: takes the owner's link from the mail
@@ -28,6 +33,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 EXE = Path(sys.executable).parent / "rectiflow"
 LINK = re.compile(r"https?://[^/\s]+(/l/[A-Za-z0-9_\-.]+)")
 
@@ -58,8 +64,62 @@ def run_state(api: str, name_prefix: str) -> str:
     return found[0]["state_name"] if found else ""
 
 
+SWEEPER = """
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from models.deadlines.calendar import WorkCalendar
+from services.jobs import decide_sweep
+
+day = date.today()
+while True:
+    day += timedelta(days=1)
+    if not WorkCalendar().is_workday(day):
+        continue
+    report = decide_sweep(datetime.combine(day, time(9), ZoneInfo("Asia/Shanghai")))
+    print(day, report.reminders, len(report.escalated), report.digests, flush=True)
+"""
+
+
+def fill(url: str, k: int) -> None:
+    """K open items assigned to the demo's people, due over the next two months."""
+    import random
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy import insert
+    from sqlmodel import select
+
+    from models.items.finding import Finding, State
+    from models.people.org import Membership, Role, Unit, UnitKind
+    from store.db import make_engine, transaction
+
+    rnd = random.Random(3)
+    now = datetime.now(UTC)
+    with transaction(make_engine(url)) as s:
+        branches = list(s.exec(select(Unit.id).where(Unit.kind == UnitKind.branch)))
+        owners = list(s.exec(select(Membership.person_id, Membership.unit_id).where(
+            Membership.role == Role.secretary, Membership.unit_id.in_(branches))))  # type: ignore[attr-defined]
+        rows = []
+        for i in range(k):
+            owner, unit = owners[i % len(owners)]
+            due = date.today() + timedelta(days=rnd.randint(1, 60))
+            rows.append({"code": f"BENCH-{i:06d}", "unit_id": unit, "manifestation_id": "lan-1", "title": f"负载 {i}",
+                         "detail": "", "deadline_class": "limited", "state": State.assigned, "filed_by_id": owner,
+                         "filed_at": now, "owner_id": owner, "assigned_at": now, "due_on": due, "original_due_on": due,
+                         "due_provisional": False, "escalation_level": 0, "version": 2, "updated_at": now,
+                         "run_note": "load for the bench", "published_event_id": 0})
+        for i in range(0, k, 5000):
+            s.execute(insert(Finding), rows[i:i + 5000])
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    args = list(sys.argv[1:])
+    load = 0
+    if "--sweep" in args:
+        at = args.index("--sweep")
+        load = int(args[at + 1])
+        del args[at:at + 2]
+    n = int(args[0]) if args else 20
     tmp = Path(tempfile.mkdtemp(prefix="rectiflow-bench-portal-"))
     api, portal = f"http://127.0.0.1:{free_port()}/api", free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
@@ -81,6 +141,13 @@ def main() -> None:
                                  capture_output=True, text=True)
             codes.append(out.stdout.strip().splitlines()[0])
         wait(lambda: all(run_state(api, f"{c}%") == "Suspended" for c in codes), 300, "runs asleep")
+        sweeper = None
+        if load:
+            fill(f"sqlite:///{tmp / 'rf' / 'ledger.db'}", load)
+            sweeper = subprocess.Popen([sys.executable, "-c", SWEEPER], cwd=ROOT, env=env,
+                                       stdout=(tmp / "sweeps.log").open("w"), stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+            wait(lambda: (tmp / "sweeps.log").stat().st_size > 0, 120, "the first sweep")
         answer, resumed, mailed = [], [], []
         with httpx.Client(base_url=f"http://127.0.0.1:{portal}", follow_redirects=False, timeout=30) as client:
             for code in codes:
@@ -99,6 +166,12 @@ def main() -> None:
                 mailed.append(time.perf_counter() - t0)
                 # Let the pass finish and its process exit before the next owner submits.
                 wait(lambda c=code: run_state(api, f"{c}%") == "Suspended", 60, "the run asleep again")
+        if sweeper is not None:
+            os.killpg(sweeper.pid, signal.SIGTERM)
+            sweeper.wait(30)
+            days = (tmp / "sweeps.log").read_text().splitlines()
+            print(f"a concurrent sweep over {load} more open items ran {len(days)} working days meanwhile "
+                  f"(day, reminders, escalated, digests): {days[0]} .. {days[-1]}")
         for label, xs in (("portal answered (ledger + resume call)", answer), ("run resumed in the API", resumed),
                           ("verifier's mail arrived (pass ran)", mailed)):
             xs = sorted(xs)

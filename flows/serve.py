@@ -32,6 +32,9 @@ class Declared:
     every_seconds: int = 0
     triggers: tuple[dict[str, Any], ...] = ()  # automations that run it, as prefect.yaml writes them
     concurrency_limit: int | None = None
+    # Served by `rectiflow up`: at most as many runs at once as its runner takes, so a burst
+    # of new runs waits in Prefect's AwaitingConcurrencySlot, not Late (services/case_runs.py).
+    paced: bool = False
 
 
 # A case run that ends while its item is open (crashed with its process, cancelled or failed
@@ -50,7 +53,7 @@ REPAIR_TRIGGER: dict[str, Any] = {
 
 DEPLOYMENTS = (
     Declared(rectification_case, "flows.case:rectification_case",
-             "One run per rectification item: assign, wait (suspended), verify, close."),
+             "One run per rectification item: assign, wait (suspended), verify, close.", paced=True),
     Declared(file_findings, "flows.intake:file_findings",
              "File one finding (flat parameters for the run form) and start its case run."),
     Declared(deadline_sweep, "flows.sweep:deadline_sweep",
@@ -73,7 +76,8 @@ def _trigger(spec: dict[str, Any]) -> DeploymentEventTrigger:
     return DeploymentEventTrigger(**fields)
 
 
-def deployments() -> list[RunnerDeployment]:
+def deployments(*, runner_limit: int | None = None) -> list[RunnerDeployment]:
+    """`runner_limit`: the serving runner's limit, which paced deployments take as theirs."""
     timezone = ctx.settings().timezone
     built = []
     for d in DEPLOYMENTS:
@@ -84,13 +88,15 @@ def deployments() -> list[RunnerDeployment]:
             options["triggers"] = [_trigger(t) for t in d.triggers]
         if d.concurrency_limit:
             options["concurrency_limit"] = d.concurrency_limit
+        elif d.paced and runner_limit:
+            options["concurrency_limit"] = runner_limit
         built.append(d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description, **options))
     return built
 
 
-def apply_deployments() -> None:
+def apply_deployments(*, runner_limit: int | None = None) -> None:
     """Register the deployments now, so runs can be created before serving starts."""
-    built = deployments()  # built outside the event loop: to_deployment dispatches on it
+    built = deployments(runner_limit=runner_limit)  # outside the event loop: to_deployment dispatches on it
 
     async def _apply() -> None:
         for d in built:
@@ -100,4 +106,4 @@ def apply_deployments() -> None:
 
 
 def serve_all(*, limit: int) -> None:
-    serve(*deployments(), limit=limit, print_starting_message=False)
+    serve(*deployments(runner_limit=limit), limit=limit, print_starting_message=False)

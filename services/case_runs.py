@@ -28,6 +28,7 @@ from store.db import reading, transaction
 # the time, and Prefect reads its settings (set by app/context.py) only when first imported.
 log = logging.getLogger(__name__)
 CASE_DEPLOYMENT = "rectification-case/rectification-case"
+AWAITING_SLOT = "AwaitingConcurrencySlot"  # Prefect's name for a run queued by deployment concurrency
 OPEN_STATES = [s for s in State if s.is_open]
 
 
@@ -66,16 +67,21 @@ def _labels(code: str) -> tuple[str, str, str, list[str]]:
 async def start_case_run(code: str, *, replacing: str = "") -> str | None:
     """Create the item's case run, once per (ledger, code) — or once more, `replacing` a run
     that ended while the item is still open. Returns its id, or None."""
-    from prefect.deployments import arun_deployment
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
 
     code, unit_name, ledger_id, tags = _labels(code)
     key = f"case-{ledger_id}-{code}" + (f"-after-{replacing}" if replacing else "")
     try:
-        run = await arun_deployment(
-            CASE_DEPLOYMENT, parameters={"code": code, "unit": unit_name}, timeout=0,
-            as_subflow=False, idempotency_key=key, tags=["rectiflow", *tags],
-            flow_run_name=f"{code} {unit_name}",
-        )
+        async with get_client() as client:
+            deployment = await client.read_deployment_by_name(CASE_DEPLOYMENT)
+            # Where the deployment takes only as many runs at once as its runner (`rectiflow up`),
+            # a new run waits for a slot in Prefect's own queue state, which the late-runs
+            # service leaves alone: a thousand filed at once are queued, not a thousand Late.
+            state = Scheduled(name=AWAITING_SLOT) if deployment.global_concurrency_limit else None
+            run = await client.create_flow_run_from_deployment(
+                deployment.id, parameters={"code": code, "unit": unit_name}, state=state,
+                idempotency_key=key, tags=["rectiflow", *tags], name=f"{code} {unit_name}")
     except Exception as exc:  # Prefect down or deployment missing: the item stays filed
         note = f"case run not started: {type(exc).__name__}: {exc}"
         log.warning("%s: %s", code, note)

@@ -63,6 +63,16 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
         return found if len(found) == 5 else None
 
     suspended = wait_until(all_suspended, timeout=150, what="5 demo case runs Suspended")
+    # Filed at once, each waited in Prefect's own queue state for a slot of the case deployment
+    # (as many as the runner serves), none went Late, and every slot is back once they sleep.
+    for run in suspended:
+        history = httpx.get(f"{api}/flow_run_states/", params={"flow_run_id": run["id"]}, timeout=5).json()
+        names_seen = [s["name"] for s in sorted(history, key=lambda s: s["timestamp"])]
+        assert names_seen[0] == "AwaitingConcurrencySlot" and "Late" not in names_seen, names_seen
+        assert names_seen[-1] == "Suspended" and "Running" in names_seen, names_seen
+    case = httpx.get(f"{api}/deployments/name/rectification-case/rectification-case", timeout=5).json()
+    assert case["global_concurrency_limit"]["limit"] == 4
+    assert case["global_concurrency_limit"]["active_slots"] == 0
     names = sorted(r["name"] for r in suspended)
     assert names[0].startswith("ZG-") and "办公室党支部" in " ".join(names)
     wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 5, timeout=30, what="5 assignment mails")
