@@ -90,8 +90,7 @@ def main() -> None:
             print(json.dumps({"bare_runs": bare}))
             print(f"ratio case burst / bare burst: {total / bare['all_completed_s']:.2f}")
     finally:
-        os.killpg(stack.pid, signal.SIGINT)
-        stack.wait(60)
+        _stop(stack)
 
 
 def baseline(n: int, api: str, env: dict[str, str], count: Callable[..., int]) -> dict[str, float]:
@@ -130,8 +129,16 @@ def baseline(n: int, api: str, env: dict[str, str], count: Callable[..., int]) -
         return {"runs": n, "create_s": round(created, 1), "all_completed_s": round(total, 1),
                 "s_per_run": round(total / n, 2), "late_at_most": late_max}
     finally:
-        os.killpg(serve.pid, signal.SIGINT)
-        serve.wait(60)
+        _stop(serve)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:  # a runner can take long to let go of its last runs
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 SERVE_TRIVIAL = """
