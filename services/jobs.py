@@ -37,12 +37,16 @@ class SweepReport:
 
 def decide_sweep(at: datetime) -> SweepReport:
     """Reminders, escalations and one digest per person for the moment `at`, decided and
-    queued in one transaction (nothing is sent yet)."""
+    queued (nothing is sent yet), committed a chunk at a time."""
     settings = ctx.settings()
     with transaction(ctx.ledger()) as session:
-        one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits, then finds it done
+        def checkpoint() -> None:  # commit each chunk: the portal never waits for a whole sweep
+            session.commit()
+            one_at_a_time(session, SWEEP_LOCK)
+
+        one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits chunk by chunk
         result = sweep(session, now=at, policy=ctx.policy(settings),
-                       deadlines=ctx.deadlines(settings))
+                       deadlines=ctx.deadlines(settings), checkpoint=checkpoint)
     return SweepReport(**result.summary(), escalated=sorted({code for code, _ in result.escalations}),
                        overdue_items=[asdict(o) for o in result.overdue])
 

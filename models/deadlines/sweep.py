@@ -7,7 +7,7 @@ in bulk, so the cost grows with the items due or overdue, not with all items. Ev
 is written in the caller's transaction; a second sweep the same day finds nothing new.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -84,8 +84,10 @@ class _Sweep:
     """One sweep's working set: small tables held whole; the due items read CHUNK at a time,
     decided, written, and let go, so memory does not grow with the number due."""
 
-    def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy, tz: str) -> None:
+    def __init__(self, session: Session, now: datetime, deadlines: DeadlinePolicy, tz: str,
+                 checkpoint: Callable[[], None]) -> None:
         self.session, self.now, self.deadlines, self.tz = session, now, deadlines, tz
+        self.checkpoint = checkpoint
         self.units = {u.id: u for u in session.exec(select(Unit))}
         self.people = {p.id: p for p in session.exec(select(Person))}
         self.mans = {m.id: m for m in session.exec(select(Manifestation))}
@@ -114,6 +116,7 @@ class _Sweep:
             for f in rows:
                 self.items[f.id] = _item(f)  # type: ignore[index]
                 self.session.expunge(f)
+            self.checkpoint()
 
     def audience(self, f: Finding, who: str) -> list[Person]:
         if who == "owner":
@@ -146,14 +149,20 @@ class _Sweep:
                 "colour": self.deadlines.colour(item.level), "why": why, "days": days}
 
 
-def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: DeadlinePolicy) -> SweepResult:
+def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: DeadlinePolicy,
+          checkpoint: Callable[[], None] = lambda: None) -> SweepResult:
+    """`checkpoint` is called after each chunk (and each batch of digests) is written: the
+    caller may commit there, so a long sweep never holds the ledger for long (SQLite's write
+    lock: a portal submit waited for a whole sweep). Every step is safe to repeat — an alert,
+    an escalation step or a digest already written is never written twice — so a sweep that
+    stops between checkpoints is finished by the next one."""
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     result = SweepResult(day=today, workday=calendar.is_workday(today))
     if not result.workday:
         return result  # nothing on holidays and weekends (make-up working days do count)
     with session.no_autoflush:
-        run = _Sweep(session, now, deadlines, policy.timezone)
+        run = _Sweep(session, now, deadlines, policy.timezone, checkpoint)
         _remind(run, result, calendar, today)
         _escalate(run, result, calendar, today)
         _verify(run, result, calendar, today)
@@ -284,6 +293,7 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
         if lines_held >= DIGEST_LINES:
             result.digests += _write_digests(session, digests, alerts_of)
             digests, lines_held = [], 0
+            run.checkpoint()
     result.digests += _write_digests(session, digests, alerts_of)
     for ids_ in _chunks(stale):  # alerts of items closed since: never told
         session.execute(update(Alert).where(col(Alert.id).in_(ids_)).values(cancelled=True)

@@ -257,3 +257,39 @@ def test_a_sweep_in_small_chunks_decides_and_tells_the_same(engine, policy, monk
     with transaction(engine) as s:
         assert len(s.exec(select(Escalation)).all()) == 7
         assert all(a.digest_id is not None for a in s.exec(select(Alert).where(Alert.cancelled == False)))  # noqa: E712
+
+
+def test_a_sweep_stopped_between_chunks_is_finished_by_the_next(engine, policy, monkeypatch):
+    """The caller commits at each checkpoint (services.jobs does, so the portal never waits
+    for a whole sweep). A sweep that dies after two chunks of three has written those six
+    items' steps for good; the next run steps the seventh, tells everyone once, doubles nothing."""
+    import models.deadlines.sweep as module
+
+    monkeypatch.setattr(module, "CHUNK", 3)
+    codes = [file_and_assign(engine, now=at("2026-09-21 10:00"), policy=policy, owner=(GAO, LIANG)[i % 2])
+             for i in range(7)]
+
+    class Died(Exception):
+        pass
+
+    commits = []
+    with pytest.raises(Died), transaction(engine) as s:
+        def checkpoint() -> None:
+            s.commit()
+            commits.append(1)
+            if len(commits) == 2:
+                raise Died
+
+        sweep(s, now=at("2026-09-30 09:00"), policy=policy, deadlines=DeadlinePolicy(), checkpoint=checkpoint)
+    with transaction(engine) as s:
+        assert len(s.exec(select(Escalation)).all()) == 6
+    assert digests(engine) == {}  # it died before the digests
+
+    again = run_sweep(engine, policy, date(2026, 9, 30))
+    assert again.escalations == [(codes[6], 1)]
+    got = digests(engine)
+    assert sorted(c for c, _, _ in got[(GAO, "2026-09-30")]) == sorted(codes)
+    assert sorted(c for c, _, _ in got[(LIANG, "2026-09-30")]) == sorted(codes[1::2])
+    assert all(len(items) == len({c for c, _, _ in items}) for items in got.values())
+    with transaction(engine) as s:
+        assert len(s.exec(select(Escalation)).all()) == 7
