@@ -1,8 +1,9 @@
 """The scheduled jobs' bodies, each written once: the flow runs it (as a task, so the
 Prefect UI shows it, with its artifacts); the CLI runs the flow when Prefect answers, and
-the same body directly when it does not. Each commits its decisions in one transaction,
-then delivers the mail they queued."""
+the same body directly when it does not. Each commits its decisions (the sweep a chunk at
+a time), then delivers the mail they queued."""
 
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,9 @@ from services import context as ctx
 from services.mail import deliver_due
 from store.db import one_at_a_time, transaction
 
+# SQLite's waiting writers poll (every 100 ms once they have waited a while): a sweep that
+# took the lock again at once after each chunk kept a portal submit waiting for seconds.
+YIELD_SECONDS = 0.1
 SWEEP_LOCK = 727_000_002  # two sweeps of one day (two workers, two services) serialise
 
 
@@ -42,7 +46,11 @@ def decide_sweep(at: datetime) -> SweepReport:
     with transaction(ctx.ledger()) as session:
         def checkpoint() -> None:  # commit each chunk: the portal never waits for a whole sweep
             session.commit()
+            if sqlite:  # one writer at a time: give one waiting (a submit, a sign-in) its turn
+                time.sleep(YIELD_SECONDS)
             one_at_a_time(session, SWEEP_LOCK)
+
+        sqlite = session.get_bind().dialect.name == "sqlite"
 
         one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits chunk by chunk
         result = sweep(session, now=at, policy=ctx.policy(settings),
