@@ -44,13 +44,13 @@ def decide_sweep(at: datetime) -> SweepReport:
     queued (nothing is sent yet), committed a chunk at a time."""
     settings = ctx.settings()
     with transaction(ctx.ledger()) as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
         def checkpoint() -> None:  # commit each chunk: the portal never waits for a whole sweep
             session.commit()
             if sqlite:  # one writer at a time: give one waiting (a submit, a sign-in) its turn
                 time.sleep(YIELD_SECONDS)
             one_at_a_time(session, SWEEP_LOCK)
-
-        sqlite = session.get_bind().dialect.name == "sqlite"
 
         one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits chunk by chunk
         result = sweep(session, now=at, policy=ctx.policy(settings),

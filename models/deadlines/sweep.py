@@ -4,7 +4,8 @@ On a working day: remind owners of items coming due, step overdue items up the l
 and give each person at most one digest mail for the day with everything they must hear.
 Each query is bounded by the due date (indexed with the state), and the rest is looked up
 in bulk, so the cost grows with the items due or overdue, not with all items. Everything
-is written in the caller's transaction; a second sweep the same day finds nothing new.
+is written in the caller's transaction, which may be committed at each checkpoint; a second
+sweep the same day finds nothing new.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +16,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
-from models.catalogue import Manifestation
 from models.deadlines.alerts import Alert
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
@@ -90,7 +90,6 @@ class _Sweep:
         self.checkpoint = checkpoint
         self.units = {u.id: u for u in session.exec(select(Unit))}
         self.people = {p.id: p for p in session.exec(select(Person))}
-        self.mans = {m.id: m for m in session.exec(select(Manifestation))}
         self.items: dict[int, _Item] = {}  # every item the sweep looked at, by id
         self.overdue: list[tuple[int, int]] = []  # (item id, working days overdue)
         self.known_alerts: set[tuple[int, int, str]] = set()  # of the chunk at hand

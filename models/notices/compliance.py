@@ -115,7 +115,7 @@ def compliance_rows(session: Session, *, first: tuple[int, int], last: tuple[int
                     timezone: str) -> ComplianceRows:
     tz = ZoneInfo(timezone)
     start, _, _, _ = month_bounds(*first, tz)
-    lo, hi, _, month_end = month_bounds(*last, tz)
+    _, hi, _, month_end = month_bounds(*last, tz)
     window_start = start - relativedelta(months=policy.window_months - 1)
     window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
     # Only items that can matter for a window: filed by its end, and due, closed or open in it.

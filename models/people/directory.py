@@ -1,7 +1,8 @@
 """Looking up units, people, items and who is responsible for what."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -56,33 +57,36 @@ def memberships_fixed(session: Session) -> Iterator[None]:
         session.info.pop(HOLDERS, None)
 
 
+def _remembered(session: Session, key: tuple[Any, ...], read: Callable[[], list[Any]]) -> list[Any]:
+    """`read()`, remembered under `key` inside `memberships_fixed` (a copy each time, so no
+    caller can change what the next one gets)."""
+    cache = session.info.get(HOLDERS)
+    if cache is None:
+        return read()
+    if key not in cache:
+        cache[key] = read()
+    return list(cache[key])
+
+
 def memberships_of(session: Session, person_id: int) -> list[Membership]:
     """The roles one person holds (read once per person inside `memberships_fixed`)."""
-    cache = session.info.get(HOLDERS)
-    if cache is not None and ("of", person_id) in cache:
-        return cache[("of", person_id)]
-    found = list(session.exec(select(Membership).where(Membership.person_id == person_id)))
-    if cache is not None:
-        cache[("of", person_id)] = found
-    return found
+    return _remembered(session, ("of", person_id), lambda: list(
+        session.exec(select(Membership).where(Membership.person_id == person_id))))
 
 
 def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list[Person]:
     """Active people holding a role (in one unit, or anywhere), oldest first."""
-    cache = session.info.get(HOLDERS)
-    if cache is not None and (role, unit_id) in cache:
-        return list(cache[(role, unit_id)])
-    query = (
-        select(Person).join(Membership, Membership.person_id == Person.id)
-        .where(Membership.role == role, Person.active == True)  # noqa: E712
-        .order_by(Person.id)
-    )
-    if unit_id is not None:
-        query = query.where(Membership.unit_id == unit_id)
-    found = list(session.exec(query).unique())
-    if cache is not None:
-        cache[(role, unit_id)] = found
-    return list(found)
+    def read() -> list[Person]:
+        query = (
+            select(Person).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.role == role, Person.active == True)  # noqa: E712
+            .order_by(Person.id)
+        )
+        if unit_id is not None:
+            query = query.where(Membership.unit_id == unit_id)
+        return list(session.exec(query).unique())
+
+    return _remembered(session, (role, unit_id), read)
 
 
 def responsible_owner(session: Session, finding: Finding) -> Person | None:
