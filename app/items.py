@@ -61,6 +61,14 @@ def file_cmd(
         err.print(f"[yellow]![/] {filed.code}: {msg}")
 
 
+def acknowledge(
+    code: str = typer.Argument(...),
+    actor: str = typer.Option(..., "--as", help="your email (the owner)"),
+) -> None:
+    """Sign for an assigned item (签收): you have it and are on it."""
+    _act(code, actor, Action(Command.acknowledge))
+
+
 def submit(
     code: str = typer.Argument(...),
     actor: str = typer.Option(..., "--as", help="your email (the owner)"),

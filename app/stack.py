@@ -185,6 +185,20 @@ def stop_on_sigterm() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _messenger_sink(data_dir: Path) -> Any:
+    """Beside the SMTP sink, a stand-in for the messenger platforms (notifications/
+    messenger_sink.py): the robots' base URLs point at it unless they are set, for this
+    process and the runs it serves; the mail folder page shows what it accepted."""
+    from notifications.messenger_sink import MessengerSink
+    from store.settings import get_settings
+
+    robots = MessengerSink(data_dir / "messages").start()
+    os.environ.setdefault("RECTIFLOW_WECOM_BASE_URL", f"{robots.url}/wecom")
+    os.environ.setdefault("RECTIFLOW_DINGTALK_BASE_URL", f"{robots.url}/dingtalk")
+    get_settings.cache_clear()
+    return robots
+
+
 def run_stack(*, demo: bool, limit: int) -> None:
     stop_on_sigterm()
     settings = ctx.settings()
@@ -206,11 +220,12 @@ def run_stack(*, demo: bool, limit: int) -> None:
             err.print(f"[red]✗[/] {where} 已被占用 (in use): 是否已有 rectiflow up 在运行？或用 {setting} 换一个端口")
         raise SystemExit(2)
 
-    sink = None
+    sink, robots = None, None
     if "RECTIFLOW_SMTP_HOST" not in os.environ:
         from notifications.sink import MailSink
 
         sink = MailSink(data_dir / "mail", host="127.0.0.1", port=settings.smtp_port).start()
+        robots = _messenger_sink(data_dir)
 
     out.print(f"starting Prefect server at {api_url} …")
     server = start_prefect_server(data_dir, api_url)
@@ -273,6 +288,8 @@ def run_stack(*, demo: bool, limit: int) -> None:
         (data_dir / SERVER_PID).unlink(missing_ok=True)
         if sink is not None:
             sink.stop()
+        if robots is not None:
+            robots.stop()
 
 
 def serve_forever(*, limit: int) -> None:

@@ -34,6 +34,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "验收人不能是责任人本人（职责分离）",
         "the verifier must not be the owner (separation of duties)",
     ),
+    "bad_channel": (
+        "消息渠道填写有误：{value}（应为 {detail}）", "not a valid messenger channel: {value} (expected {detail})",
+    ),
+    "webhook_host": (
+        "Webhook 地址的主机 {value} 不在允许范围内（RECTIFLOW_WEBHOOK_HOSTS：{detail}）",
+        "webhook host {value} is not allowed (RECTIFLOW_WEBHOOK_HOSTS: {detail})",
+    ),
+    "already_acknowledged": ("此事项已于 {value} 签收", "this item was acknowledged at {value}"),
     "same_owner": ("新责任人与原责任人相同：{value}", "new owner is the current owner: {value}"),
     "no_owner": (
         "单位 {value} 没有支部书记，请用 --owner 指定责任人",

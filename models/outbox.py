@@ -1,7 +1,9 @@
 """The transactional outbox: mail is written with the change that causes it.
 
 A command adds Notification rows in its own transaction; delivery sends them later. The
-unique dedupe key makes a repeated command or pass add nothing twice.
+unique dedupe key makes a repeated command or pass add nothing twice. A message for someone
+with messenger channels (models/people/channels.py) is one row per channel besides the mail,
+each with its own key (the mail's, "@" the channel's kind), its own retries and its own failure.
 """
 
 from datetime import datetime
@@ -12,6 +14,7 @@ from sqlalchemy import Index, and_, func, insert, or_, select
 from sqlmodel import Field, Session, SQLModel
 
 from models.columns import enum_type, json_type, utc
+from models.people.channels import carries, channels_of
 
 
 class MailStatus(StrEnum):
@@ -40,6 +43,7 @@ class Notification(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=utc)
     sent_at: datetime | None = Field(default=None, sa_type=utc)
     error: str = Field(default="", max_length=1000)
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")  # None: mail
 
 
 def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_email: str,
@@ -55,6 +59,12 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
         context=context, created_at=now, next_attempt_at=now,
     )
     session.add(row)
+    for channel in channels_of(session, [recipient_id]).get(recipient_id, []):
+        if carries(channel, template):
+            session.add(Notification(
+                dedupe_key=f"{dedupe_key}@{channel.kind.value}", finding_id=finding_id, recipient_id=recipient_id,
+                recipient_email=recipient_email, template=template, language=language, context=context,
+                created_at=now, next_attempt_at=now, channel_id=channel.id))
     return row
 
 
@@ -64,7 +74,14 @@ def outbox_row(*, dedupe_key: str, recipient_id: int, recipient_email: str, temp
     return {"dedupe_key": dedupe_key, "finding_id": finding_id, "recipient_id": recipient_id,
             "recipient_email": recipient_email, "template": template, "language": language, "context": context,
             "status": MailStatus.pending, "attempts": 0, "created_at": now, "next_attempt_at": now,
-            "claimed_at": None, "sent_at": None, "error": ""}
+            "claimed_at": None, "sent_at": None, "error": "", "channel_id": None}
+
+
+def messenger_rows(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same messages for each recipient's messenger channels that carry them."""
+    found = channels_of(session, sorted({r["recipient_id"] for r in rows}))
+    return [{**r, "dedupe_key": f"{r['dedupe_key']}@{ch.kind.value}", "channel_id": ch.id}
+            for r in rows for ch in found.get(r["recipient_id"], []) if carries(ch, r["template"])]
 
 
 def add_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.links import Signer, item_link_token, signer_for
 from models.outbox import MailStatus, Notification
+from models.people.channels import Channel
 from store.db import transaction
 from store.secret import load_secret
 from store.settings import Settings
@@ -156,6 +157,39 @@ def _send_one(row: Notification, *, backend: Any, signer: Signer, settings: Sett
             permanent(getattr(response, "error", None), getattr(response, "status_code", None)))
 
 
+def _post_one(row: Notification, channel: Channel, *, client: Any, signer: Signer, settings: Settings,
+              now: datetime) -> tuple[str, bool]:
+    """The same message, short, to a messenger channel (notifications/messenger.py)."""
+    from notifications import messenger
+
+    try:
+        from notifications.render import render
+
+        links = personal_links(signer, settings, row.recipient_id, now)
+        mail = render(row.template, language=row.language, context=dict(row.context), portal_url=settings.portal_url,
+                      stamp=now, item_url=links)
+        text = messenger.markdown(template=row.template, language=row.language, subject=mail.subject,
+                                  context=dict(row.context), item_url=links)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}", True
+    return messenger.post(client, channel, title=mail.subject, text=text, key=row.dedupe_key,
+                          template=row.template, settings=settings)
+
+
+def _channels(engine: Engine, rows: list[Notification]) -> dict[int, Channel]:
+    ids = {r.channel_id for r in rows if r.channel_id is not None}
+    if not ids:
+        return {}
+    with transaction(engine) as session:
+        return {c.id: c for c in session.exec(select(Channel).where(col(Channel.id).in_(ids)))}  # type: ignore[misc]
+
+
+def _cancel(engine: Engine, row: Notification, why: str) -> None:
+    with transaction(engine) as session:
+        session.execute(update(Notification).where(Notification.id == row.id)
+                        .values(status=MailStatus.cancelled, error=why))
+
+
 def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: int | None = None,
             limit: int = 500) -> DeliveryReport:
     """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
@@ -165,14 +199,26 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
     rows = _claim(engine, now=now, finding_id=finding_id, limit=limit, max_attempts=settings.mail_max_attempts)
     if not rows:
         return report
+    channels = _channels(engine, rows)
     # emails (with dkim and dns) is imported only when there is mail to send: most case
     # passes have none, and it was a third of what a pass imports.
     from notifications.smtp import backend_for
 
     backend = backend_for(settings)
+    client = None
     try:
         for row in rows:
-            error, final = _send_one(row, backend=backend, signer=signer, settings=settings, now=now)
+            if row.channel_id is None:
+                error, final = _send_one(row, backend=backend, signer=signer, settings=settings, now=now)
+            elif (channel := channels.get(row.channel_id)) is None or not channel.active:  # removed since
+                _cancel(engine, row, "the channel was removed")
+                continue
+            else:
+                if client is None:
+                    import httpx
+
+                    client = httpx.Client(timeout=settings.messenger_timeout, follow_redirects=False)
+                error, final = _post_one(row, channel, client=client, signer=signer, settings=settings, now=now)
             status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings, final=final)
             {MailStatus.sent: report.sent, MailStatus.pending: report.retry}.get(
                 status, report.failed).append(row.dedupe_key)
@@ -180,4 +226,6 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
                 log.warning("mail %s not sent: %s", row.dedupe_key, error)
     finally:
         backend.close()
+        if client is not None:
+            client.close()
     return report

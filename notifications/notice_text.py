@@ -46,7 +46,8 @@ def sections(figures: dict[str, Any]) -> list[Section]:
     overview = Section("总体情况", [
         f"{year}年{month}月，督察组对{len(branches)}个党支部开展作风建设督察，发现问题{t['found']}个；"
         f"当月整改销号{t['closed']}个，其中按期销号{t['closed_on_time']}个。截至{_short(figures['as_of'])}，"
-        f"逾期未整改{t['overdue']}个；在督办事项中，蓝色督办{t['level1']}个、黄色督办{t['level2']}个、"
+        f"逾期未整改{t['overdue']}个，已交办尚未签收{t.get('unacknowledged', 0)}个；"
+        f"在督办事项中，蓝色督办{t['level1']}个、黄色督办{t['level2']}个、"
         f"红色督办{t['level3']}个；当月批准延期{t['extensions']}个，问题反弹{t['recurrences']}个。",
         f"本月{compliant}个党支部达标，达标率{figures['compliance_rate']:g}%，"
         f"{year}年度目标为{figures['target']}%，{met}年度目标。",

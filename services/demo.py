@@ -6,11 +6,13 @@ from sqlmodel import func, select
 
 from models.items import commands
 from models.items.finding import Finding
+from models.people.channels import ChannelKind, set_channel
 from models.people.directory import person_by_email
 from services import context as ctx
 from services.organisation import load
 from store.db import transaction
 
+DEMO_MESSENGER = "gao.peng@example.org"
 DEMO_ORG = Path(__file__).resolve().parent.parent / "models" / "data" / "demo_org.yaml"
 
 SAMPLES = [  # unit, manifestation, inspector, title, detail
@@ -34,6 +36,9 @@ def load_demo() -> list[str]:
     with transaction(ctx.ledger()) as session:
         if session.exec(select(func.count()).select_from(Finding)).one():
             return []
+        # 高鹏 reads his 企业微信 group robot too: the embedded stack's stand-in takes its posts.
+        set_channel(session, person_id=person_by_email(session, DEMO_MESSENGER).id,  # type: ignore[arg-type]
+                    kind=ChannelKind.wecom, target="demo-robot-gaopeng", secret="", everything=True, now=ctx.now())
         codes = []
         policy = ctx.policy()
         for unit, manifestation, inspector, title, detail in SAMPLES:

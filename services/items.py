@@ -52,6 +52,8 @@ Identify = Callable[[Session], Person]  # who acts, read in the command's own tr
 def _apply(session: Session, action: Action, actor: Person, finding: Finding) -> None:
     kw = {"actor": actor, "finding": finding, "now": ctx.now(), "policy": ctx.policy()}
     match action.command:
+        case Command.acknowledge:
+            commands.acknowledge(session, **kw)
         case Command.submit:
             commands.submit(session, account=action.note, files=list(action.files), **kw)
         case Command.return_:

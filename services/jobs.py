@@ -32,6 +32,7 @@ class SweepReport:
     escalations: int = 0
     overdue: int = 0
     verify: int = 0
+    unacknowledged: int = 0  # owners and secretaries told of an item not signed for (签收)
     digests: int = 0
     deferred: int = 0
     escalated: list[str] = field(default_factory=list)  # codes that went up a level

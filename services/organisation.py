@@ -16,7 +16,7 @@ from store.db import transaction
 def load(path: Path) -> OrgSummary:
     with transaction(ctx.ledger()) as session:
         load_negative_list(session, path=ctx.settings().negative_list_file)
-        return load_org(session, path=path)
+        return load_org(session, path=path, allowed_hosts=ctx.settings().allowed_webhook_hosts, now=ctx.now())
 
 
 def set_calendar_day(day: date, *, workday: bool, note: str = "") -> date:

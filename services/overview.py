@@ -42,6 +42,7 @@ class Overview:
     closed: int
     overdue: int
     open: int
+    unacknowledged: int  # open items their owner has not signed for (签收)
     colours: dict[str, int]
     branches: list[BranchStand]
     compliance_rate: float
@@ -92,6 +93,7 @@ def overview(*, now: datetime, trend_months: int = 12) -> Overview:
                 m.found, m.closed, m.overdue, m.score, m.compliant)
     return Overview(
         at=now, timezone=settings.timezone, month=figures.month, found=figures.totals["found"],
-        closed=figures.totals["closed"], overdue=figures.totals["overdue"], open=total_open, colours=colours,
+        closed=figures.totals["closed"], overdue=figures.totals["overdue"], open=total_open,
+        unacknowledged=figures.totals["unacknowledged"], colours=colours,
         branches=list(branches.values()), compliance_rate=figures.compliance_rate, target=figures.target,
         target_met=figures.target_met, trend=figures.trend)

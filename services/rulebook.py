@@ -1,6 +1,7 @@
 """The files that set the rules (the negative list, the deadline and compliance policies)
 and the organisation file: read by store/yaml_file.py, given meaning by models/."""
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,9 +20,11 @@ def load_negative_list(session: Session, *, path: Path | None = None) -> int:
     return apply_negative_list(session, read_yaml(path), source=path.name)
 
 
-def load_org(session: Session, *, path: Path) -> OrgSummary:
+def load_org(session: Session, *, path: Path, allowed_hosts: tuple[str, ...] = (),
+             now: datetime | None = None) -> OrgSummary:
     """Load or update the organisation from its YAML file, all or nothing."""
-    return apply_org(session, read_yaml(path, missing="file_missing"), source=path.name)
+    return apply_org(session, read_yaml(path, missing="file_missing"), source=path.name,
+                     allowed_hosts=allowed_hosts, now=now)
 
 
 def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # that cannot be reached only delays mail: it is retried at the cap for as long as it takes.
     mail_max_attempts: int = Field(default=12, ge=1, le=1000)
 
+    # Messengers (models/people/channels.py): the robots' hosts (a 政务微信 private deployment
+    # has its own), hosts a generic webhook may point at (comma-separated; empty: none), and
+    # how long a post may take.
+    wecom_base_url: str = "https://qyapi.weixin.qq.com"
+    dingtalk_base_url: str = "https://oapi.dingtalk.com"
+    webhook_hosts: str = ""
+    messenger_timeout: float = Field(default=10.0, gt=0, le=120)
+
     portal_url: str = "http://127.0.0.1:8000"
     # The portal: where `rectiflow up` serves it, and the secret that signs its links and
     # sessions (empty: a random one kept in <data_dir>/secret.key; set it when several
@@ -106,7 +114,11 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (or unset: a random key is kept in the data folder)")
         return value
 
-    @field_validator("portal_url")
+    @property
+    def allowed_webhook_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.webhook_hosts.split(",") if h.strip())
+
+    @field_validator("portal_url", "wecom_base_url", "dingtalk_base_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")) or len(value) > 200:
@@ -139,6 +151,11 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def messenger_dir(self) -> Path:
+        """Where the embedded stack's messenger stand-in keeps what it accepted."""
+        return Path(self.data_dir) / "messages"
 
     @property
     def shared_dir(self) -> Path:

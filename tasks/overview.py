@@ -21,9 +21,11 @@ def overview_markdown(ov: Overview, *, portal_url: str) -> str:
         f"# 整改总览 Overview · {ov.local_at} ({ov.timezone})", "",
         f"[打开门户仪表盘 Open the portal dashboard]({portal_url.rstrip('/')}/dashboard)", "",
         f"## 本月 This month ({ov.month})", "",
-        "| 新发现 found | 已销号 closed | 逾期 overdue | 在办 open | 支部达标率 compliance | 年度目标 target |",
-        "|---|---|---|---|---|---|",
-        f"| {ov.found} | {ov.closed} | {ov.overdue} | {ov.open} | {ov.compliance_rate:g}% ({met}) | {ov.target}% |",
+        "| 新发现 found | 已销号 closed | 逾期 overdue | 在办 open | 未签收 unacknowledged | 支部达标率 compliance "
+        "| 年度目标 target |",
+        "|---|---|---|---|---|---|---|",
+        f"| {ov.found} | {ov.closed} | {ov.overdue} | {ov.open} | {ov.unacknowledged} "
+        f"| {ov.compliance_rate:g}% ({met}) | {ov.target}% |",
         "", "## 各支部 Branches", "",
         f"| 支部 branch | 在办 open | {colour_heads} | 本月发现 found | 本月销号 closed | 逾期 overdue | 得分 score |",
         "|---|---|" + "---|" * len(COLOURS) + "---|---|---|---|",

@@ -92,6 +92,9 @@ def count_in_sql(engine: Engine, *, year: int, month: int, tz: str = "Asia/Shang
                       "AND decided_at < :e",
         "recurrences": "SELECT count(*) FROM finding WHERE state <> 'withdrawn' AND filed_at >= :s "
                        "AND filed_at < :e AND recurrence_of_id IS NOT NULL",
+        "unacknowledged": "SELECT count(*) FROM finding WHERE state <> 'withdrawn' AND filed_at < :e "
+                          "AND (closed_at IS NULL OR closed_at >= :e) AND assigned_at < :e "
+                          "AND (acknowledged_at IS NULL OR acknowledged_at >= :e)",
     }
     with engine.connect() as conn:
         return {k: conn.execute(text(q), utc).scalar_one() for k, q in queries.items()}

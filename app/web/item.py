@@ -43,7 +43,8 @@ from store.evidence_files import blob_path
 
 router = APIRouter()
 # The item page's forms, as the lifecycle commands they apply (offered where the table allows).
-ACTIONS = {"submit": Command.submit, "extend": Command.request_extension, "accept": Command.accept,
+ACTIONS = {"acknowledge": Command.acknowledge, "submit": Command.submit,
+           "extend": Command.request_extension, "accept": Command.accept,
            "return": Command.return_, "approve": Command.approve_extension, "reject": Command.reject_extension}
 OFFERED = tuple(ACTIONS.values())
 
@@ -64,6 +65,8 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
                 "reason": r.reason, "due": r.new_due_on}
                for r in session.exec(select(Review).where(Review.finding_id == finding.id).order_by(Review.id))]
     offered = {c.value for c in allowed(session, visitor.person, finding, OFFERED)}
+    if finding.acknowledged_at is not None:
+        offered.discard(Command.acknowledge.value)
     ext = pending_extension(session, finding)
     if ext is None:
         offered -= {Command.approve_extension.value, Command.reject_extension.value}
@@ -180,7 +183,9 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     uploads = await _uploads(form) if action == "submit" else []
     claim, command = await run_in_threadpool(_checked_by_link, token, action, form, uploads)
     # The link is read again and spent in the command's own transaction: it does one action.
-    await act(command, code=claim.code, actor=lambda session: link_visitor(session, token).person, link=claim)
+    # Signing for the item (签收) does not spend it: the same mail's link then takes the evidence.
+    spend = None if command.command is Command.acknowledge else claim
+    await act(command, code=claim.code, actor=lambda session: link_visitor(session, token).person, link=spend)
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 
 

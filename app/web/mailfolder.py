@@ -1,5 +1,6 @@
 """The mail folder page (embedded stack only, admins): the mails the local SMTP sink kept,
-so a newcomer can open an owner's mail and follow its link."""
+and the messages the messenger stand-in accepted, so a newcomer can open an owner's mail
+(or robot message) and follow its link."""
 
 import re
 from email import message_from_bytes, policy
@@ -14,6 +15,7 @@ from app.web.deps import Reading
 from app.web.pages import page, refusal
 from app.web.security import NotHere, Visitor, signed_in
 from models.people.org import Role
+from notifications.messenger_sink import read_messages
 from services import context as ctx
 
 router = APIRouter()
@@ -58,7 +60,10 @@ def mail_list(request: Request, visitor: Admin) -> Response:
     for path in sorted(folder.glob("*.eml"), reverse=True)[:500]:
         mail = _read(path.name)
         mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
-    return page(request, "mail_list.html", {"visitor": visitor, "mails": mails})
+    kept = read_messages(ctx.settings().messenger_dir)[-200:]
+    messages = [{"at": m.get("at", ""), "kind": m.get("kind", ""), "text": linkify(m.get("text", "")),
+                 "to": m.get("key") or m.get("token") or m.get("path")} for m in reversed(kept)]
+    return page(request, "mail_list.html", {"visitor": visitor, "mails": mails, "messages": messages})
 
 
 @router.get("/mail/{name}", response_class=HTMLResponse)

@@ -48,6 +48,7 @@ class Level:
 class DeadlinePolicy:
     reminders: tuple[int, ...] = (3, 1, 0)
     verify_after: int = 3  # working days a submission may wait before its verifier is reminded (0: never)
+    acknowledge_within: int = 2  # working days to sign for an item (签收) before owner and secretary hear (0: never)
     levels: tuple[Level, ...] = (
         Level(1, 1, "blue", ("owner", "secretary")),
         Level(2, 5, "yellow", ("supervisor",)),
@@ -94,8 +95,11 @@ def parse_deadline_policy(raw: Any, *, source: str) -> DeadlinePolicy:
     verify_after = raw.get("verify_after", 3)
     if not isinstance(verify_after, int) or verify_after < 0:
         raise bad("verify_after must be a whole number of working days (0: never remind verifiers)")
+    acknowledge_within = raw.get("acknowledge_within", 2)
+    if type(acknowledge_within) is not int or not 0 <= acknowledge_within <= 30:
+        raise bad("acknowledge_within must be a whole number of working days from 0 to 30 (0: never)")
     return DeadlinePolicy(reminders=tuple(sorted(set(reminders), reverse=True)), levels=tuple(levels),
-                          verify_after=verify_after)
+                          verify_after=verify_after, acknowledge_within=acknowledge_within)
 
 
 def _ancestors(session: Session, unit_id: int) -> list[int]:

@@ -10,8 +10,9 @@ sweep the same day finds nothing new.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
@@ -21,7 +22,7 @@ from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
 from models.items.evidence import Evidence
 from models.items.finding import Finding, State
-from models.outbox import Notification, add_rows, outbox_row
+from models.outbox import Notification, add_rows, messenger_rows, outbox_row
 from models.people.directory import verifiers
 from models.people.org import Person, Unit
 from models.policy import Policy
@@ -49,12 +50,14 @@ class SweepResult:
     escalations: list[tuple[str, int]] = field(default_factory=list)  # (code, level)
     overdue: list[Overdue] = field(default_factory=list)
     verify: int = 0  # verifiers reminded of evidence waiting on them
+    unacknowledged: int = 0  # owners and secretaries told of an item not signed for (签收)
     digests: int = 0
     deferred: int = 0  # alerts for people who already had today's digest: tomorrow's
 
     def summary(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(), "workday": self.workday, "reminders": self.reminders,
                 "escalations": len(self.escalations), "overdue": len(self.overdue), "verify": self.verify,
+                "unacknowledged": self.unacknowledged,
                 "digests": self.digests, "deferred": self.deferred}
 
 
@@ -165,6 +168,7 @@ def sweep(session: Session, *, now: datetime, policy: Policy, deadlines: Deadlin
         _remind(run, result, calendar, today)
         _escalate(run, result, calendar, today)
         _verify(run, result, calendar, today)
+        _unacknowledged(run, result, calendar, today)
         _digests(run, result, policy=policy)
     return result
 
@@ -239,6 +243,34 @@ def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
                 result.verify += run.alert(f, person, kind="verify", key=f"verify:{evidence_id}", level=0, days=days)
 
 
+ACK_LOOKBACK_DAYS = 60  # calendar days: an item unsigned for longer is on the escalation ladder by then
+
+
+def _unacknowledged(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
+    """Assigned items their owner has not signed for (签收) within `acknowledge_within`
+    working days: the owner's digest says so and the branch secretary hears of it, once per
+    owner of the item (a reassignment asks the new owner afresh)."""
+    within = run.deadlines.acknowledge_within
+    if not within:
+        return
+    day, counted = today, 0
+    while counted < within:  # back to the latest day at least `within` working days ago
+        day -= timedelta(days=1)
+        counted += calendar.is_workday(day)
+    tz = ZoneInfo(run.tz)
+    before = datetime.combine(day + timedelta(days=1), time(), tz)
+    since = datetime.combine(today - timedelta(days=ACK_LOOKBACK_DAYS), time(), tz)
+    for chunk in run.batches(Finding.state == State.assigned, col(Finding.acknowledged_at).is_(None),
+                             col(Finding.assigned_at) < before, col(Finding.assigned_at) >= since):
+        for f in chunk:
+            assert f.assigned_at is not None
+            days = calendar.working_days_between(local_date(f.assigned_at, run.tz), today)
+            for who in ("owner", "secretary"):
+                for person in run.audience(f, who):
+                    result.unacknowledged += run.alert(f, person, kind="unacknowledged", key=f"ack:{f.owner_id}",
+                                                       level=0, days=days)
+
+
 def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     session = run.session
     pending = list(session.execute(select(Alert.id, Alert.finding_id, Alert.person_id, Alert.kind, Alert.days)
@@ -253,16 +285,21 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     # Per person: (item id, why, days, mine), made into lines one batch of digests at a time.
     by_person: dict[int, dict[int, tuple[int, str, int, bool]]] = {}
     alerts_of: dict[int, list[int]] = {}
+    unsigned: set[tuple[int, int]] = set()  # (person, item): an item not signed for, whatever else the line says
     stale: list[int] = []
     for a in pending:
         item = run.items.get(a.finding_id)
         if item is None or not item.open:
             stale.append(a.id)
             continue
-        why = {"reminder": "reminder", "verify": "verify"}.get(a.kind, "escalated")
+        alerts_of.setdefault(a.person_id, []).append(a.id)
+        why = {"reminder": "reminder", "verify": "verify", "unacknowledged": "unacknowledged"}.get(a.kind, "escalated")
+        if why == "unacknowledged":
+            unsigned.add((a.person_id, a.finding_id))
+            if a.finding_id in by_person.get(a.person_id, {}):
+                continue  # the line the item has already says more; it is marked unsigned below
         # "mine": the recipient owns it (they may ask for more time); else they watch over it.
         by_person.setdefault(a.person_id, {})[a.finding_id] = (a.finding_id, why, a.days, item.owner_id == a.person_id)
-        alerts_of.setdefault(a.person_id, []).append(a.id)
     del pending
     # Owners hear of their own overdue items every working day, in the same one digest.
     for finding_id, days in run.overdue:
@@ -282,7 +319,7 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
         if key in told_today:  # already had today's digest: what is new waits for tomorrow's
             result.deferred += len(alerts_of.get(person_id, []))
             continue
-        lines = [{**run.line(run.items[i], why=why, days=days), "mine": mine}
+        lines = [{**run.line(run.items[i], why=why, days=days), "mine": mine, "unsigned": (person_id, i) in unsigned}
                  for i, why, days, mine in entries.values()]
         items = sorted(lines, key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
         digests.append(outbox_row(dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
@@ -307,8 +344,8 @@ def _write_digests(session: Session, digests: list[dict[str, Any]], alerts_of: d
     """Rows, not objects, and each alert pointed at its digest in one statement per batch."""
     if not digests:
         return 0
-    ids = add_rows(session, digests)
-    links = [{"alert": a, "digest": ids[d["dedupe_key"]]} for d in digests
+    ids = add_rows(session, digests + messenger_rows(session, digests))
+    links = [{"alert": a, "digest": ids[d["dedupe_key"]]} for d in digests  # the mail is the record
              for a in alerts_of.get(d["recipient_id"], [])]
     alerts = Alert.__table__  # the table, not the class: a plain executemany, not the ORM's bulk path
     for i in range(0, len(links), 1000):

@@ -32,7 +32,7 @@ from models.policy import Policy
 from models.text import clean_text
 
 __all__ = [
-    "accept", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
+    "accept", "acknowledge", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
     "submit", "withdraw",
 ]
 
@@ -102,6 +102,19 @@ def assign(session: Session, *, actor: Person | None, finding: Finding, now: dat
     return finding
 
 
+def acknowledge(session: Session, *, actor: Person, finding: Finding, now: datetime,
+                policy: Policy) -> Finding:
+    """The owner signs for the item (签收): they have it and are on it. Once per owner."""
+    check(session, Command.acknowledge, actor=actor, finding=finding, language=policy.language)
+    if finding.acknowledged_at is not None:
+        raise RuleError("already_acknowledged", field="code",
+                        value=f"{finding.acknowledged_at.astimezone(ZoneInfo(policy.timezone)):%Y-%m-%d %H:%M}")
+    finding.acknowledged_at = now
+    cancel_pending_alerts(session, finding, kind="unacknowledged")
+    record_transition(session, finding, Command.acknowledge, actor=actor, now=now, data={})
+    return finding
+
+
 def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now: datetime,
              policy: Policy, reason: str = "") -> Finding:
     """Move an assigned item to another owner (改派); the due date stays."""
@@ -121,6 +134,7 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
         session.add(row)
     cancel_pending_alerts(session, finding)
     finding.owner_id = new_owner.id
+    finding.assigned_at, finding.acknowledged_at = now, None  # the new owner signs for it afresh
     record_transition(session, finding, Command.reassign, actor=actor, now=now,
            data={"owner": new_owner.email, "previous": old.email if old else None,
                  "reason": reason})
@@ -140,8 +154,13 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
     for f in files:
         session.add(EvidenceFile(evidence_id=evidence.id, sha256=f.sha256, size=f.size,
                                  original_name=f.original_name))
+    acknowledged = finding.acknowledged_at is None  # handing in evidence is signing for it too
+    if acknowledged:
+        finding.acknowledged_at = now
+        cancel_pending_alerts(session, finding, kind="unacknowledged")
     record_transition(session, finding, Command.submit, actor=actor, now=now,
-           data={"evidence": evidence.id, "files": [f.sha256 for f in files]})
+           data={"evidence": evidence.id, "files": [f.sha256 for f in files],
+                 **({"acknowledged": True} if acknowledged else {})})
     # The verifier reads which submission this is: a second one answers their return.
     submission = session.exec(select(func.count()).select_from(Evidence).where(
         Evidence.finding_id == finding.id)).one()

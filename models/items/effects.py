@@ -68,11 +68,14 @@ def start_deadline(session: Session, finding: Finding, *, now: datetime, policy:
     finding.due_provisional = deadline.provisional
 
 
-def cancel_pending_alerts(session: Session, finding: Finding) -> None:
+def cancel_pending_alerts(session: Session, finding: Finding, *, kind: str | None = None) -> None:
     """Reminders and escalation notes not yet in a digest are stale once the owner or the
-    deadline changes: the next sweep recomputes them."""
-    for alert in session.exec(select(Alert).where(Alert.finding_id == finding.id,
-                                                  Alert.digest_id.is_(None),  # type: ignore[union-attr]
-                                                  Alert.cancelled == False)):  # noqa: E712
+    deadline changes (or, for `kind`, once what they ask for is done): the next sweep
+    recomputes them."""
+    query = select(Alert).where(Alert.finding_id == finding.id, Alert.digest_id.is_(None),  # type: ignore[union-attr]
+                                Alert.cancelled == False)  # noqa: E712
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
+    for alert in session.exec(query):
         alert.cancelled = True
         session.add(alert)

@@ -50,7 +50,10 @@ class Finding(SQLModel, table=True):
     # The owner named at filing; else the unit's secretary is assigned.
     proposed_owner_id: int | None = Field(default=None, foreign_key="person.id")
     owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # When the item was handed to its current owner, and when they acknowledged it (签收; a
+    # reassignment asks the new owner to acknowledge again).
     assigned_at: datetime | None = Field(default=None, sa_type=utc)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=utc)
     due_on: date | None = None
     original_due_on: date | None = None
     due_provisional: bool = False

@@ -23,6 +23,7 @@ from models.people.org import Person, Role
 class Command(StrEnum):
     file = "file"
     assign = "assign"
+    acknowledge = "acknowledge"
     reassign = "reassign"
     submit = "submit"
     return_ = "return"
@@ -63,6 +64,7 @@ S, W = State, Who
 TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
     _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
     _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
+    _t(Command.acknowledge, {S.assigned},        None,        {W.owner}),
     _t(Command.reassign, {S.assigned, S.submitted}, None,     {W.secretary, W.supervisor, W.admin}),
     _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
     _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
@@ -80,6 +82,7 @@ TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
 COMMAND_LABELS: dict[Command, tuple[str, str]] = {
     Command.file: ("立项", "file"),
     Command.assign: ("交办", "assign"),
+    Command.acknowledge: ("签收", "acknowledge"),
     Command.reassign: ("改派", "reassign"),
     Command.submit: ("提交整改材料", "submit"),
     Command.return_: ("退回", "return"),

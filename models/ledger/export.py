@@ -20,7 +20,7 @@ COLUMNS = [  # (zh, en, attribute or function, width)
     ("具体表现", "Manifestation", lambda v: f"{v.manifestation_id} {v.manifestation}", 36),
     ("问题", "Problem", "title", 30), ("问题描述", "Detail", "detail", 40),
     ("整改类别", "Class", "deadline_class_label", 10), ("责任人", "Owner", "owner", 10),
-    ("责任人邮箱", "Owner email", "owner_email", 26),
+    ("责任人邮箱", "Owner email", "owner_email", 26), ("签收时间", "Acknowledged", "acknowledged", 17),
     ("立项时间", "Filed", lambda v: v.filed_at.strftime("%Y-%m-%d"), 12),
     ("原定期限", "Original due", "original_due_on", 12), ("当前期限", "Due", "due_on", 12),
     ("暂定", "Provisional", lambda v: "是" if v.due_provisional else "", 6),

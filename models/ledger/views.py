@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from models.audit.chain import Event
 from models.catalogue import Manifestation
-from models.deadlines.calendar import WorkCalendar, local_date, month_bounds
+from models.deadlines.calendar import WorkCalendar, local_date, local_time, month_bounds
 from models.items.finding import CLASS_LABELS, STATE_LABELS, Finding, State
 from models.outbox import mail_trouble
 from models.people.org import Person, Unit
@@ -32,6 +32,8 @@ class ItemView:
     owner: str | None
     owner_email: str | None
     filed_at: datetime
+    acknowledged_at: datetime | None  # 签收: when the current owner signed for it
+    acknowledged: str  # the same in the bureau's time zone ("" when not yet), as the ledger and notice print it
     due_on: date | None
     original_due_on: date | None
     due_provisional: bool
@@ -67,7 +69,7 @@ class ItemView:
 
 
 def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None,
-          calendar: WorkCalendar, today: date, lang: int, colours: dict[int, str]) -> ItemView:
+          calendar: WorkCalendar, today: date, lang: int, colours: dict[int, str], timezone: str) -> ItemView:
     left = None
     if finding.due_on is not None and finding.state.is_open:
         left = calendar.working_days_between(today, finding.due_on)
@@ -81,7 +83,9 @@ def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None
         deadline_class=finding.deadline_class.value,
         deadline_class_label=CLASS_LABELS[finding.deadline_class][lang],
         owner=owner.name if owner else None, owner_email=owner.email if owner else None,
-        filed_at=finding.filed_at, due_on=finding.due_on,
+        filed_at=finding.filed_at, acknowledged_at=finding.acknowledged_at,
+        acknowledged=local_time(finding.acknowledged_at, timezone) if finding.acknowledged_at else "",
+        due_on=finding.due_on,
         original_due_on=finding.original_due_on, due_provisional=finding.due_provisional,
         working_days_left=left,
         overdue=bool(finding.state.is_open and finding.due_on and finding.due_on < today),
@@ -114,7 +118,8 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     owner = session.get(Person, finding.owner_id) if finding.owner_id else None
     assert unit is not None and man is not None
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
-                 local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours)
+                 local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours,
+                 policy.timezone)
     view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
     view.mail_waiting, view.mail_failed = mail_trouble(session, [finding.id]).get(finding.id, (0, 0))  # type: ignore[list-item]
     if finding.recurrence_of_id is not None:
@@ -195,7 +200,7 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy,
     lang = 0 if policy.language == "zh" else 1
     views = [_view(f, units[f.unit_id], mans[f.manifestation_id],  # type: ignore[arg-type]
                    people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
-                   policy.level_colours) for f in rows]
+                   policy.level_colours, policy.timezone) for f in rows]
     ids = [f.id for f in rows]
     exts = _extensions(session, ids)
     mail = mail_trouble(session, ids)

@@ -32,7 +32,8 @@ from models.items.finding import Finding, State
 from models.notices.compliance import CompliancePolicy, ComplianceRows, compliance_rows, month_compliance
 from models.people.org import Person, Unit, UnitKind
 
-COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences")
+COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences",
+          "unacknowledged")
 
 
 @dataclass
@@ -48,6 +49,7 @@ class BranchRow:
     level3: int = 0
     extensions: int = 0
     recurrences: int = 0
+    unacknowledged: int = 0  # open at the cutoff, handed to an owner who had not signed for it (签收)
     compliant: bool = True
     score: int = 100
     tier: str = "advanced"
@@ -103,7 +105,8 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     # The columns the figures read, as rows: ORM objects for a busy month were a third of the time.
     findings = session.execute(select(
         Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id, Finding.filed_at,
-        Finding.closed_at, Finding.due_on, Finding.recurrence_of_id).where(
+        Finding.closed_at, Finding.due_on, Finding.recurrence_of_id, Finding.assigned_at,
+        Finding.acknowledged_at).where(
         Finding.state != State.withdrawn, Finding.filed_at < cutoff,
         or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))).all()  # type: ignore[union-attr]
     branches = {u.id: BranchRow(u.code, u.name) for u in session.exec(
@@ -155,6 +158,9 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         if open_at_cutoff(f):
             if f.due_on and f.due_on < as_of:
                 count(f, "overdue")
+            if f.assigned_at is not None and f.assigned_at < cutoff and (
+                    f.acknowledged_at is None or f.acknowledged_at >= cutoff):
+                count(f, "unacknowledged")
             level = levels.get(f.id, 0)
             if level:
                 count(f, f"level{level}")

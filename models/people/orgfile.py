@@ -3,15 +3,18 @@
 The whole file is checked first and every problem is reported with its place in the
 file; only a clean file changes the ledger. Units are matched by code, people by email.
 A listed person's roles become exactly those in the file; people not listed are left alone.
+Messenger channels a person has in the file are set; ones they set themselves are kept.
 """
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, delete, select
 
 from messages import RuleError
+from models.people.channels import check_channel, set_channel
 from models.people.org import Membership, Person, Role, Unit, UnitKind
 from models.text import clean_text
 
@@ -44,7 +47,31 @@ def _text_problems(where: str, fields: dict[str, tuple[str, int]]) -> list[str]:
     return found
 
 
-def apply_org(session: Session, raw: Any, *, source: str) -> OrgSummary:
+def _channels(where: str, raw: Any, allowed_hosts: tuple[str, ...]) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """A person's `channels:` entries, checked: ([(kind, target, secret, everything)], problems)."""
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        return [], [f"{where}.channels: must be a list of {{kind, key|token|url, secret, everything}}"]
+    found, problems = [], []
+    for k, ch in enumerate(raw, start=1):
+        cwhere = f"{where}.channels[{k}]"
+        if not isinstance(ch, dict):
+            problems.append(f"{cwhere}: must be {{kind, key|token|url, secret, everything}}")
+            continue
+        target = ch.get("key") or ch.get("token") or ch.get("url") or ch.get("target") or ""
+        try:
+            kind, target, secret = check_channel(str(ch.get("kind", "")), str(target), str(ch.get("secret") or ""),
+                                                 allowed_hosts=allowed_hosts, field=cwhere)
+        except RuleError as exc:
+            problems.append(exc.render("en"))
+            continue
+        found.append((kind, target, secret, bool(ch.get("everything", False))))
+    return found, problems
+
+
+def apply_org(session: Session, raw: Any, *, source: str, allowed_hosts: tuple[str, ...] = (),
+              now: datetime | None = None) -> OrgSummary:
     """The organisation file's data (read by store/yaml_file.py), checked whole, then applied."""
     problems: list[str] = []
     if not isinstance(raw, dict):
@@ -88,6 +115,7 @@ def apply_org(session: Session, raw: Any, *, source: str) -> OrgSummary:
         if email in emails:
             problems.append(f"{where}: duplicate email {email}")
         emails.add(email)
+        problems += _channels(where, p.get("channels"), allowed_hosts)[1]
         for j, r in enumerate(p.get("roles") or [], start=1):
             rwhere = f"{where}.roles[{j}]"
             if not isinstance(r, dict):
@@ -124,5 +152,9 @@ def apply_org(session: Session, raw: Any, *, source: str) -> OrgSummary:
             session.add(Membership(person_id=person.id, unit_id=by_code[unit_code].id,
                                    role=Role(role)))
             roles += 1
+        # Channels the file names are set (by kind); ones a person set themselves stay.
+        for kind, target, secret, everything in _channels("", p.get("channels"), allowed_hosts)[0]:
+            set_channel(session, person_id=person.id, kind=kind, target=target, secret=secret,  # type: ignore[arg-type]
+                        everything=everything, now=now or datetime.now(UTC))
     session.flush()
     return OrgSummary(units=len(codes), people=len(people_raw), roles=roles)

@@ -1,10 +1,13 @@
-"""In headless Chromium: the owner opens the link in their mail on a phone, uploads a photo
-and a note in three clicks; the reviewer's link accepts; the case run is Completed in the
-Prefect API. A screenshot of each page is kept in test-artifacts/browser/."""
+"""In headless Chromium: the owner opens the link in their mail on a phone, signs for the
+item (签收) in one click, then uploads a photo and a note in three clicks; the reviewer's
+link accepts; the case run is Completed in the Prefect API.
+A screenshot of each page is kept in test-artifacts/browser/."""
 
 from PIL import Image
 from prefect.client.schemas.objects import StateType
 
+from models.people.directory import finding_by_code
+from store.db import transaction
 from store.settings import get_settings
 from tests.app.browser import PHONE, SHOTS, browser, off_loop, served_portal, shot
 from tests.app.web import INSPECTOR, OWNER, VERIFIER, jpeg, last_mail, link_in
@@ -22,11 +25,20 @@ def test_owner_and_reviewer_in_a_real_browser(stack: Stack, monkeypatch, tmp_pat
     photo = tmp_path / "整改后.jpg"
     photo.write_bytes(jpeg("green"))
     with served_portal(port) as base, browser() as chromium:
-        # The owner, on a phone: click the mail's link (1), choose the photo (2), submit (3).
+        # The owner, on a phone: the mail's link, then one click signs for the item (签收).
         owner_link = link_in(last_mail(stack, to=OWNER, subject=code))
         phone = chromium.new_context(**PHONE).new_page()
         phone.goto(base + owner_link)
         assert phone.locator("h1").inner_text().startswith(code)
+        assert phone.locator(".card h2").nth(0).inner_text() == "签收"  # the first thing offered
+        shot(phone, "0-owner-acknowledge")
+        phone.click("#acknowledge")
+        phone.wait_for_selector("#done")
+        assert "已签收" in phone.inner_text("#done") and "尚未签收" not in phone.inner_text("#acknowledged")
+        with transaction(stack.engine) as s:
+            assert finding_by_code(s, code).acknowledged_at is not None  # in the ledger
+        off_loop(lambda: stack.step(code))  # the pass the acknowledgement woke
+        # Then, on the same link: write the note (1), choose the photo (2), submit (3).
         shot(phone, "1-owner-item")
         phone.fill("#note", "已设立首问负责窗口，当日办结")
         phone.set_input_files("#files", str(photo))
@@ -49,5 +61,5 @@ def test_owner_and_reviewer_in_a_real_browser(stack: Stack, monkeypatch, tmp_pat
         assert desk.inner_text("#state") == "已销号"
         shot(desk, "4-reviewer-closed")
     assert stack.step(code).state.type is StateType.COMPLETED
-    names = ("1-owner-item", "2-owner-submitted", "3-reviewer-evidence", "4-reviewer-closed")
+    names = ("0-owner-acknowledge", "1-owner-item", "2-owner-submitted", "3-reviewer-evidence", "4-reviewer-closed")
     assert all(Image.open(SHOTS / f"{n}.png").width >= 390 for n in names)

@@ -15,6 +15,7 @@ import pytest
 
 from messages.labels import COLOURS
 from models.deadlines.calendar import WorkCalendar
+from notifications.messenger_sink import read_messages
 from tests.app.browser import PHONE, browser, shot
 from tests.app.web import ADMIN, jpeg, link_in
 from tests.mail import free_port, mails
@@ -76,6 +77,10 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     names = sorted(r["name"] for r in suspended)
     assert names[0].startswith("ZG-") and "办公室党支部" in " ".join(names)
     wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 5, timeout=30, what="5 assignment mails")
+    # 高鹏 also reads his 企业微信 group robot: the stack's stand-in took the assignment, with his link.
+    [robot] = wait_until(lambda: read_messages(data / "messages") or None, timeout=30, what="the robot's message")
+    assert robot["kind"] == "wecom" and robot["key"] == "demo-robot-gaopeng"
+    assert "整改交办" in robot["text"] and f"{env['RECTIFLOW_PORTAL_URL']}/l/" in robot["text"]
 
     # An owner submits from the CLI: the served run wakes, mails the verifier, sleeps again.
     code = sorted(names)[0].split()[0]
@@ -96,6 +101,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
         page = chromium.new_page()
         page.goto(sign_in)
         page.goto(f"{portal}/mail")
+        assert "demo-robot-gaopeng" in page.inner_text("#messages")
         shot(page, "stack-1-mail-folder")
         page.click(f"text=【整改交办】{other}")
         page.click("#body a[href*='/l/']")

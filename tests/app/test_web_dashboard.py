@@ -22,9 +22,10 @@ def test_dashboard_shows_the_bureau_at_a_glance_to_watchers_only(stack: Stack):
     page = client.get("/dashboard")
     assert page.status_code == 200
     html = page.text
-    # This month: one found, none closed, one open; the time is the bureau's, labelled.
+    # This month: one found, none closed, one open, not yet signed for (签收); the time is the
+    # bureau's, labelled.
     month = re.search(r'<div class="tiles" id="month">.*?</div></div>', html, re.S).group(0)
-    assert re.findall(r"<b>(\d+)</b>", month) == ["1", "0", "0", "1"]
+    assert re.findall(r"<b>(\d+)</b>", month) == ["1", "0", "0", "1", "1"] and "未签收" in month
     assert "（北京时间）" in html
     # Three charts, drawn as SVG in the page; the branch with the item has a bar labelled 1.
     assert html.count("<svg") == 3

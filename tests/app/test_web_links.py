@@ -235,3 +235,23 @@ def test_after_a_return_the_owner_reads_why_first_and_the_verifier_sees_the_coun
     second = last_mail(stack, to=VERIFIER, subject=code)
     assert second["Subject"].endswith("第2次提交") and "第 2 次提交，前次已退回" in text_of(second)
     assert 'id="returned"' not in client.get(again).text  # submitted again: the notice has done its job
+
+
+def test_the_mail_link_signs_for_the_item_first_and_still_takes_the_evidence(stack: Stack):
+    code, link = assigned_item(stack)
+    client = portal()
+    page = client.get(link)
+    assert page.text.index('id="ack-card"') < page.text.index('id="submit-card"')  # 签收 is offered first
+    assert "尚未签收" in page.text
+    signed = client.post(f"{link}/acknowledge", data={"csrf": csrf(page.text)})
+    assert signed.status_code == 303 and signed.headers["location"] == f"{link}?done=acknowledge"
+    after = client.get(signed.headers["location"])
+    assert "已签收" in after.text and 'id="ack-card"' not in after.text and 'id="submit-card"' in after.text
+    with transaction(stack.engine) as s:
+        f = finding_by_code(s, code)
+        assert f.state is State.assigned and f.acknowledged_at is not None
+    again = client.post(f"{link}/acknowledge", data={"csrf": csrf(page.text)})
+    assert again.status_code == 400 and "已于" in message(again.text) and "签收" in message(again.text)
+    stack.step(code)  # the pass the acknowledgement woke
+    done = client.post(f"{link}/submit", data={"csrf": csrf(after.text), "note": "已整改"})  # the same link
+    assert done.status_code == 303 and state(stack, code)[0] is State.submitted

@@ -27,7 +27,7 @@ def test_october_figures_match_an_independent_count(engine, policy):
     sql = count_in_sql(engine, year=2026, month=10)
     assert {k: fig.totals[k] for k in sql} == sql
     assert fig.totals == {"found": 4, "closed": 3, "closed_on_time": 2, "overdue": 1, "level1": 0, "level2": 0,
-                          "level3": 1, "extensions": 1, "recurrences": 1}
+                          "level3": 1, "extensions": 1, "recurrences": 1, "unacknowledged": 2}
     rows = {b.unit: b for b in fig.branches}
     assert sum(b.found for b in fig.branches) == fig.totals["found"]
     assert (rows["zb-shenpi1"].level3, rows["zb-shenpi1"].overdue, rows["zb-shenpi1"].colour) == (1, 1, "red")

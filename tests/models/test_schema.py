@@ -55,6 +55,10 @@ def test_the_stated_head_is_the_newest_migration(engine):
         assert migrations_head() == HEAD == current(conn)
 
 
+# Columns later migrations add, and what they hold in a row that was there before.
+ADDED = {"finding": (None,), "notification": (None,)}  # 0004: acknowledged_at (not signed for); channel_id (mail)
+
+
 def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
     ledger = tmp_path / "ledger.db"
     shutil.copy(LEGACY, ledger)
@@ -75,6 +79,9 @@ def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
     for table, old in before.items():
         if table == "chainhead":  # gains its anchor column, nothing else changes
             assert [r[:3] for r in after[table]] == old and after[table][0][3]
+        elif table in ADDED:  # gains columns at the end, holding what an old row means
+            assert [r[:len(o)] for r, o in zip(after[table], old, strict=True)] == old, table
+            assert {r[len(o):] for r, o in zip(after[table], old, strict=True)} == {ADDED[table]}, table
         else:
             assert after[table] == old, table
     engine = make_engine(url)

@@ -1,0 +1,53 @@
+"""A person's messenger channels, set by themselves (the portal's /me/channels page) or by the
+organisation file: one transaction each, checked before anything changes."""
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from messages import RuleError
+from models.people.channels import CHANNEL_LABELS, Channel, ChannelKind, check_channel, remove_channel, set_channel
+from services import context as ctx
+from store.db import reading, transaction
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    kind: str
+    label: str
+    target: str  # shown shortened: a robot's key is a credential
+    signed: bool
+    everything: bool
+
+
+def _shown(channel: Channel) -> str:
+    if channel.kind is ChannelKind.webhook:
+        return channel.target
+    return channel.target[:4] + "…" + channel.target[-2:]
+
+
+def my_channels(person_id: int) -> list[ChannelView]:
+    with reading(ctx.ledger()) as session:
+        return [ChannelView(c.kind.value, CHANNEL_LABELS[c.kind][0], _shown(c), bool(c.secret), c.everything)
+                for c in session.exec(select(Channel).where(Channel.person_id == person_id,
+                                                           Channel.active == True)  # noqa: E712
+                                      .order_by(Channel.id))]
+
+
+def set_my_channel(person_id: int, *, kind: str, target: str, secret: str, everything: bool) -> ChannelKind:
+    settings = ctx.settings()
+    the_kind, target, secret = check_channel(kind, target, secret, allowed_hosts=settings.allowed_webhook_hosts,
+                                             field="channel")
+    with transaction(ctx.ledger()) as session:
+        set_channel(session, person_id=person_id, kind=the_kind, target=target, secret=secret,
+                    everything=everything, now=ctx.now())
+    return the_kind
+
+
+def remove_my_channel(person_id: int, *, kind: str) -> None:
+    try:
+        the_kind = ChannelKind(kind)
+    except ValueError:
+        raise RuleError("bad_channel", field="channel.kind", value=kind[:40], detail=", ".join(ChannelKind)) from None
+    with transaction(ctx.ledger()) as session:
+        remove_channel(session, person_id=person_id, kind=the_kind, now=ctx.now())

@@ -1,0 +1,52 @@
+"""签收, 委托, 分解 and messengers (issue 14): when an owner acknowledged their item; people's
+messenger channels, and which channel an outbox row goes to (none: mail).
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("finding") as batch:
+        batch.add_column(sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "channel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.Enum("wecom", "dingtalk", "webhook", name="channelkind", native_enum=False,
+                                  length=24), nullable=False),
+        sa.Column("target", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("everything", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "kind"),
+    )
+    op.create_index("ix_channel_person_id", "channel", ["person_id"])
+    # Added in place, not by copying the table (SQLite's batch mode would drop `notification`,
+    # which the alerts' digest_id refers to).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE notification ADD COLUMN channel_id INTEGER REFERENCES channel (id)")
+    else:
+        op.add_column("notification", sa.Column("channel_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_notification_channel_id", "notification", "channel", ["channel_id"], ["id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("notification") as batch:
+        batch.drop_column("channel_id")
+    op.drop_index("ix_channel_person_id", table_name="channel")
+    op.drop_table("channel")
+    with op.batch_alter_table("finding") as batch:
+        batch.drop_column("acknowledged_at")
