@@ -72,3 +72,30 @@ def test_unreadable_yaml_is_a_clear_error(engine, tmp_path):
     with pytest.raises(RuleError) as err, transaction(engine) as s:
         load_org(s, path=Path(tmp_path / "missing.yaml"))
     assert err.value.key == "file_missing"
+
+
+def test_channels_in_the_file_are_checked_whole_then_set(engine, tmp_path):
+    from models.people.channels import Channel
+
+    f = tmp_path / "org.yaml"
+    f.write_text(
+        "people:\n"
+        "  - {email: gao.peng@example.org, name: 高鹏, roles: [{unit: zb-xinxi, role: secretary}],\n"
+        "     channels: [{kind: dingtalk, token: tok-0123456789}, {kind: webhook, url: 'http://10.0.0.1/x'}]}\n",
+        encoding="utf-8")
+    with pytest.raises(OrgFileError) as err, transaction(engine) as s:
+        load_org(s, path=f, allowed_hosts=("hooks.example.org",))
+    text = "\n".join(err.value.problems)
+    assert "people[1].channels[1].secret" in text and "people[1].channels[2].target" in text
+    f.write_text(
+        "people:\n"
+        "  - {email: gao.peng@example.org, name: 高鹏, roles: [{unit: zb-xinxi, role: secretary}],\n"
+        "     channels: [{kind: dingtalk, token: tok-0123456789, secret: SECabc, everything: true},\n"
+        "                {kind: webhook, url: 'https://hooks.example.org/gao'}]}\n",
+        encoding="utf-8")
+    with transaction(engine) as s:
+        load_org(s, path=f, allowed_hosts=("hooks.example.org",))
+    with transaction(engine) as s:
+        got = sorted((c.kind.value, c.target, c.secret, c.everything) for c in s.exec(select(Channel)))
+    assert got == [("dingtalk", "tok-0123456789", "SECabc", True),
+                   ("webhook", "https://hooks.example.org/gao", "", False)]

@@ -11,6 +11,7 @@ The inspector who filed both verifies: B's evidence has waited 3 working days on
 A's on Fri Oct 23: each is told once, in that day's digest.
 """
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from models.items import commands as cmd
 from models.items.extension import decide_extension, request_extension
 from models.items.finding import State
 from models.outbox import Notification
+from models.people.channels import ChannelKind, set_channel
 from models.people.directory import finding_by_code, person_by_email
 from services.rulebook import load_deadline_policy
 from store.db import transaction
@@ -44,7 +46,8 @@ def run_sweep(engine, policy, day: date, deadlines=None):
 
 def digests(engine) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
     with transaction(engine) as s:
-        rows = s.exec(select(Notification).where(Notification.template == "digest")).all()
+        rows = s.exec(select(Notification).where(Notification.template == "digest",
+                                                 Notification.channel_id == None)).all()  # noqa: E711 — the mail
         return {(r.recipient_email, r.context["day"]): [(i["code"], i["why"], i["colour"]) for i in r.context["items"]]
                 for r in rows}
 
@@ -56,6 +59,12 @@ def act(engine, policy, day: date, fn, code: str, actor: str, **kw):
 
 
 def test_a_month_of_sweeps(engine, policy):
+    with transaction(engine) as s:  # 高鹏 reads two robots, one supervisor a webhook, besides mail
+        for email, kind, target in ((GAO, ChannelKind.wecom, "gao-wecom-key"),
+                                    (GAO, ChannelKind.dingtalk, "gao-token-1"),
+                                    (SUPERVISOR, ChannelKind.webhook, "https://hooks.example.org/sun")):
+            set_channel(s, person_id=person_by_email(s, email).id, kind=kind, target=target, secret="s3cret",
+                        everything=False, now=at("2026-09-21 09:00"))
     a = file_and_assign(engine, now=at("2026-09-21 10:00"), policy=policy)
     b = None
     daily: dict[date, dict] = {}
@@ -122,6 +131,14 @@ def test_a_month_of_sweeps(engine, policy):
     assert daily[date(2026, 10, 21)]["verify"] == 1 and daily[date(2026, 10, 22)]["verify"] == 0
     # Only these people got digests at all.
     assert {e for e, _ in got} == {GAO, LIANG, INSPECTOR} | SUPERVISORS | LEADERSHIP
+    # At most one digest per person per working day per channel; each channel has the mail's days.
+    with transaction(engine) as s:
+        sent = [(r.recipient_email, r.context["day"], r.dedupe_key.partition("@")[2] or "mail")
+                for r in s.exec(select(Notification).where(Notification.template == "digest"))]
+    assert max(Counter(sent).values()) == 1
+    for email, channel in ((GAO, "wecom"), (GAO, "dingtalk"), (SUPERVISOR, "webhook")):
+        assert sorted(d for e, d, c in sent if e == email and c == channel) == days_of(email), (email, channel)
+    assert {c for _, _, c in sent} == {"mail", "wecom", "dingtalk", "webhook"}
 
     with transaction(engine) as s:
         fa, fb = finding_by_code(s, a), finding_by_code(s, b)
