@@ -63,6 +63,7 @@ def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, pe
 
 def _register() -> None:
     from app import items, operate
+    from app.absences import absence_app, absence_declare, absence_end, absence_list
     from app.compliance import compliance
     from app.notice import notice_app, notice_build, notice_show
     from app.round import round_app, round_assign, round_close, round_open
@@ -76,6 +77,10 @@ def _register() -> None:
                      ("reconcile", operate.reconcile_cmd), ("show", items.show), ("ledger", items.ledger),
                      ("import", import_findings), ("compliance", compliance)):
         app.command(name)(refusals(fn))
+    absence_app.command("declare")(refusals(absence_declare))
+    absence_app.command("end")(refusals(absence_end))
+    absence_app.command("list")(refusals(absence_list))
+    app.add_typer(absence_app, name="absence")
     audit_app.command("verify")(refusals(operate.audit_verify))
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))

@@ -41,6 +41,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Webhook 地址的主机 {value} 不在允许范围内（RECTIFLOW_WEBHOOK_HOSTS：{detail}）",
         "webhook host {value} is not allowed (RECTIFLOW_WEBHOOK_HOSTS: {detail})",
     ),
+    "absence_forbidden": (
+        "只有本人或机关党委、管理员可以办理 {value} 的委托",
+        "only the person, a supervisor or an admin may do this for {value}",
+    ),
+    "absence_past": ("委托不能从过去的日期开始：{value}", "an absence cannot start in the past: {value}"),
+    "absence_span": (
+        "委托期限有误：{value}（结束不早于开始，最长 {limit} 天）",
+        "bad absence dates: {value} (end on or after the start, at most {limit} days)",
+    ),
+    "absence_self": ("不能委托给本人：{value}", "a person cannot stand in for themself: {value}"),
+    "absence_delegate_unit": (
+        "受托人 {value} 须为本单位或上一级单位人员",
+        "the delegate {value} must be from the same unit or the one above",
+    ),
+    "absence_overlap": ("{value} 在这段时间已有委托", "{value} is already away for part of this time"),
+    "absence_chain": (
+        "受托人 {value} 在这段时间本人外出或另有委托，请另选",
+        "the delegate {value} is away or stands in for someone else then; choose another",
+    ),
+    "absence_missing": ("没有编号为 {value} 的委托", "no absence {value}"),
+    "absence_over": ("委托 {value} 已结束", "absence {value} is already over"),
     "already_acknowledged": ("此事项已于 {value} 签收", "this item was acknowledged at {value}"),
     "same_owner": ("新责任人与原责任人相同：{value}", "new owner is the current owner: {value}"),
     "no_owner": (
@@ -147,7 +168,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # security
     "link_revoked": (
-        "此链接已失效：您已不再负责此事项，或账号已停用", "this link no longer works: the item is no longer yours, "
+        "此链接已失效：您已不再负责此事项（或委托已结束），或账号已停用",
+        "this link no longer works: the item is no longer yours (or the absence you stood in for is over), "
         "or your account is inactive",
     ),
 }

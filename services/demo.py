@@ -1,11 +1,14 @@
 """The demo: the seed organisation and a handful of sample findings across the branches."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import func, select
 
 from models.items import commands
 from models.items.finding import Finding
+from models.deadlines.calendar import local_date
+from models.people.absence import declare_absence
 from models.people.channels import ChannelKind, set_channel
 from models.people.directory import person_by_email
 from services import context as ctx
@@ -13,6 +16,7 @@ from services.organisation import load
 from store.db import transaction
 
 DEMO_MESSENGER = "gao.peng@example.org"
+DEMO_ABSENCE = ("wang.jianguo@example.org", "chen.xiaoyu@example.org")  # away, stand-in
 DEMO_ORG = Path(__file__).resolve().parent.parent / "models" / "data" / "demo_org.yaml"
 
 SAMPLES = [  # unit, manifestation, inspector, title, detail
@@ -39,6 +43,12 @@ def load_demo() -> list[str]:
         # 高鹏 reads his 企业微信 group robot too: the embedded stack's stand-in takes its posts.
         set_channel(session, person_id=person_by_email(session, DEMO_MESSENGER).id,  # type: ignore[arg-type]
                     kind=ChannelKind.wecom, target="demo-robot-gaopeng", secret="", everything=True, now=ctx.now())
+        # 王建国 is away this week; 陈晓雨 of his branch stands in (委托): his mail goes to her.
+        away, stand_in = (person_by_email(session, e) for e in DEMO_ABSENCE)
+        today = local_date(ctx.now(), ctx.settings().timezone)
+        declare_absence(session, actor=away, person=away, delegate=stand_in, first=today,
+                        last=today + timedelta(days=6), reason="参加集中培训", now=ctx.now(),
+                        timezone=ctx.settings().timezone)
         codes = []
         policy = ctx.policy()
         for unit, manifestation, inspector, title, detail in SAMPLES:

@@ -64,7 +64,7 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
     reviews = [{"at": r.at, "by": people.get(r.reviewer_id, ""), "accepted": r.decision is Decision.accept,
                 "reason": r.reason, "due": r.new_due_on}
                for r in session.exec(select(Review).where(Review.finding_id == finding.id).order_by(Review.id))]
-    offered = {c.value for c in allowed(session, visitor.person, finding, OFFERED)}
+    offered = {c.value for c in allowed(session, visitor.person, finding, OFFERED, now=now)}
     if finding.acknowledged_at is not None:
         offered.discard(Command.acknowledge.value)
     ext = pending_extension(session, finding)

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web import channels, dashboard, health, item, mailfolder, staff
+from app.web import absences, channels, dashboard, health, item, mailfolder, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.pages import CSRF_FAILED, refusal
@@ -64,4 +64,5 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(mailfolder.router)
     app.include_router(channels.router)
+    app.include_router(absences.router)
     return app

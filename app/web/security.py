@@ -38,13 +38,15 @@ class Visitor:
 
 
 STAFF_VIEW = set(READERS)
+STANDING_VIEW = {Who.owner, Who.secretary, Who.inspector, Who.supervisor, Who.admin}
 
 
 def may_view(session: Session, visitor: "Visitor", finding: Finding) -> bool:
-    """Staff, the item's current owner and its branch's secretary see an item; nobody else."""
+    """Staff, the item's current owner and its branch's secretary see an item; nobody else,
+    but the delegate of someone who would (委托), while the absence lasts."""
     if visitor.has(*STAFF_VIEW) or finding.owner_id == visitor.person.id:
         return True
-    return Who.secretary in standing(session, visitor.person, finding)
+    return bool(standing(session, visitor.person, finding, now=ctx.now()) & STANDING_VIEW)
 
 
 def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -> Visitor:

@@ -23,6 +23,7 @@ from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, re
 from models.items.evidence import Evidence
 from models.items.finding import Finding, State
 from models.outbox import Notification, add_rows, messenger_rows, outbox_row
+from models.people.absence import delegates_now
 from models.people.directory import verifiers
 from models.people.org import Person, Unit
 from models.policy import Policy
@@ -282,8 +283,10 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
                                         Finding.manifestation_id, Finding.due_on, Finding.escalation_level,
                                         Finding.state).where(col(Finding.id).in_(ids))):
             run.items[f.id] = _Item(*f[1:8], f.state.is_open)
-    # Per person: (item id, why, days, mine), made into lines one batch of digests at a time.
-    by_person: dict[int, dict[int, tuple[int, str, int, bool]]] = {}
+    # Per person: (item id, why, days, mine, for whom), made into lines one batch of digests at a
+    # time. Someone away (委托) has theirs in their delegate's one digest, each line saying for whom.
+    away = delegates_now(session, run.now)
+    by_person: dict[int, dict[int, tuple[int, str, int, bool, int | None]]] = {}
     alerts_of: dict[int, list[int]] = {}
     unsigned: set[tuple[int, int]] = set()  # (person, item): an item not signed for, whatever else the line says
     stale: list[int] = []
@@ -292,20 +295,24 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
         if item is None or not item.open:
             stale.append(a.id)
             continue
-        alerts_of.setdefault(a.person_id, []).append(a.id)
+        to = away.get(a.person_id, a.person_id)
+        alerts_of.setdefault(to, []).append(a.id)
         why = {"reminder": "reminder", "verify": "verify", "unacknowledged": "unacknowledged"}.get(a.kind, "escalated")
         if why == "unacknowledged":
-            unsigned.add((a.person_id, a.finding_id))
-            if a.finding_id in by_person.get(a.person_id, {}):
+            unsigned.add((to, a.finding_id))
+            if a.finding_id in by_person.get(to, {}):
                 continue  # the line the item has already says more; it is marked unsigned below
         # "mine": the recipient owns it (they may ask for more time); else they watch over it.
-        by_person.setdefault(a.person_id, {})[a.finding_id] = (a.finding_id, why, a.days, item.owner_id == a.person_id)
+        by_person.setdefault(to, {})[a.finding_id] = (a.finding_id, why, a.days, item.owner_id == a.person_id,
+                                                      a.person_id if to != a.person_id else None)
     del pending
     # Owners hear of their own overdue items every working day, in the same one digest.
     for finding_id, days in run.overdue:
         item = run.items[finding_id]
         if item.owner_id is not None:
-            by_person.setdefault(item.owner_id, {}).setdefault(finding_id, (finding_id, "overdue", days, True))
+            to = away.get(item.owner_id, item.owner_id)
+            by_person.setdefault(to, {}).setdefault(
+                finding_id, (finding_id, "overdue", days, True, item.owner_id if to != item.owner_id else None))
     day = result.day.isoformat()
     told_today = {k for (k,) in session.execute(select(Notification.dedupe_key).where(
         col(Notification.dedupe_key).like(f"digest:%:{day}")))}
@@ -319,8 +326,9 @@ def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
         if key in told_today:  # already had today's digest: what is new waits for tomorrow's
             result.deferred += len(alerts_of.get(person_id, []))
             continue
-        lines = [{**run.line(run.items[i], why=why, days=days), "mine": mine, "unsigned": (person_id, i) in unsigned}
-                 for i, why, days, mine in entries.values()]
+        lines = [{**run.line(run.items[i], why=why, days=days), "mine": mine, "unsigned": (person_id, i) in unsigned,
+                  "for": run.people[for_id].name if for_id in run.people else ""}
+                 for i, why, days, mine, for_id in entries.values()]
         items = sorted(lines, key=lambda x: (COLOUR_RANK[x["colour"]], x["why"] != "escalated", x["code"]))
         digests.append(outbox_row(dedupe_key=key, recipient_id=person_id, recipient_email=person.email,
                                   template="digest", language=person.language or policy.language,

@@ -52,7 +52,8 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
                  code: str | None = None) -> Finding:
     """An inspector records a problem (立项). The case flow assigns it next. `code`: one the
     caller took from the counter in this transaction (a sheet takes all its codes at once)."""
-    check(session, Command.file, actor=actor, finding=None, language=policy.language)
+    check(session, Command.file, actor=actor, finding=None, language=policy.language,
+          now=now)
     the_unit = unit_by_code(session, unit)
     man = manifestation_by_id(session, manifestation)
     title = clean_text(title, field="title", limit=200)
@@ -88,7 +89,8 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
 def assign(session: Session, *, actor: Person | None, finding: Finding, now: datetime,
            policy: Policy, mail: bool = True) -> Finding:
     """Hand the item to its responsible owner (交办) and start the deadline."""
-    check(session, Command.assign, actor=actor, finding=finding, language=policy.language)
+    check(session, Command.assign, actor=actor, finding=finding, language=policy.language,
+          now=now)
     owner = responsible_owner(session, finding)
     if owner is None:
         raise RuleError("no_owner", field="owner", value=str(finding.unit_id))
@@ -105,7 +107,8 @@ def assign(session: Session, *, actor: Person | None, finding: Finding, now: dat
 def acknowledge(session: Session, *, actor: Person, finding: Finding, now: datetime,
                 policy: Policy) -> Finding:
     """The owner signs for the item (签收): they have it and are on it. Once per owner."""
-    check(session, Command.acknowledge, actor=actor, finding=finding, language=policy.language)
+    check(session, Command.acknowledge, actor=actor, finding=finding, language=policy.language,
+          now=now)
     if finding.acknowledged_at is not None:
         raise RuleError("already_acknowledged", field="code",
                         value=f"{finding.acknowledged_at.astimezone(ZoneInfo(policy.timezone)):%Y-%m-%d %H:%M}")
@@ -118,7 +121,8 @@ def acknowledge(session: Session, *, actor: Person, finding: Finding, now: datet
 def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now: datetime,
              policy: Policy, reason: str = "") -> Finding:
     """Move an assigned item to another owner (改派); the due date stays."""
-    check(session, Command.reassign, actor=actor, finding=finding, language=policy.language)
+    check(session, Command.reassign, actor=actor, finding=finding, language=policy.language,
+          now=now)
     reason = clean_text(reason, field="reason", limit=2000, required=False, multiline=True)
     new_owner = person_by_email(session, to, field="to")
     if not new_owner.active:
@@ -145,7 +149,8 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
 def submit(session: Session, *, actor: Person, finding: Finding, account: str,
            files: list[StoredFile], now: datetime, policy: Policy) -> Evidence:
     """The owner hands in the account of the rectification and its evidence."""
-    check(session, Command.submit, actor=actor, finding=finding, language=policy.language)
+    check(session, Command.submit, actor=actor, finding=finding, language=policy.language,
+          now=now)
     account = clean_text(account, field="note", limit=8000, multiline=True)
     evidence = Evidence(finding_id=finding.id, account=account, submitted_by_id=actor.id,
                         submitted_at=now)
@@ -180,8 +185,8 @@ def _latest_evidence(session: Session, finding: Finding) -> Evidence:
 def return_item(session: Session, *, actor: Person, finding: Finding, reason: str,
                 now: datetime, policy: Policy, new_due: date | None = None) -> Review:
     """The verifier sends the item back (退回) with a reason, optionally a new due date."""
-    check(session, Command.return_, actor=actor, finding=finding, reason=reason,
-          language=policy.language)
+    check(session, Command.return_, actor=actor, finding=finding, reason=reason, language=policy.language,
+          now=now)
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     if new_due is not None:
         due_date(new_due, today=local_date(now, policy.timezone), window_days=policy.due_window_days, field="due")
@@ -205,7 +210,8 @@ def return_item(session: Session, *, actor: Person, finding: Finding, reason: st
 def accept(session: Session, *, actor: Person, finding: Finding, now: datetime,
            policy: Policy) -> Review:
     """The verifier accepts the evidence and closes the item (销号)."""
-    check(session, Command.accept, actor=actor, finding=finding, language=policy.language)
+    check(session, Command.accept, actor=actor, finding=finding, language=policy.language,
+          now=now)
     review = Review(finding_id=finding.id, evidence_id=_latest_evidence(session, finding).id,
                     reviewer_id=actor.id, decision=Decision.accept, at=now)
     session.add(review)
@@ -222,8 +228,8 @@ def accept(session: Session, *, actor: Person, finding: Finding, now: datetime,
 def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
              now: datetime, policy: Policy) -> Finding:
     """An inspector withdraws an item filed in error (撤销)."""
-    check(session, Command.withdraw, actor=actor, finding=finding, reason=reason,
-          language=policy.language)
+    check(session, Command.withdraw, actor=actor, finding=finding, reason=reason, language=policy.language,
+          now=now)
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
     if finding.owner_id is not None:

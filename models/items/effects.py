@@ -11,8 +11,9 @@ from models.catalogue import Manifestation
 from models.deadlines.alerts import Alert
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.items.finding import Finding
-from models.items.lifecycle import TRANSITIONS, Command
+from models.items.lifecycle import TRANSITIONS, Command, acting_for
 from models.outbox import enqueue
+from models.people.absence import delegate_of
 from models.people.org import Person, Unit
 from models.policy import Policy
 
@@ -21,6 +22,7 @@ def record_transition(session: Session, finding: Finding, command: Command, *, a
            now: datetime, data: dict[str, Any]) -> None:
     """Move the item to the command's target state and record it in the chain."""
     before = None if command is Command.file else finding.state
+    stand_in = acting_for(session, command, actor=actor, finding=finding, now=now)  # 委托: done for whom
     finding.state = TRANSITIONS[command].target or finding.state
     finding.version += 1
     finding.updated_at = now
@@ -31,12 +33,19 @@ def record_transition(session: Session, finding: Finding, command: Command, *, a
         session, finding_id=finding.id, actor=actor.email if actor else "system",
         kind=command.value, now=now,
         data={"code": finding.code, "from": before.value if before else None,
-              "to": finding.state.value, **data},
+              "to": finding.state.value, **data, **({"for": stand_in.email} if stand_in else {})},
     )
 
 
 def notify(session: Session, finding: Finding, recipient: Person, template: str, *,
             policy: Policy, now: datetime, **extra: Any) -> None:
+    """Mail about the item to `recipient`, or to their delegate while they are away (委托)."""
+    delegate = delegate_of(session, recipient, now)
+    name = recipient.name
+    if delegate is not None:
+        name = (f"{delegate.name}（代{recipient.name}）" if (delegate.language or policy.language) == "zh"
+                else f"{delegate.name} (for {recipient.name})")
+        recipient = delegate
     unit = session.get(Unit, finding.unit_id)
     man = session.get(Manifestation, finding.manifestation_id)
     owner = session.get(Person, finding.owner_id) if finding.owner_id else None
@@ -48,7 +57,7 @@ def notify(session: Session, finding: Finding, recipient: Person, template: str,
         "deadline_class": finding.deadline_class.value,
         "due_on": finding.due_on.isoformat() if finding.due_on else None,
         "due_provisional": finding.due_provisional,
-        "owner": owner.name if owner else None, "recipient": recipient.name,
+        "owner": owner.name if owner else None, "recipient": name,
         "calendar_sequence": finding.version,  # a later mail's calendar part updates an earlier one
         **extra,
     }

@@ -23,7 +23,8 @@ __all__ = ["Extension", "ExtensionStatus", "decide_extension", "pending_extensio
 
 def request_extension(session: Session, *, actor: Person, finding: Finding, to: date, reason: str,
                       now: datetime, policy: Policy) -> Extension:
-    check(session, Command.request_extension, actor=actor, finding=finding, reason=reason, language=policy.language)
+    check(session, Command.request_extension, actor=actor, finding=finding, reason=reason, language=policy.language,
+          now=now)
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     assert finding.due_on is not None
     if local_date(now, policy.timezone) > finding.due_on:
@@ -48,7 +49,7 @@ def request_extension(session: Session, *, actor: Person, finding: Finding, to: 
 def decide_extension(session: Session, *, actor: Person, finding: Finding, approve: bool, now: datetime,
                      policy: Policy, reason: str = "") -> Extension:
     command = Command.approve_extension if approve else Command.reject_extension
-    check(session, command, actor=actor, finding=finding, reason=reason, language=policy.language)
+    check(session, command, actor=actor, finding=finding, reason=reason, language=policy.language, now=now)
     ext = pending_extension(session, finding)
     if ext is None:
         raise RuleError("no_extension", field="code")

@@ -6,6 +6,7 @@ the state and change an attribute beside it (owner, extension).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,7 @@ from messages.labels import slip
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
+from models.people.absence import stands_for
 from models.people.directory import memberships_of
 from models.people.org import Person, Role
 
@@ -126,6 +128,8 @@ def diagram() -> str:
 # Events the system records on its own, as people read them.
 SYSTEM_LABELS: dict[str, tuple[str, str]] = {
     "escalate": ("督办升级", "escalated"),
+    "absence": ("委托", "absence declared"),
+    "absence_end": ("委托结束", "absence ended"),
 }
 
 
@@ -149,13 +153,39 @@ def event_note(kind: str, data: dict[str, Any], language: str = "zh") -> str:
             return text + (f"；已告知 {'、'.join(told)}" if told else "")
         text = f"level {level}" + (f", {colour}" if colour else "") + f", {days} working days overdue"
         return text + (f"; told {', '.join(told)}" if told else "")
-    return str(data.get("reason") or data.get("owner") or data.get("title") or "")
+    note = str(data.get("reason") or data.get("owner") or data.get("title") or "")
+    if data.get("for"):  # done by a delegate (委托) for the person away
+        stand_in = f"代 {data['for']} 办理" if language == "zh" else f"for {data['for']}"
+        return f"{stand_in}；{note}" if note and language == "zh" else f"{stand_in}; {note}" if note else stand_in
+    return note
 
 
-def standing(session: Session, actor: Person | None, finding: Finding | None) -> set[Who]:
-    """What the actor is, relative to this item."""
+def standing(session: Session, actor: Person | None, finding: Finding | None, *,
+             now: datetime | None = None) -> set[Who]:
+    """What the actor is, relative to this item; at `now`, also what the people they stand in
+    for (委托) are."""
     if actor is None:
         return {Who.system}
+    held = _own_standing(session, actor, finding)
+    if now is not None:
+        for person in stands_for(session, actor.id, now):  # type: ignore[arg-type]
+            held |= _own_standing(session, person, finding)
+    return held
+
+
+def acting_for(session: Session, command: Command, *, actor: Person | None, finding: Finding | None,
+               now: datetime) -> Person | None:
+    """The absent person the actor does this for, when their own standing would not do."""
+    if actor is None:
+        return None
+    need = TRANSITIONS[command].who
+    if _own_standing(session, actor, finding) & need:
+        return None
+    return next((p for p in stands_for(session, actor.id, now)  # type: ignore[arg-type]
+                 if _own_standing(session, p, finding) & need), None)
+
+
+def _own_standing(session: Session, actor: Person, finding: Finding | None) -> set[Who]:
     roles = memberships_of(session, actor.id)  # type: ignore[arg-type]
     held: set[Who] = set()
     for m in roles:
@@ -169,13 +199,14 @@ def standing(session: Session, actor: Person | None, finding: Finding | None) ->
 
 
 def check(session: Session, command: Command, *, actor: Person | None,
-          finding: Finding | None, reason: str = "", language: str = "zh") -> Transition:
-    """Refuse with a RuleError unless this actor may apply this command now."""
+          finding: Finding | None, reason: str = "", language: str = "zh", now: datetime | None = None) -> Transition:
+    """Refuse with a RuleError unless this actor may apply this command now (at `now`, also
+    for the people they stand in for; separation of duties then binds them all)."""
     t = TRANSITIONS[command]
     label = COMMAND_LABELS[command][0 if language == "zh" else 1]
     if actor is not None and not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
-    held = standing(session, actor, finding)
+    held = standing(session, actor, finding, now=now)
     if not held & t.who:
         raise RuleError("forbidden", field="as", actor=actor.email if actor else "system",
                         command=label, need=", ".join(sorted(t.who)))
@@ -186,9 +217,10 @@ def check(session: Session, command: Command, *, actor: Person | None,
                         state=STATE_LABELS[finding.state][0 if language == "zh" else 1],
                         command=label)
     if t.verifier and finding is not None and actor is not None:
-        if actor.id == finding.owner_id:
+        selves = {actor.id} | ({p.id for p in stands_for(session, actor.id, now)} if now else set())  # type: ignore[arg-type]
+        if finding.owner_id in selves:
             raise RuleError("same_person", field="as")
-        if actor.id in _deciding_on(session, command, finding):
+        if selves & _deciding_on(session, command, finding):
             raise RuleError("own_request", field="as")
     if t.needs_reason and not reason.strip():
         raise RuleError("required", field="reason")
@@ -207,12 +239,13 @@ def _deciding_on(session: Session, command: Command, finding: Finding) -> set[in
         Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
 
 
-def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...]) -> set[Command]:
+def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...], *,
+            now: datetime | None = None) -> set[Command]:
     """Which of these commands this person may apply to this item now (what a page offers)."""
     offered = set()
     for command in commands:
         try:
-            check(session, command, actor=actor, finding=finding, reason="·")
+            check(session, command, actor=actor, finding=finding, reason="·", now=now)
         except RuleError:
             continue
         offered.add(command)

@@ -5,6 +5,7 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
@@ -255,3 +256,29 @@ def test_the_mail_link_signs_for_the_item_first_and_still_takes_the_evidence(sta
     stack.step(code)  # the pass the acknowledgement woke
     done = client.post(f"{link}/submit", data={"csrf": csrf(after.text), "note": "已整改"})  # the same link
     assert done.status_code == 303 and state(stack, code)[0] is State.submitted
+
+
+def test_a_delegates_link_works_while_the_absence_lasts_and_stops_when_it_ends(stack: Stack):
+    delegate = "liang.xue@example.org"
+    first = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    stack.cli("absence", "declare", "--as", OWNER, "--delegate", delegate, "--from", first.isoformat(),
+              "--to", "2099-01-01", "--reason", "外出学习", expect=2)  # refused: over 92 days
+    number = stack.cli("absence", "declare", "--as", OWNER, "--delegate", delegate, "--from", first.isoformat(),
+                       "--to", (first + timedelta(days=6)).isoformat(), "--reason", "外出学习").split()[0]
+    code, _ = assigned_item(stack, to=delegate)  # the owner's mail goes to the delegate
+    mail = last_mail(stack, to=delegate, subject=code)
+    assert "梁雪（代高鹏）同志" in text_of(mail)
+    link = link_in(mail)
+    client = portal()
+    page = client.get(link)
+    assert page.status_code == 200 and 'id="ack-card"' in page.text
+    signed = client.post(f"{link}/acknowledge", data={"csrf": csrf(page.text)})
+    assert signed.status_code == 303
+    history = client.get(signed.headers["location"]).text
+    assert f"代 {OWNER} 办理" in history
+    stack.cli("absence", "end", number, "--as", OWNER)
+    gone = client.get(link)
+    assert gone.status_code == 400 and "此链接已失效" in message(gone.text)
+    refused = client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": "x"})
+    assert refused.status_code == 400 and "此链接已失效" in message(refused.text)
+    assert state(stack, code)[0] is State.assigned

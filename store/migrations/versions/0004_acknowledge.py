@@ -1,5 +1,6 @@
 """签收, 委托, 分解 and messengers (issue 14): when an owner acknowledged their item; people's
-messenger channels, and which channel an outbox row goes to (none: mail).
+messenger channels, and which channel an outbox row goes to (none: mail); absences with
+their delegates.
 
 Revision ID: 0004
 Revises: 0003
@@ -34,6 +35,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id", "kind"),
     )
     op.create_index("ix_channel_person_id", "channel", ["person_id"])
+    op.create_table(
+        "absence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("delegate_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("declared_by_id", sa.Integer(), nullable=False),
+        sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["delegate_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["declared_by_id"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_absence_person_id", "absence", ["person_id"])
+    op.create_index("ix_absence_delegate_id", "absence", ["delegate_id"])
     # Added in place, not by copying the table (SQLite's batch mode would drop `notification`,
     # which the alerts' digest_id refers to).
     if op.get_bind().dialect.name == "sqlite":
@@ -46,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("notification") as batch:
         batch.drop_column("channel_id")
+    op.drop_table("absence")
     op.drop_index("ix_channel_person_id", table_name="channel")
     op.drop_table("channel")
     with op.batch_alter_table("finding") as batch:
