@@ -5,9 +5,9 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
+from models.deadlines.calendar import local_date
 from models.items import commands
 from models.items.finding import Finding
-from models.deadlines.calendar import local_date
 from models.people.absence import declare_absence
 from models.people.channels import ChannelKind, set_channel
 from models.people.directory import person_by_email
