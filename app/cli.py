@@ -70,8 +70,8 @@ def _register() -> None:
     from app.sheets import import_findings, record_round
 
     org_app.command("load")(refusals(org_load))
-    for name, fn in (("file", items.file_cmd), ("ack", items.acknowledge), ("submit", items.submit),
-                     ("review", items.review),
+    for name, fn in (("file", items.file_cmd), ("ack", items.acknowledge), ("split", items.split_cmd),
+                     ("submit", items.submit), ("review", items.review),
                      ("withdraw", items.withdraw), ("reassign", items.reassign), ("extend", items.extend),
                      ("extension", items.extension), ("sweep", operate.sweep_cmd),
                      ("reconcile", operate.reconcile_cmd), ("show", items.show), ("ledger", items.ledger),

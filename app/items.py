@@ -10,6 +10,7 @@ import typer
 from app.output import err, lang, out, print_json, show_item, show_ledger
 from messages import RuleError, labels
 from models.items.lifecycle import Command, roles_for
+from models.items.split import Part
 from models.ledger.views import item_view, ledger_views
 from models.people.directory import finding_by_code
 from services import context as ctx
@@ -17,6 +18,7 @@ from services.case_runs import Wake
 from services.evidence import store_path
 from services.filing import file_finding
 from services.items import Acted, Action, act, reassign_all
+from services.splitting import split_item
 from store.db import reading
 
 
@@ -67,6 +69,29 @@ def acknowledge(
 ) -> None:
     """Sign for an assigned item (签收): you have it and are on it."""
     _act(code, actor, Action(Command.acknowledge))
+
+
+def split_cmd(
+    code: str = typer.Argument(...),
+    actor: str = typer.Option(..., "--as", help="your email (the owner, an inspector or a supervisor)"),
+    parts: list[str] = typer.Option(..., "--part", help="UNIT:OWNER-EMAIL:YYYY-MM-DD:TITLE; repeat for each"),
+) -> None:
+    """Split an item into sub-items (分解), each with its own owner and a due date no later
+    than the item's; the item is handed in once they are all closed."""
+    asked = []
+    for i, text in enumerate(parts, start=1):
+        fields = text.split(":", 3)
+        if len(fields) != 4:
+            raise RuleError("bad_part", field=f"parts[{i}]", value=text[:80])
+        unit, owner, due, title = fields
+        asked.append(Part(unit=unit, owner=owner, due=parse_day(due, field=f"parts[{i}].due"), title=title))
+    done = asyncio.run(split_item(code, actor=actor, parts=asked))
+    for part in done.parts:
+        print(part)
+    if len(done.started) < len(done.parts):
+        msg = ("流程服务暂不可达，子事项的案件流程稍后由 reconcile 启动。" if lang() == "zh"
+               else "Prefect is unreachable; reconcile will start the sub-items' case runs.")
+        err.print(f"[yellow]![/] {msg}")
 
 
 def submit(

@@ -62,6 +62,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "absence_missing": ("没有编号为 {value} 的委托", "no absence {value}"),
     "absence_over": ("委托 {value} 已结束", "absence {value} is already over"),
+    "split_twice": (
+        "{value} 本身是分解出的子事项，不能再分解",
+        "{value} is a sub-item already; it cannot be split again",
+    ),
+    "split_parts": ("请填写 1 至 {limit} 个子事项", "give 1 to {limit} sub-items"),
+    "split_due": (
+        "子事项期限 {value} 不能晚于原事项期限 {limit}",
+        "a sub-item's due date {value} is after the item's {limit}",
+    ),
+    "bad_part": (
+        "子事项格式应为 单位:责任人邮箱:期限:标题，收到：{value}",
+        "a part is UNIT:OWNER:YYYY-MM-DD:TITLE, got: {value}",
+    ),
+    "parts_open": ("以下子事项尚未办结或撤销：{value}", "these sub-items are still open: {value}"),
     "already_acknowledged": ("此事项已于 {value} 签收", "this item was acknowledged at {value}"),
     "same_owner": ("新责任人与原责任人相同：{value}", "new owner is the current owner: {value}"),
     "no_owner": (

@@ -66,6 +66,10 @@ def sections(figures: dict[str, Any]) -> list[Section]:
     reds = [f"{i + 1}. {r['code']}，{r['unit']}“{r['title']}”，责任人{r['owner']}，整改期限{_short(r['due_on'])}，"
             f"{_short(r['detail'])}进入红色督办。" for i, r in enumerate(figures["red_items"]) if r["due_on"]]
     red = Section("红色督办事项", reds or ["本月无红色督办事项。"])
+    parts = [f"{i + 1}. {p['unit']}：{p['code']}“{p['title']}”（分解自{p['detail']}），责任人{p['owner']}，"
+             f"整改期限{_short(p['due_on'])}，未按期完成。" for i, p in enumerate(figures.get("late_parts", []))]
+    if parts:  # only when some are late: a section saying "none" would be paperwork
+        red.paragraphs.extend(["分解事项中未按期完成的（计入各自单位）：", *parts])
     goods = [f"{i + 1}. {g['code']}，{g['unit']}“{g['title']}”，责任人{g['owner']}，{g['detail']}。"
              for i, g in enumerate(figures["good_examples"])]
     good = Section("典型做法", goods or ["本月无符合条件的典型做法。"])

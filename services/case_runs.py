@@ -61,7 +61,11 @@ def _labels(code: str) -> tuple[str, str, str, list[str]]:
         man = session.get(Manifestation, f.manifestation_id)
         assert unit is not None and man is not None
         cls: DeadlineClass = f.deadline_class
-        return f.code, unit.name, ledger_id, [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
+        tags = [f"unit:{unit.code}", f"group:{man.group_id}", f"class:{cls.value}"]
+        parent = session.get(Finding, f.parent_id) if f.parent_id else None
+        if parent is not None:  # 分解: filter the Prefect UI by the family
+            tags.append(f"parent:{parent.code}")
+        return f.code, unit.name, ledger_id, tags
 
 
 async def start_case_run(code: str, *, replacing: str = "") -> str | None:

@@ -28,6 +28,8 @@ def run_tags(view: ItemView) -> list[str]:
 def run_name(view: ItemView) -> str:
     """What the runs list shows: code, unit, stage and the colour slip, in words."""
     parts = [f"{view.code} {view.unit}", label(STAGES, view.stage)]
+    if view.parent:  # 分解: the family shows in the runs list
+        parts.insert(1, f"分解自 {view.parent}")
     if view.colour and view.state.is_open:
         parts.append(slip(view.colour))
     return " · ".join(parts)

@@ -18,6 +18,7 @@ from models.items.effects import cancel_pending_alerts, notify, record_transitio
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.items.finding import Finding, State
 from models.items.lifecycle import Command, check
+from models.items.split import open_parts
 from models.outbox import MailStatus, Notification
 from models.people.directory import (
     finding_by_code,
@@ -151,6 +152,8 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
     """The owner hands in the account of the rectification and its evidence."""
     check(session, Command.submit, actor=actor, finding=finding, language=policy.language,
           now=now)
+    if waiting := open_parts(session, finding):  # 分解: the parts first
+        raise RuleError("parts_open", field="code", value="、".join(waiting))
     account = clean_text(account, field="note", limit=8000, multiline=True)
     evidence = Evidence(finding_id=finding.id, account=account, submitted_by_id=actor.id,
                         submitted_at=now)
@@ -230,6 +233,8 @@ def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
     """An inspector withdraws an item filed in error (撤销)."""
     check(session, Command.withdraw, actor=actor, finding=finding, reason=reason, language=policy.language,
           now=now)
+    if waiting := open_parts(session, finding):
+        raise RuleError("parts_open", field="code", value="、".join(waiting))
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
     if finding.owner_id is not None:

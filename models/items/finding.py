@@ -42,6 +42,9 @@ class Finding(SQLModel, table=True):
     state: State = Field(sa_type=enum_type(State))
     filed_by_id: int = Field(foreign_key="person.id")
     filed_at: datetime = Field(sa_type=utc)
+    # 分解: the item this one was split from (its own owner and due date, no later than the
+    # parent's); the parent is handed in only once every sub-item is closed or withdrawn.
+    parent_id: int | None = Field(default=None, foreign_key="finding.id", index=True)
     # 反弹: the earlier finding for the same unit and manifestation within the window.
     recurrence_of_id: int | None = Field(default=None, foreign_key="finding.id")
     # Where a batch import filed it from (the sheet's reference or the row's content hash):

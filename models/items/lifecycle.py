@@ -26,6 +26,7 @@ class Command(StrEnum):
     file = "file"
     assign = "assign"
     acknowledge = "acknowledge"
+    split = "split"
     reassign = "reassign"
     submit = "submit"
     return_ = "return"
@@ -67,6 +68,7 @@ TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
     _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
     _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
     _t(Command.acknowledge, {S.assigned},        None,        {W.owner}),
+    _t(Command.split,    {S.assigned},           None,        {W.owner, W.inspector, W.supervisor, W.admin}),
     _t(Command.reassign, {S.assigned, S.submitted}, None,     {W.secretary, W.supervisor, W.admin}),
     _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
     _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
@@ -85,6 +87,7 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
     Command.file: ("立项", "file"),
     Command.assign: ("交办", "assign"),
     Command.acknowledge: ("签收", "acknowledge"),
+    Command.split: ("分解", "split"),
     Command.reassign: ("改派", "reassign"),
     Command.submit: ("提交整改材料", "submit"),
     Command.return_: ("退回", "return"),
@@ -154,6 +157,10 @@ def event_note(kind: str, data: dict[str, Any], language: str = "zh") -> str:
         text = f"level {level}" + (f", {colour}" if colour else "") + f", {days} working days overdue"
         return text + (f"; told {', '.join(told)}" if told else "")
     note = str(data.get("reason") or data.get("owner") or data.get("title") or "")
+    if kind == "split":
+        note = "、".join(data.get("parts") or []) if language == "zh" else ", ".join(data.get("parts") or [])
+    elif data.get("parent"):
+        note = (f"分解自 {data['parent']}；" if language == "zh" else f"split from {data['parent']}; ") + note
     if data.get("for"):  # done by a delegate (委托) for the person away
         stand_in = f"代 {data['for']} 办理" if language == "zh" else f"for {data['for']}"
         return f"{stand_in}；{note}" if note and language == "zh" else f"{stand_in}; {note}" if note else stand_in

@@ -26,7 +26,7 @@ COLUMNS = [  # (zh, en, attribute or function, width)
     ("暂定", "Provisional", lambda v: "是" if v.due_provisional else "", 6),
     ("剩余工作日", "Working days left", "working_days_left", 10), ("督办级别", "Level", "escalation_level", 8),
     ("颜色", "Colour", "colour", 8), ("延期次数", "Extensions", "extensions", 8),
-    ("反弹（前次）", "Recurrence of", "recurrence_of", 18),
+    ("反弹（前次）", "Recurrence of", "recurrence_of", 18), ("分解自", "Split from", "parent", 18),
 ]
 FILLS = labels.FILLS
 COLOUR_COLUMN = next(i for i, c in enumerate(COLUMNS, start=1) if c[2] == "colour")  # the rows' fill follows it

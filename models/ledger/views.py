@@ -45,6 +45,7 @@ class ItemView:
     flow_run_id: str | None
     run_note: str
     recurrence_of: str | None = None  # 反弹: the earlier item's code
+    parent: str | None = None  # 分解: the code of the item this one was split from
     extensions: int = 0  # approved, counted apart (延期)
     pending_extension_to: date | None = None
     mail_waiting: int = 0  # tried, not yet accepted by the relay (it is retried)
@@ -125,6 +126,9 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     if finding.recurrence_of_id is not None:
         earlier = session.get(Finding, finding.recurrence_of_id)
         view.recurrence_of = earlier.code if earlier else None
+    if finding.parent_id is not None:
+        parent = session.get(Finding, finding.parent_id)
+        view.parent = parent.code if parent else None
     if with_events:
         events = session.exec(select(Event).where(Event.finding_id == finding.id)
                               .order_by(Event.seq)).all()
@@ -205,8 +209,14 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy,
     exts = _extensions(session, ids)
     mail = mail_trouble(session, ids)
     codes = {f.id: f.code for f in rows}
+    # Parents a filter left out (a sub-item of another unit's item), read by id.
+    wanted = sorted({f.parent_id for f in rows if f.parent_id and f.parent_id not in codes})
+    for i in range(0, len(wanted), 500):
+        codes.update(session.execute(select(Finding.id, Finding.code).where(
+            Finding.id.in_(wanted[i:i + 500]))).all())  # type: ignore[union-attr,arg-type]
     for f, view in zip(rows, views, strict=True):
         view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
         view.mail_waiting, view.mail_failed = mail.get(f.id, (0, 0))
         view.recurrence_of = codes.get(f.recurrence_of_id) if f.recurrence_of_id else None
+        view.parent = codes.get(f.parent_id) if f.parent_id else None
     return views

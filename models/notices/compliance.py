@@ -98,6 +98,7 @@ class _Row(NamedTuple):
     due_on: date | None
     red: date | None  # the day it reached red
     recurrence: bool
+    part: bool = False  # 分解: a sub-item, late or red against its own unit but never counted as found
 
 
 @dataclass
@@ -122,14 +123,15 @@ def compliance_rows(session: Session, *, first: tuple[int, int], last: tuple[int
     # The columns, as rows: ORM objects for a busy year were most of the time.
     findings = session.execute(select(
         Finding.id, Finding.code, Finding.unit_id, Finding.state, Finding.filed_at, Finding.closed_at,
-        Finding.due_on, Finding.recurrence_of_id).where(
+        Finding.due_on, Finding.recurrence_of_id, Finding.parent_id).where(
         Finding.state != State.withdrawn, Finding.filed_at < month_end,
         (Finding.due_on >= window_start) | (Finding.closed_at >= window_from)  # type: ignore[operator]
         | Finding.state.in_([State.filed, State.assigned, State.submitted]))).all()  # type: ignore[attr-defined]
     reds = {finding_id: local_day(at, tz) for finding_id, at in session.execute(
         select(Escalation.finding_id, Escalation.at).where(Escalation.level == 3))}
     rows = [_Row(f.code, f.unit_id, f.state.is_open, f.filed_at, f.closed_at, local_day(f.filed_at, tz) or hi,
-                 local_day(f.closed_at, tz), f.due_on, reds.get(f.id), bool(f.recurrence_of_id)) for f in findings]
+                 local_day(f.closed_at, tz), f.due_on, reds.get(f.id), bool(f.recurrence_of_id),
+                 f.parent_id is not None) for f in findings]
     branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
     return ComplianceRows(start, hi, rows, branches)
 
@@ -153,7 +155,7 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
     for unit in branches:
         mine = by_unit.get(unit.id, [])
         reasons: list[str] = []
-        filed_in = [f for f in mine if window_start <= f.filed <= end]
+        filed_in = [f for f in mine if window_start <= f.filed <= end and not f.part]
         for f in mine:
             if f.due_on and window_start <= f.due_on <= end:
                 if (f.closed is None and f.due_on < end) or (f.closed is not None and f.closed > f.due_on):
@@ -167,7 +169,7 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
         reasons += [f"{y}-{m:02d} 发现 {n} 个问题 (> {policy.max_findings_per_month})"
                     for (y, m), n in sorted(per_month.items()) if n > policy.max_findings_per_month]
         # The month's own figures, for the score.
-        this_month = [f for f in mine if first <= f.filed <= end]
+        this_month = [f for f in mine if first <= f.filed <= end and not f.part]
         figures = {
             "found": len(this_month),
             "overdue": sum(1 for f in mine if f.due_on and f.due_on < end and f.open and f.filed <= end),

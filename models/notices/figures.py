@@ -87,6 +87,9 @@ class MonthFigures:
     target: int
     target_met: bool
     trend: list[TrendPoint] = field(default_factory=list)
+    # 分解: sub-items are not counted (their parent is, once); the late ones are listed
+    # against their own units (detail: the parent's code).
+    late_parts: list[NamedItem] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +109,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     findings = session.execute(select(
         Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id, Finding.filed_at,
         Finding.closed_at, Finding.due_on, Finding.recurrence_of_id, Finding.assigned_at,
-        Finding.acknowledged_at).where(
+        Finding.acknowledged_at, Finding.parent_id).where(
         Finding.state != State.withdrawn, Finding.filed_at < cutoff,
         or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))).all()  # type: ignore[union-attr]
     branches = {u.id: BranchRow(u.code, u.name) for u in session.exec(
@@ -140,8 +143,17 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         if f.unit_id in branches:
             setattr(branches[f.unit_id], key, getattr(branches[f.unit_id], key) + 1)
 
+    codes = {f.id: f.code for f in findings}
+    late_parts: list[NamedItem] = []
     for f in findings:
         filed, closed = local_day(f.filed_at, tz), local_day(f.closed_at, tz)
+        if f.parent_id is not None:  # a sub-item: listed when late, never counted
+            late_open = open_at_cutoff(f) and f.due_on and f.due_on < as_of
+            late_closed = closed and first <= closed <= last and f.due_on and closed > f.due_on
+            if late_open or late_closed:
+                late_parts.append(NamedItem(f.code, units[f.unit_id].name, f.title, people.get(f.owner_id, "—"),
+                                            str(f.due_on or ""), codes.get(f.parent_id, "")))
+            continue
         if filed and first <= filed:
             count(f, "found")
             if f.recurrence_of_id:
@@ -186,6 +198,7 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         month=f"{year:04d}-{month:02d}", as_of=as_of.isoformat(), totals=totals, branches=list(branches.values()),
         red_items=sorted(red_items, key=lambda i: i.code), good_examples=goods,
         compliance_rate=round(result.rate, 1), target=result.target, target_met=result.met)
+    figures.late_parts = sorted(late_parts, key=lambda i: (i.unit, i.code))
     figures.trend = trend(session, year=year, month=month, months=trend_months, now=now,
                           compliance=compliance, timezone=timezone, this=figures, rows=rows)
     return figures

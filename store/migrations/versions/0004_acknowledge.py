@@ -1,4 +1,5 @@
-"""签收, 委托, 分解 and messengers (issue 14): when an owner acknowledged their item; people's
+"""签收, 委托, 分解 and messengers (issue 14): when an owner acknowledged their item; the item
+an item was split from; people's
 messenger channels, and which channel an outbox row goes to (none: mail); absences with
 their delegates.
 
@@ -19,6 +20,13 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("finding") as batch:
         batch.add_column(sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+    # In place (see channel_id below): the finding table is referred to by most others.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE finding ADD COLUMN parent_id INTEGER REFERENCES finding (id)")
+    else:
+        op.add_column("finding", sa.Column("parent_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_finding_parent_id", "finding", "finding", ["parent_id"], ["id"])
+    op.create_index("ix_finding_parent_id", "finding", ["parent_id"])
     op.create_table(
         "channel",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,5 +78,7 @@ def downgrade() -> None:
     op.drop_table("absence")
     op.drop_index("ix_channel_person_id", table_name="channel")
     op.drop_table("channel")
+    op.drop_index("ix_finding_parent_id", table_name="finding")
     with op.batch_alter_table("finding") as batch:
+        batch.drop_column("parent_id")
         batch.drop_column("acknowledged_at")

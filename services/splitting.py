@@ -1,0 +1,38 @@
+"""分解: splitting an item into sub-items, in one transaction; then each sub-item's case run
+is started (named after the parent) and the parent's run is woken. The CLI and the item page
+both come through `split_item`."""
+
+import asyncio
+from dataclasses import dataclass
+
+from models.items.split import Part, split
+from models.people.directory import finding_by_code, person_by_email
+from services import context as ctx
+from services.case_runs import start_case_runs
+from services.items import Identify, wake
+from services.mail import send_now
+from store.db import transaction
+
+
+@dataclass(frozen=True)
+class Split:
+    parent: str
+    parts: list[str]
+    started: list[str]  # the parts whose case runs started now (the rest: reconcile)
+
+
+def _split(code: str, actor: str | Identify, parts: list[Part]) -> list[str]:
+    with transaction(ctx.ledger()) as session:
+        person = person_by_email(session, actor, field="as") if isinstance(actor, str) else actor(session)
+        subs = split(session, actor=person, finding=finding_by_code(session, code), parts=parts, now=ctx.now(),
+                     policy=ctx.policy())
+        return [s.code for s in subs]
+
+
+async def split_item(code: str, *, actor: str | Identify, parts: list[Part]) -> Split:
+    codes = await asyncio.to_thread(_split, code, actor, parts)
+    await send_now(None)  # the parts' owners hear at once, Prefect or not
+    started = await start_case_runs(codes)
+    await wake(code)
+    return Split(code, codes, started)
+
