@@ -5,7 +5,12 @@ both come through `split_item`."""
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
+from messages import RuleError
+from models.items.lifecycle import Command
 from models.items.split import Part, split
+from models.links import Claim, spend
 from models.people.directory import finding_by_code, person_by_email
 from services import context as ctx
 from services.case_runs import start_case_runs
@@ -21,16 +26,23 @@ class Split:
     started: list[str]  # the parts whose case runs started now (the rest: reconcile)
 
 
-def _split(code: str, actor: str | Identify, parts: list[Part]) -> list[str]:
+def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | None) -> list[str]:
     with transaction(ctx.ledger()) as session:
         person = person_by_email(session, actor, field="as") if isinstance(actor, str) else actor(session)
+        if link is not None:  # the portal's link does one action: a second click splits nothing twice
+            spend(session, link, now=ctx.now(), what=Command.split.value)
         subs = split(session, actor=person, finding=finding_by_code(session, code), parts=parts, now=ctx.now(),
                      policy=ctx.policy())
         return [s.code for s in subs]
 
 
-async def split_item(code: str, *, actor: str | Identify, parts: list[Part]) -> Split:
-    codes = await asyncio.to_thread(_split, code, actor, parts)
+async def split_item(code: str, *, actor: str | Identify, parts: list[Part], link: Claim | None = None) -> Split:
+    try:
+        codes = await asyncio.to_thread(_split, code, actor, parts, link)
+    except IntegrityError:  # the same link used at the same moment elsewhere: that one won
+        if link is None:
+            raise
+        raise RuleError("link_used", value=Command.split.value) from None
     await send_now(None)  # the parts' owners hear at once, Prefect or not
     started = await start_case_runs(codes)
     await wake(code)

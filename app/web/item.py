@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from app.web.deps import Now, Reading, SignedIn, check_visitor
 from app.web.pages import page, refusal
+from app.web.parts import part_file, parts_context
 from app.web.security import (
     SESSION_COOKIE,
     Forbidden,
@@ -72,8 +73,11 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
         offered -= {Command.approve_extension.value, Command.reject_extension.value}
     else:
         offered.discard(Command.request_extension.value)
+    if allowed(session, visitor.person, finding, (Command.split,), now=now) and finding.parent_id is None:
+        offered.add(Command.split.value)
     settings = ctx.settings()
-    return {"view": view, "evidence": evidence, "reviews": reviews, "offered": offered,
+    return {**parts_context(session, finding), "view": view, "evidence": evidence, "reviews": reviews,
+            "offered": offered,
             "extension": ext and {"to": ext.to_due, "reason": ext.reason, "by": people.get(ext.requested_by_id, "")},
             "base": base, "visitor": visitor, "label": action_label,
             "max_file_mib": settings.max_evidence_bytes // 2**20,
@@ -244,7 +248,8 @@ async def _fresh(request: Request, token: str) -> Response:
 def _file_response(session: Session, finding: Finding, file_id: int, inline: bool) -> Response:
     row = session.get(EvidenceFile, file_id)
     evidence = session.get(Evidence, row.evidence_id) if row else None
-    if row is None or evidence is None or evidence.finding_id != finding.id:
+    if row is None or evidence is None or (evidence.finding_id != finding.id
+                                           and not part_file(session, finding, evidence)):
         raise RuleError("file_missing", field="file", value=str(file_id))
     kind = kind_of(row.original_name)
     path = blob_path(ctx.settings().evidence_dir, row.sha256)

@@ -11,7 +11,7 @@ from prefect.client.schemas.objects import StateType
 from sqlmodel import func, select
 
 from models.items.evidence import Evidence, EvidenceFile
-from models.items.finding import State
+from models.items.finding import Finding, State
 from models.links import ITEM
 from models.people.directory import finding_by_code, person_by_email
 from services.context import signer
@@ -282,3 +282,39 @@ def test_a_delegates_link_works_while_the_absence_lasts_and_stops_when_it_ends(s
     refused = client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": "x"})
     assert refused.status_code == 400 and "此链接已失效" in message(refused.text)
     assert state(stack, code)[0] is State.assigned
+
+
+def test_the_owner_splits_from_the_mail_and_the_parent_shows_the_parts_work(stack: Stack):
+    from tests.app.web import INSPECTOR, sign_in
+
+    chen = "chen.xiaoyu@example.org"
+    code, link = assigned_item(stack)
+    client = portal()
+    page = client.get(link)
+    assert 'id="split-card"' in page.text
+    with transaction(stack.engine) as s:
+        due = finding_by_code(s, code).due_on
+    bad = client.post(f"{link}/split", data={"csrf": csrf(page.text), "unit1": "zb-bangongshi", "owner1": chen,
+                                             "title1": "办公室配合", "due1": (due + timedelta(days=1)).isoformat()})
+    assert bad.status_code == 400 and message(bad.text).startswith("parts[1].due")  # after the parent's due date
+    done = client.post(f"{link}/split", data={"csrf": csrf(page.text), "unit1": "zb-bangongshi", "owner1": chen,
+                                              "title1": "办公室配合整理台账", "due1": due.isoformat()})
+    assert done.status_code == 303 and done.headers["location"] == f"{link}?done=split"
+    with transaction(stack.engine) as s:
+        [part] = s.exec(select(Finding).where(Finding.parent_id == finding_by_code(s, code).id)).all()
+        part_code = part.code
+    run = stack.flow_run(part_code)
+    assert f"parent:{code}" in run.tags  # the Prefect UI shows the family
+    assert f"分解自 {code}" in stack.step(part_code).name
+    part_link = link_in(last_mail(stack, to=chen, subject=part_code))
+    part_page = client.get(part_link)
+    assert f"分解自</th><td id=\"parent\">{code}" in part_page.text
+    sent = client.post(f"{part_link}/submit", data={"csrf": csrf(part_page.text), "note": "台账已整理"},
+                       files=[("files", ("台账.jpg", jpeg("blue"), "image/jpeg"))])
+    assert sent.status_code == 303
+    staff = portal()
+    sign_in(stack, staff, INSPECTOR)
+    parent_page = staff.get(f"/items/{code}")
+    assert part_code in parent_page.text and "台账已整理" in parent_page.text
+    href = parent_page.text.split('id="parts"')[1].split('href="')[1].split('"')[0]
+    assert staff.get(href).content == jpeg("blue")  # the part's evidence, from the parent's page

@@ -1,0 +1,101 @@
+"""分解 on the item page: the parts of an item (with their evidence, for its verifier) and the
+form that splits it, by the mail's link or a signed-in person; both go through
+services.splitting.split_item."""
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_visitor, signed_in
+from messages import RuleError
+from models.items.evidence import Evidence, EvidenceFile
+from models.items.finding import STATE_LABELS, Finding
+from models.items.split import MAX_PARTS, Part, parts_of
+from models.links import unspent
+from models.people.org import Person, Unit, UnitKind
+from services import context as ctx
+from services.splitting import split_item
+from store.db import reading
+
+router = APIRouter()
+ROWS = 3  # empty rows the form offers; more by splitting again … or the CLI
+
+
+def parts_context(session: Session, finding: Finding) -> dict[str, Any]:
+    """What the page shows of the family: the parent's code, and each part with its latest
+    evidence (the parent's verifier checks the parts' work too)."""
+    parent = session.get(Finding, finding.parent_id) if finding.parent_id else None
+    parts = []
+    for sub in parts_of(session, finding):
+        unit, owner = session.get(Unit, sub.unit_id), session.get(Person, sub.owner_id) if sub.owner_id else None
+        ev = session.exec(select(Evidence).where(Evidence.finding_id == sub.id)
+                          .order_by(col(Evidence.id).desc())).first()
+        files = list(session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id == ev.id))) if ev else []
+        parts.append({"code": sub.code, "title": sub.title, "unit": unit.name if unit else "",
+                      "owner": owner.name if owner else "", "due": sub.due_on,
+                      "state": STATE_LABELS[sub.state][0], "account": ev.account if ev else "",
+                      "files": [{"id": f.id, "name": f.original_name} for f in files]})
+    units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    return {"parent": parent.code if parent else None, "parts": parts, "split_rows": range(1, ROWS + 1),
+            "split_units": units, "split_max": MAX_PARTS}
+
+
+def part_file(session: Session, finding: Finding, evidence: Evidence) -> bool:
+    """Whether this evidence is one of the item's parts' (shown to the item's readers)."""
+    sub = session.get(Finding, evidence.finding_id)
+    return sub is not None and sub.parent_id == finding.id
+
+
+def _parts(form: Any) -> list[Part]:
+    found = []
+    for i in range(1, ROWS + 1):
+        fields = {k: str(form.get(f"{k}{i}") or "").strip()[:300] for k in ("unit", "owner", "title", "due")}
+        if not any(fields.values()):
+            continue
+        try:
+            due = date.fromisoformat(fields["due"]) if fields["due"] else None
+        except ValueError:
+            raise RuleError("bad_date", field=f"parts[{len(found) + 1}].due", value=fields["due"][:40]) from None
+        found.append(Part(unit=fields["unit"], owner=fields["owner"], title=fields["title"], due=due))
+    return found
+
+
+@router.post("/l/{token}/split")
+async def split_by_link(request: Request, token: str) -> Response:
+    form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
+
+    def checked() -> Any:
+        with reading(ctx.ledger()) as session:
+            visitor = link_visitor(session, token)
+            require_csrf(visitor.anchor, form.get("csrf"))
+            assert visitor.claim is not None
+            unspent(session, visitor.claim)
+            return visitor.claim
+
+    claim = await run_in_threadpool(checked)
+    await split_item(claim.code, actor=lambda session: link_visitor(session, token).person, parts=_parts(form),
+                     link=claim)
+    return RedirectResponse(f"/l/{token}?done=split", status_code=303)
+
+
+@router.post("/items/{code}/split")
+async def split_signed_in(request: Request, code: str) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    with reading(ctx.ledger()) as session:
+        visitor = signed_in(session, request)
+    form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
+    require_csrf(visitor.anchor, form.get("csrf"))
+
+    def me(session: Session) -> Person:
+        again = session_visitor(session, cookie)
+        if again is None:
+            raise RuleError("link_invalid")
+        return again.person
+
+    done = await split_item(code, actor=me, parts=_parts(form))
+    return RedirectResponse(f"/items/{quote(done.parent)}?done=split", status_code=303)
