@@ -101,7 +101,8 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, r.recipient_email, r.template,
+        to = r.recipient_email + (f" ({r.dedupe_key.rpartition('@')[2]})" if r.channel_id else "")  # a messenger
+        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, to, r.template,
                       str(r.attempts),
                       f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
                       escape(r.error[:120]))

@@ -52,6 +52,10 @@ def sections(figures: dict[str, Any]) -> list[Section]:
         f"本月{compliant}个党支部达标，达标率{figures['compliance_rate']:g}%，"
         f"{year}年度目标为{figures['target']}%，{met}年度目标。",
     ])
+    stood_in = [f"{person}（{_short(first)}至{_short(last)}）由{delegate}代为办理" for person, delegate, first, last
+                in figures.get("absences", [])]
+    if stood_in:  # 委托: both names, as the history records them
+        overview.paragraphs.append("本月外出委托：" + "；".join(stood_in) + "。")
     rows, colours = [], []
     for b in branches:
         rows.append([b["name"], str(b["found"]), str(b["closed"]), str(b["closed_on_time"]), str(b["overdue"]),

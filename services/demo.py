@@ -8,15 +8,18 @@ from sqlmodel import func, select
 from models.deadlines.calendar import local_date
 from models.items import commands
 from models.items.finding import Finding
+from models.items.split import Part, split
 from models.people.absence import declare_absence
 from models.people.channels import ChannelKind, set_channel
 from models.people.directory import person_by_email
+from models.people.org import Person
 from services import context as ctx
 from services.organisation import load
 from store.db import transaction
 
 DEMO_MESSENGER = "gao.peng@example.org"
 DEMO_ABSENCE = ("wang.jianguo@example.org", "chen.xiaoyu@example.org")  # away, stand-in
+DEMO_PART = ("zb-bangongshi", "liu.yang@example.org", "办公室配合将巡检记录迁入运维平台")  # unit, owner, title
 DEMO_ORG = Path(__file__).resolve().parent.parent / "models" / "data" / "demo_org.yaml"
 
 SAMPLES = [  # unit, manifestation, inspector, title, detail
@@ -56,4 +59,11 @@ def load_demo() -> list[str]:
                                       manifestation=manifestation, title=title, detail=detail,
                                       now=ctx.now(), policy=policy)
             codes.append(f.code)
-        return codes
+        # The 信息中心 sample touches 办公室 too: its owner splits a part off for them (分解).
+        parent = f
+        commands.assign(session, actor=None, finding=parent, now=ctx.now(), policy=policy)
+        owner = session.get(Person, parent.owner_id)
+        assert owner is not None
+        parts = split(session, actor=owner, finding=parent, now=ctx.now(), policy=policy,
+                      parts=[Part(*DEMO_PART, due=parent.due_on)])
+        return codes + [p.code for p in parts]

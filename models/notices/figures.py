@@ -30,6 +30,7 @@ from models.items.evidence import Decision, Evidence, EvidenceFile, Review
 from models.items.extension import Extension, ExtensionStatus
 from models.items.finding import Finding, State
 from models.notices.compliance import CompliancePolicy, ComplianceRows, compliance_rows, month_compliance
+from models.people.absence import Absence
 from models.people.org import Person, Unit, UnitKind
 
 COUNTS = ("found", "closed", "closed_on_time", "overdue", "level1", "level2", "level3", "extensions", "recurrences",
@@ -90,6 +91,8 @@ class MonthFigures:
     # 分解: sub-items are not counted (their parent is, once); the late ones are listed
     # against their own units (detail: the parent's code).
     late_parts: list[NamedItem] = field(default_factory=list)
+    # 委托: who stood in for whom this month (person, delegate, first day, last day).
+    absences: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,6 +202,11 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         red_items=sorted(red_items, key=lambda i: i.code), good_examples=goods,
         compliance_rate=round(result.rate, 1), target=result.target, target_met=result.met)
     figures.late_parts = sorted(late_parts, key=lambda i: (i.unit, i.code))
+    figures.absences = [(people.get(a.person_id, ""), people.get(a.delegate_id, ""), a.first_day.isoformat(),
+                         (min(a.last_day, local_day(a.ended_at, tz) or a.last_day)).isoformat())
+                        for a in session.exec(select(Absence).where(Absence.starts_at < cutoff, Absence.ends_at > start)
+                                              .order_by(Absence.starts_at))  # type: ignore[arg-type]
+                        if a.ended_at is None or a.ended_at > start]
     figures.trend = trend(session, year=year, month=month, months=trend_months, now=now,
                           compliance=compliance, timezone=timezone, this=figures, rows=rows)
     return figures

@@ -61,9 +61,10 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     api, env, data, exe, proc = up
     def all_suspended():
         found = [r for r in runs(api) if r["state_name"] == "Suspended" and r["name"].startswith("ZG-")]
-        return found if len(found) == 5 else None
+        return found if len(found) == 6 else None
 
-    suspended = wait_until(all_suspended, timeout=150, what="5 demo case runs Suspended")
+    # Five samples, one of them split (分解) with a part for 办公室党支部.
+    suspended = wait_until(all_suspended, timeout=150, what="6 demo case runs Suspended")
     # Filed at once, each waited in Prefect's own queue state for a slot of the case deployment
     # (as many as the runner serves), none went Late, and every slot is back once they sleep.
     for run in suspended:
@@ -76,7 +77,12 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     assert case["global_concurrency_limit"]["active_slots"] == 0
     names = sorted(r["name"] for r in suspended)
     assert names[0].startswith("ZG-") and "办公室党支部" in " ".join(names)
-    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 5, timeout=30, what="5 assignment mails")
+    [part] = [r for r in suspended if "分解自" in r["name"]]
+    assert any(t.startswith("parent:ZG-") for t in part["tags"])
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=30, what="6 assignment mails")
+    # 王建国 is away (委托): his assignment went to 陈晓雨, who stands in for him.
+    assert any(m["To"] == "chen.xiaoyu@example.org" and "陈晓雨（代王建国）" in m.get_body(("plain",)).get_content()
+               for m in mails(data / "mail"))
     # 高鹏 also reads his 企业微信 group robot: the stack's stand-in took the assignment, with his link.
     [robot] = wait_until(lambda: read_messages(data / "messages") or None, timeout=30, what="the robot's message")
     assert robot["kind"] == "wecom" and robot["key"] == "demo-robot-gaopeng"
@@ -89,7 +95,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     owner = json.loads(ledger.stdout)["owner_email"]
     subprocess.run([str(exe), "submit", code, "--as", owner, "--note", "已整改"], cwd=data.parent, env=env,
                    check=True, capture_output=True)
-    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=60, what="the verifier's mail")
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 7, timeout=60, what="the verifier's mail")
 
     # A newcomer in the browser: sign in with the printed link, open the mail folder, follow
     # an owner's mail to the item, submit evidence; then the verifier's mail, accept.

@@ -140,3 +140,23 @@ def test_the_persons_digest_lines_go_into_the_delegates_one_digest(engine, polic
         later = s.exec(select(Notification).where(Notification.template == "digest",
                                                   Notification.recipient_email == SECRETARY)).all()
     assert [i["code"] for i in later[0].context["items"]] == [his]
+
+
+def test_the_notice_names_who_stood_in_for_whom(engine):
+    from models.notices.compliance import CompliancePolicy
+    from models.notices.figures import month_figures
+    from notifications.notice_text import sections
+
+    first = away(engine, actor=SECRETARY, person=SECRETARY, delegate=MEMBER, first="2026-11-09", last="2026-11-13",
+                 when="2026-11-06 10:00")
+    with transaction(engine) as s:
+        end_absence(s, actor=person_by_email(s, MEMBER), absence_id=first, now=at("2026-11-12 10:00"))  # back sooner
+    with transaction(engine) as s:
+        fig = month_figures(s, year=2026, month=11, now=at("2026-11-20 10:00"), compliance=CompliancePolicy(),
+                            deadlines=DeadlinePolicy())
+    text = "\n".join(p for sec in sections(fig.as_json()) for p in sec.paragraphs)
+    assert "本月外出委托：高鹏（11月9日至11月12日）由梁雪代为办理。" in text
+    with transaction(engine) as s:
+        october = month_figures(s, year=2026, month=10, now=at("2026-11-20 10:00"), compliance=CompliancePolicy(),
+                                deadlines=DeadlinePolicy())
+    assert october.absences == []
