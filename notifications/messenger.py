@@ -33,7 +33,9 @@ WHY = {"zh": {"reminder": "即将到期", "escalated": "督办升级", "overdue"
               "unacknowledged": "not acknowledged"}}
 COLOURS = {"zh": {"red": "🔴红色", "yellow": "🟡黄色", "blue": "🔵蓝色"},
            "en": {"red": "🔴 red", "yellow": "🟡 yellow", "blue": "🔵 blue"}}
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+# What could turn people's text into a link, emphasis or markup mid-line (a robot's markdown is
+# a small dialect: escaping "-" or "." would show the backslashes in some clients).
+_SPECIAL = re.compile(r"([\\`*_\[\]()<>|~])")
 
 
 def escape(text: Any) -> str:

@@ -115,7 +115,8 @@ def test_a_removed_channel_gets_nothing_more(sqlite_engine, policy, sinks):
 
 
 def test_titles_stay_text_and_long_digests_are_cut_with_a_pointer_to_the_mail():
-    assert escape("[点我](http://evil.example)") == r"\[点我\]\(http://evil\.example\)"
+    assert escape("[点我](http://evil.example)") == r"\[点我\]\(http://evil.example\)"
+    assert escape("ZG-2026-11-0005 <b>加粗</b>") == r"ZG-2026-11-0005 \<b\>加粗\</b\>"
     items = [{"code": f"ZG-2026-11-{i:04d}", "title": "t", "why": "overdue", "colour": "red"} for i in range(20)]
     text = markdown(template="digest", language="zh", subject="【整改督办】", context={"items": items},
                     item_url=lambda code: f"https://x/l/{code}")
