@@ -30,6 +30,8 @@ CLASS_LABELS: dict[DeadlineClass, tuple[str, str]] = {c: labels.CLASSES[c.value]
 
 class Finding(SQLModel, table=True):
     __table_args__ = (Index("ix_finding_open_due", "state", "due_on"),
+                      # The sweep's 签收 step: assigned, not signed for, handed over in a window.
+                      Index("ix_finding_unsigned", "state", "acknowledged_at", "assigned_at"),
                       Index("ix_finding_recurrence", "unit_id", "manifestation_id", "filed_at"))
 
     id: int | None = Field(default=None, primary_key=True)

@@ -213,7 +213,9 @@ def check(session: Session, command: Command, *, actor: Person | None,
     label = COMMAND_LABELS[command][0 if language == "zh" else 1]
     if actor is not None and not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
-    held = standing(session, actor, finding, now=now)
+    held = standing(session, actor, finding)
+    if not held & t.who and now is not None:  # not in their own right: perhaps for someone away
+        held = standing(session, actor, finding, now=now)
     if not held & t.who:
         raise RuleError("forbidden", field="as", actor=actor.email if actor else "system",
                         command=label, need=", ".join(sorted(t.who)))

@@ -20,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("finding") as batch:
         batch.add_column(sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_finding_unsigned", "finding", ["state", "acknowledged_at", "assigned_at"])
     # In place (see channel_id below): the finding table is referred to by most others.
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE finding ADD COLUMN parent_id INTEGER REFERENCES finding (id)")
@@ -79,6 +80,7 @@ def downgrade() -> None:
     op.drop_index("ix_channel_person_id", table_name="channel")
     op.drop_table("channel")
     op.drop_index("ix_finding_parent_id", table_name="finding")
+    op.drop_index("ix_finding_unsigned", table_name="finding")
     with op.batch_alter_table("finding") as batch:
         batch.drop_column("parent_id")
         batch.drop_column("acknowledged_at")
