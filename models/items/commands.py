@@ -18,7 +18,7 @@ from models.items.effects import cancel_pending_alerts, notify, record_transitio
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.items.finding import Finding, State
 from models.items.lifecycle import Command, check
-from models.items.split import open_parts
+from models.items.split import open_parts, tell_parent_if_done
 from models.outbox import MailStatus, Notification
 from models.people.directory import (
     finding_by_code,
@@ -222,6 +222,7 @@ def accept(session: Session, *, actor: Person, finding: Finding, now: datetime,
     finding.escalation_level = 0
     cancel_pending_alerts(session, finding)
     record_transition(session, finding, Command.accept, actor=actor, now=now, data={})
+    tell_parent_if_done(session, finding, now=now, policy=policy)
     owner = session.get(Person, finding.owner_id)
     assert owner is not None
     notify(session, finding, owner, "closed", policy=policy, now=now, verifier=actor.name)
@@ -237,6 +238,7 @@ def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
         raise RuleError("parts_open", field="code", value="、".join(waiting))
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
+    tell_parent_if_done(session, finding, now=now, policy=policy)
     if finding.owner_id is not None:
         owner = session.get(Person, finding.owner_id)
         assert owner is not None

@@ -48,6 +48,19 @@ def parts_of(session: Session, finding: Finding) -> list[Finding]:
     return list(session.exec(select(Finding).where(Finding.parent_id == finding.id).order_by(col(Finding.id))))
 
 
+def tell_parent_if_done(session: Session, part: Finding, *, now: datetime, policy: Policy) -> None:
+    """A part just closed or withdrawn: when it was the last open one, the parent's owner hears
+    they can hand the item in now (once: the parent's version keys the mail)."""
+    if part.parent_id is None:
+        return
+    parent = session.get(Finding, part.parent_id)
+    if parent is None or parent.state is not State.assigned or open_parts(session, parent) or parent.owner_id is None:
+        return
+    owner = session.get(Person, parent.owner_id)
+    if owner is not None:
+        notify(session, parent, owner, "parts_done", policy=policy, now=now)
+
+
 def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part], now: datetime,
           policy: Policy) -> list[Finding]:
     """File and assign each part as a sub-item of `finding`, all or nothing; each owner is mailed."""

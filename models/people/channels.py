@@ -31,7 +31,8 @@ CHANNEL_LABELS: dict[ChannelKind, tuple[str, str]] = {
 }
 # Templates every channel gets; the rest (assignment, return, decisions) only with `everything`.
 ALWAYS = frozenset({"digest"})
-CHOSEN = frozenset({"assigned", "assigned_batch", "returned", "closed", "withdrawn", "extension_decided"})
+CHOSEN = frozenset({"assigned", "assigned_batch", "returned", "closed", "withdrawn", "extension_decided",
+                    "parts_done"})
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,128}")
 
 

@@ -98,6 +98,8 @@ def test_the_parent_waits_for_its_parts_and_a_part_is_not_split_again(engine, po
         cmd.withdraw(s, actor=person_by_email(s, INSPECTOR), finding=finding_by_code(s, b), reason="并入原事项",
                      now=at("2026-11-03 11:00"), policy=policy)
         assert open_parts(s, finding_by_code(s, parent)) == []
+        [told] = s.exec(select(Notification).where(Notification.template == "parts_done")).all()
+        assert told.recipient_email == SECRETARY and told.context["code"] == parent  # once, after the last part
     submit(parent, SECRETARY, "2026-11-04 10:00")
 
 
