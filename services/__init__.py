@@ -8,6 +8,9 @@ must go now, and returns a typed result:
     filing.record_checklist    a round's checklist, from a sheet or the portal's form
     items.act                  one lifecycle command on an item (CLI, item link, staff page)
     items.reassign_all         every open item of a departed owner (CLI)
+    splitting.split_item       分解: an item into sub-items, with their case runs (CLI, item page)
+    absences.declare / .end    委托: an absence with a delegate, or ending it (CLI, /me/absence)
+    messengers.set_my_channel  a person's own messenger channel, or removing it (/me/channels)
     access.send_sign_in        the sign-in mail (portal)
     access.sign_in             following the sign-in link (portal)
     access.send_fresh_link     a new link for an expired one (portal)
