@@ -156,14 +156,15 @@ def event_note(kind: str, data: dict[str, Any], language: str = "zh") -> str:
             return text + (f"；已告知 {'、'.join(told)}" if told else "")
         text = f"level {level}" + (f", {colour}" if colour else "") + f", {days} working days overdue"
         return text + (f"; told {', '.join(told)}" if told else "")
+    zh = language == "zh"
+    sep = "；" if zh else "; "
     note = str(data.get("reason") or data.get("owner") or data.get("title") or "")
-    if kind == "split":
-        note = "、".join(data.get("parts") or []) if language == "zh" else ", ".join(data.get("parts") or [])
+    if kind == "split":  # the parts' codes
+        note = ("、" if zh else ", ").join(data.get("parts") or [])
     elif data.get("parent"):
-        note = (f"分解自 {data['parent']}；" if language == "zh" else f"split from {data['parent']}; ") + note
+        note = (f"分解自 {data['parent']}" if zh else f"split from {data['parent']}") + (sep + note if note else "")
     if data.get("for"):  # done by a delegate (委托) for the person away
-        stand_in = f"代 {data['for']} 办理" if language == "zh" else f"for {data['for']}"
-        return f"{stand_in}；{note}" if note and language == "zh" else f"{stand_in}; {note}" if note else stand_in
+        note = (f"代 {data['for']} 办理" if zh else f"for {data['for']}") + (sep + note if note else "")
     return note
 
 
