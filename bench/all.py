@@ -60,6 +60,11 @@ def benches(scale: int) -> list[Bench]:
             ("most case runs Late at once", r'"findings".*?"late_at_most": (\d+)', "0"),
             ('"database is locked" lines', r'"findings".*?"database_is_locked_lines": (\d+)', "0"),
         ]),
+        Bench("outbox with messengers", ["bench/messenger.py", str(100 * scale)], [
+            ("ms per row, mail only", r"mail only: \d+ rows in [\d.]+ s \(([\d.]+) ms/row\)", ""),
+            ("ms per row, mail + WeCom + DingTalk", r"DingTalk: \d+ rows in [\d.]+ s \(([\d.]+) ms/row\)", ""),
+            ("ratio per row", r"ratio per row with messengers / mail only: ([\d.]+)", ""),
+        ]),
         Bench("portal submit", ["bench/portal_submit.py", str(10 * scale)], [
             ("ms, portal answered, median", r"portal answered[^\n]*?median\s+(\d+) ms", ""),
             ("ms, run resumed in the API, median", r"run resumed in the API\s+median\s+(\d+) ms", "<= 300"),

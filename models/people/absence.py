@@ -45,14 +45,18 @@ def away_now(session: Session, person_id: int, now: datetime) -> Absence | None:
 
 
 def delegate_of(session: Session, person: Person, now: datetime) -> Person | None:
-    """Who receives this person's mail and acts for them now (None: they are here)."""
+    """Who receives this person's mail and acts for them now (None: they are here, or their
+    delegate has been deactivated since — then the mail stays theirs rather than go nowhere)."""
     absence = away_now(session, person.id, now)  # type: ignore[arg-type]
-    return session.get(Person, absence.delegate_id) if absence is not None else None
+    delegate = session.get(Person, absence.delegate_id) if absence is not None else None
+    return delegate if delegate is not None and delegate.active else None
 
 
 def delegates_now(session: Session, now: datetime) -> dict[int, int]:
-    """Every absent person's delegate at `now` (a sweep reads them once)."""
-    return dict(session.exec(select(Absence.person_id, Absence.delegate_id).where(*_holds(now))).all())  # type: ignore[arg-type]
+    """Every absent person's (active) delegate at `now` (a sweep reads them once)."""
+    return dict(session.exec(select(Absence.person_id, Absence.delegate_id)  # type: ignore[arg-type]
+                             .join(Person, col(Person.id) == Absence.delegate_id)
+                             .where(*_holds(now), Person.active == True)).all())  # noqa: E712
 
 
 def stands_for(session: Session, person_id: int, now: datetime) -> list[Person]:

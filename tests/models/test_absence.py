@@ -160,3 +160,19 @@ def test_the_notice_names_who_stood_in_for_whom(engine):
         october = month_figures(s, year=2026, month=10, now=at("2026-11-20 10:00"), compliance=CompliancePolicy(),
                                 deadlines=DeadlinePolicy())
     assert october.absences == []
+
+
+def test_a_deactivated_delegate_hands_the_mail_back(engine, policy):
+    from models.people.org import Person
+
+    away(engine, actor=SECRETARY, person=SECRETARY, delegate=MEMBER, first="2026-11-09", last="2026-11-13",
+         when="2026-11-06 10:00")
+    with transaction(engine) as s:
+        member = person_by_email(s, MEMBER)
+        member.active = False
+        s.add(member)
+    file_and_assign(engine, now=at("2026-11-09 10:00"), policy=policy)
+    with transaction(engine) as s:
+        [mail] = s.exec(select(Notification).where(Notification.template == "assigned")).all()
+        assert mail.recipient_email == SECRETARY  # not lost on someone who can no longer act
+        assert s.get(Person, mail.recipient_id).email == SECRETARY
