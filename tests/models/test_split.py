@@ -49,8 +49,9 @@ def test_the_owner_splits_and_each_part_is_an_item_of_its_own(engine, policy):
             f = finding_by_code(s, code)
             assert (f.parent_id, f.state, f.due_on, f.original_due_on) == (p.id, State.assigned, due, due)
             assert s.get(type(person_by_email(s, unit_owner)), f.owner_id).email == unit_owner
-        mails = {n.recipient_email for n in s.exec(select(Notification).where(Notification.template == "assigned"))}
-        assert {CHEN, MEMBER} <= mails
+        mails = {n.recipient_email: n for n in s.exec(select(Notification).where(Notification.template == "assigned"))}
+        assert {CHEN, MEMBER} <= set(mails) and mails[CHEN].context["parent"] == parent
+        assert mails[CHEN].context["parent_owner"] == "高鹏"
         split_event = s.exec(select(Event).where(Event.kind == "split")).one()
         assert split_event.data["parts"] == [a, b] and split_event.actor == SECRETARY
         filed = s.exec(select(Event).where(Event.kind == "file", Event.finding_id == finding_by_code(s, a).id)).one()
