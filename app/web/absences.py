@@ -5,16 +5,14 @@ from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import Acting, SignedIn
 from app.web.pages import page
-from app.web.security import require_csrf, session_visitor
+from app.web.security import SESSION_COOKIE, require_csrf, session_person
 from messages import RuleError
 from models.deadlines.calendar import local_date
 from models.people.absence import DECLARERS
-from models.people.org import Person
 from services import context as ctx
 from services.absences import declare, end, listed
 
@@ -41,13 +39,7 @@ async def absence_change(request: Request, visitor: Acting) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     require_csrf(visitor.anchor, form.get("csrf"))
     text = {k: str(form.get(k) or "").strip()[:300] for k in ("for", "delegate", "from", "to", "reason", "end")}
-
-    def me(session: Session) -> Person:  # the acting person, read again in the command's transaction
-        again = session_visitor(session, request)
-        if again is None:
-            raise RuleError("link_invalid")
-        return again.person
-
+    me = session_person(request.cookies.get(SESSION_COOKIE))  # read again in the command's transaction
     if text["end"]:
         if not text["end"].isdigit():
             raise RuleError("absence_missing", field="absence", value=text["end"][:20])

@@ -22,7 +22,7 @@ from app.web.security import (
     link_visitor,
     may_view,
     require_csrf,
-    session_visitor,
+    session_person,
     signed_in,
 )
 from messages import RuleError
@@ -200,16 +200,6 @@ def _checked_in_session(cookie: str | None, action: str, form: Any, uploads: lis
     return _action(action, form, _store(uploads))
 
 
-def _session_person(cookie: str | None) -> Any:
-    def identify(session: Session) -> Person:
-        visitor = session_visitor(session, cookie)
-        if visitor is None:
-            raise RuleError("link_invalid")
-        return visitor.person
-
-    return identify
-
-
 @router.post("/items/{code}/{action}")
 async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
@@ -219,7 +209,7 @@ async def staff_action(request: Request, code: str, action: str) -> Response:
     uploads = await _uploads(form) if action == "submit" else []
     cookie = request.cookies.get(SESSION_COOKIE)
     command = await run_in_threadpool(_checked_in_session, cookie, action, form, uploads)
-    code = (await act(command, code=code, actor=_session_person(cookie))).code
+    code = (await act(command, code=code, actor=session_person(cookie))).code
     return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
 
 

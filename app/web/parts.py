@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_visitor, signed_in
+from app.web.deps import Acting
+from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person
 from messages import RuleError
 from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import STATE_LABELS, Finding
@@ -84,18 +85,8 @@ async def split_by_link(request: Request, token: str) -> Response:
 
 
 @router.post("/items/{code}/split")
-async def split_signed_in(request: Request, code: str) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, request)
+async def split_signed_in(request: Request, code: str, visitor: Acting) -> Response:
     form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
     require_csrf(visitor.anchor, form.get("csrf"))
-
-    def me(session: Session) -> Person:
-        again = session_visitor(session, cookie)
-        if again is None:
-            raise RuleError("link_invalid")
-        return again.person
-
-    done = await split_item(code, actor=me, parts=_parts(form))
+    done = await split_item(code, actor=session_person(request.cookies.get(SESSION_COOKIE)), parts=_parts(form))
     return RedirectResponse(f"/items/{quote(done.parent)}?done=split", status_code=303)

@@ -2,6 +2,7 @@
 every form carries, bound to that link or session."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -77,6 +78,18 @@ def session_visitor(session: Session, request: Request | str | None) -> Visitor 
     if person is None or not person.active:
         return None
     return Visitor(person, roles_of(session, person), anchor=f"session|{claim.digest}")
+
+
+def session_person(cookie: str | None) -> Callable[[Session], Person]:
+    """Who a session cookie belongs to, read again in a command's own transaction (signed out
+    or deactivated in between: refused)."""
+    def identify(session: Session) -> Person:
+        visitor = session_visitor(session, cookie)
+        if visitor is None:
+            raise RuleError("link_invalid")
+        return visitor.person
+
+    return identify
 
 
 class CsrfFailed(Exception):

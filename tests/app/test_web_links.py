@@ -318,3 +318,26 @@ def test_the_owner_splits_from_the_mail_and_the_parent_shows_the_parts_work(stac
     assert part_code in parent_page.text and "台账已整理" in parent_page.text
     href = parent_page.text.split('id="parts"')[1].split('href="')[1].split('"')[0]
     assert staff.get(href).content == jpeg("blue")  # the part's evidence, from the parent's page
+
+
+def test_a_signed_in_inspector_splits_from_the_staff_page(stack: Stack):
+    from tests.app.web import INSPECTOR, sign_in
+
+    code, _ = assigned_item(stack)
+    staff = portal()
+    sign_in(stack, staff, INSPECTOR)
+    page = staff.get(f"/items/{code}")
+    with transaction(stack.engine) as s:
+        due = finding_by_code(s, code).due_on
+    forged = staff.post(f"/items/{code}/split", data={"csrf": "x", "unit1": "zb-xinxi",
+                                                      "owner1": "liang.xue@example.org", "title1": "t",
+                                                      "due1": due.isoformat()})
+    assert forged.status_code in (400, 403)
+    done = staff.post(f"/items/{code}/split", data={"csrf": csrf(page.text), "unit1": "zb-xinxi",
+                                                    "owner1": "liang.xue@example.org", "title1": "信息中心内部整改",
+                                                    "due1": due.isoformat()})
+    assert done.status_code == 303 and done.headers["location"] == f"/items/{code}?done=split"
+    after = staff.get(done.headers["location"]).text
+    assert "已分解" in after and "信息中心内部整改" in after and 'id="split-card"' in after
+    with transaction(stack.engine) as s:
+        assert len(s.exec(select(Finding).where(Finding.parent_id == finding_by_code(s, code).id)).all()) == 1
