@@ -73,8 +73,9 @@ def test_a_month_of_sweeps(engine, policy):
         if day == date(2026, 9, 28):
             b = file_and_assign(engine, now=at("2026-09-28 08:00"), policy=policy, owner=LIANG,
                                 manifestation="san-1")
-        first = run_sweep(engine, policy, day)
-        again = run_sweep(engine, policy, day)  # a second run the same day tells nobody anything
+        # The shipped policy, 签收 included: neither owner ever signs, so the secretary hears of B once.
+        first = run_sweep(engine, policy, day, deadlines=DeadlinePolicy())
+        again = run_sweep(engine, policy, day, deadlines=DeadlinePolicy())  # the same day again tells nobody
         assert (again.digests, again.reminders, again.escalations, again.deferred) == (0, 0, [], 0)
         daily[day] = first.summary() | {"escalations": first.escalations}
         if day == date(2026, 10, 9):
@@ -129,6 +130,10 @@ def test_a_month_of_sweeps(engine, policy):
     assert got[(INSPECTOR, "2026-10-21")] == [(b, "verify", "")]
     assert got[(INSPECTOR, "2026-10-23")] == [(a, "verify", "red")]
     assert daily[date(2026, 10, 21)]["verify"] == 1 and daily[date(2026, 10, 22)]["verify"] == 0
+    # 签收: B unsigned two working days after Sep 28 — its secretary hears once, in his one digest.
+    assert (b, "unacknowledged", "") in got[(GAO, "2026-09-30")]
+    assert sum(why == "unacknowledged" for items in got.values() for _, why, _ in items) == 1
+    assert daily[date(2026, 9, 23)]["unacknowledged"] == 1  # A's (owner and secretary are one person)
     # Only these people got digests at all.
     assert {e for e, _ in got} == {GAO, LIANG, INSPECTOR} | SUPERVISORS | LEADERSHIP
     # At most one digest per person per working day per channel; each channel has the mail's days.
