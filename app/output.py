@@ -31,7 +31,8 @@ LABELS = {
            "level": "督办", "run": "流程", "events": "记录", "overdue": "逾期 {n} 个工作日",
            "remaining": "剩余 {n} 个工作日", "today": "今日到期", "provisional": "（暂定）",
            "no_run": "未启动：{note}", "extensions": "延期", "pending": "待批延期至 {d}",
-           "recurrence": "反弹（前次）", "mail": "邮件",
+           "recurrence": "反弹（前次）", "mail": "邮件", "acknowledged": "签收", "unsigned": "尚未签收",
+           "parent": "分解自",
            "mail_trouble": "{w} 封待重发，{f} 封发送失败（rectiflow mail list）"},
     "en": {"code": "Code", "state": "State", "unit": "Unit", "manifestation": "Manifestation",
            "title": "Problem", "class": "Class", "owner": "Owner", "due": "Due", "original_due": "Original due",
@@ -39,6 +40,7 @@ LABELS = {
            "overdue": "{n} working days overdue", "remaining": "{n} working days left",
            "today": "due today", "provisional": " (provisional)", "no_run": "not started: {note}",
            "extensions": "Extensions", "pending": "extension to {d} pending", "recurrence": "Recurrence of",
+           "acknowledged": "Acknowledged", "unsigned": "not yet", "parent": "Split from",
            "mail": "Mail", "mail_trouble": "{w} waiting for the relay, {f} failed (rectiflow mail list)"},
 }
 
@@ -93,11 +95,14 @@ def show_item(view: ItemView, lang: str, timezone: str) -> None:
         (L["class"], view.deadline_class_label), (L["owner"], f"{view.owner or '—'} {view.owner_email or ''}"),
         (L["due"], due), (L["original_due"], str(view.original_due_on or "—")),
         (L["left"], left_text(view, lang)), (L["level"], level_text(view, lang)),
+        (L["acknowledged"], view.acknowledged or (L["unsigned"] if view.owner else "—")),
         (L["recurrence"], view.recurrence_of or "—"),
         (L["extensions"], str(view.extensions) + (
             f" ({L['pending'].format(d=view.pending_extension_to)})" if view.pending_extension_to else "")),
         (L["run"], view.flow_run_id or L["no_run"].format(note=view.run_note or "—")),
     ]
+    if view.parent:
+        rows.insert(3, (L["parent"], view.parent))
     if view.mail_waiting or view.mail_failed:
         rows.append((L["mail"], f"[bold yellow]{L['mail_trouble'].format(w=view.mail_waiting, f=view.mail_failed)}[/]"))
     for k, v in rows:
