@@ -77,6 +77,8 @@ def declare_absence(session: Session, *, actor: Person, person: Person, delegate
     """Record an absence, all checked first: the person themself or a supervisor declares it;
     the delegate is someone else, active, from the person's unit or the one above, and not
     away (or standing in for someone) at the same time."""
+    if not actor.active:
+        raise RuleError("inactive_person", field="as", value=actor.email)
     roles = {m.role for m in memberships_of(session, actor.id)}  # type: ignore[arg-type]
     if actor.id != person.id and not roles & set(DECLARERS):
         raise RuleError("absence_forbidden", field="for", value=person.email)
@@ -117,6 +119,8 @@ def declare_absence(session: Session, *, actor: Person, person: Person, delegate
 
 def end_absence(session: Session, *, actor: Person, absence_id: int, now: datetime) -> Absence:
     """Back sooner: the absence ends now; the delegate's links for the person's items stop."""
+    if not actor.active:
+        raise RuleError("inactive_person", field="as", value=actor.email)
     absence = session.get(Absence, absence_id)
     if absence is None:
         raise RuleError("absence_missing", field="absence", value=str(absence_id))

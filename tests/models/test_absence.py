@@ -176,3 +176,7 @@ def test_a_deactivated_delegate_hands_the_mail_back(engine, policy):
         [mail] = s.exec(select(Notification).where(Notification.template == "assigned")).all()
         assert mail.recipient_email == SECRETARY  # not lost on someone who can no longer act
         assert s.get(Person, mail.recipient_id).email == SECRETARY
+    with pytest.raises(RuleError) as refused:  # nor may they declare anything any more
+        away(engine, actor=MEMBER, person=MEMBER, delegate=SECRETARY, first="2026-11-16", last="2026-11-17",
+             when="2026-11-09 10:00")
+    assert (refused.value.key, refused.value.field) == ("inactive_person", "as")
