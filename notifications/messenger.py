@@ -119,7 +119,7 @@ def post(client: httpx.Client, channel: Channel, *, title: str, text: str, key: 
         return f"{channel.kind.value}: {type(exc).__name__}: {exc}", False
     if response.status_code == 429 or response.status_code >= 500:
         return f"{channel.kind.value}: HTTP {response.status_code}", False
-    if response.status_code >= 400:
+    if not 200 <= response.status_code < 300:  # refused, or redirected (never followed): final
         return f"{channel.kind.value}: HTTP {response.status_code} {response.text[:200]}", True
     if channel.kind is ChannelKind.webhook:
         return "", False

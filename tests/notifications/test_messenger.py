@@ -141,3 +141,32 @@ def test_a_bad_channel_is_refused_naming_the_field(kind, target, secret, field):
 def test_a_good_channel_passes():
     assert check_channel("webhook", "https://hooks.example.org/x", "", allowed_hosts=("hooks.example.org",)) == (
         ChannelKind.webhook, "https://hooks.example.org/x", "")
+
+
+def test_a_webhook_that_redirects_is_refused_not_followed(sqlite_engine, policy, tmp_path):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        give(sqlite_engine, SECRETARY, ChannelKind.webhook, f"http://127.0.0.1:{server.server_address[1]}/hook")
+        file_and_assign(sqlite_engine, now=NOW, policy=policy)
+        with MailSink(tmp_path / "mail", port=free_port()) as mail, MessengerSink(tmp_path / "m") as robots:
+            report = deliver(sqlite_engine, settings=settings_for(mail, robots, mail_max_attempts=1), now=NOW)
+        assert len(report.sent) == 1 and len(report.failed) == 1  # the mail went; the redirect failed for good
+        [hook] = [r for r in rows(sqlite_engine) if r.channel_id]
+        assert hook.status is MailStatus.failed and "HTTP 302" in hook.error
+    finally:
+        server.shutdown()
+        server.server_close()
