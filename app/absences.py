@@ -2,8 +2,8 @@
 
 import typer
 
-from app.items import parse_day
 from app.output import lang, out
+from models.deadlines.dates import parse_day
 from services.absences import declare, end, listed
 
 absence_app = typer.Typer(help="absences and delegates (委托)", no_args_is_help=True)

@@ -2,13 +2,13 @@
 Each calls its use case in services/; a refusal is printed by the CLI's `refusals`."""
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import typer
 
 from app.output import err, lang, out, print_json, show_item, show_ledger
 from messages import RuleError, labels
+from models.deadlines.dates import parse_day
 from models.items.lifecycle import Command, roles_for
 from models.items.split import Part
 from models.ledger.views import item_view, ledger_views
@@ -20,15 +20,6 @@ from services.filing import file_finding
 from services.items import Acted, Action, act, reassign_all
 from services.splitting import split_item
 from store.db import reading
-
-
-def parse_day(value: str | None, *, field: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RuleError("bad_date", field=field, value=value) from None
 
 
 def _report(acted: Acted) -> None:

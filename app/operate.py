@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.items import parse_day
 from app.output import err, lang, out
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
-from models.deadlines.dates import near_moment
+from models.deadlines.dates import near_moment, parse_day
 from models.links import anchor_key
 from services import context as ctx
 from store.db import reading

@@ -1,7 +1,7 @@
 """The files that set the rules (the negative list, the deadline and compliance policies)
 and the organisation file: read by store/yaml_file.py, given meaning by models/."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,9 +22,10 @@ def load_negative_list(session: Session, *, path: Path | None = None) -> int:
 
 def load_org(session: Session, *, path: Path, allowed_hosts: tuple[str, ...] = (),
              now: datetime | None = None) -> OrgSummary:
-    """Load or update the organisation from its YAML file, all or nothing."""
+    """Load or update the organisation from its YAML file, all or nothing (`now`: when, for the
+    channels it sets; the use case passes its clock, tests and benches may leave it)."""
     return apply_org(session, read_yaml(path, missing="file_missing"), source=path.name,
-                     allowed_hosts=allowed_hosts, now=now)
+                     allowed_hosts=allowed_hosts, now=now or datetime.now(UTC))
 
 
 def load_deadline_policy(path: Path | None = None) -> DeadlinePolicy:

@@ -12,6 +12,7 @@ from app.web.pages import page
 from app.web.security import SESSION_COOKIE, require_csrf, session_person
 from messages import RuleError
 from models.deadlines.calendar import local_date
+from models.deadlines.dates import parse_day
 from models.people.absence import DECLARERS
 from services import context as ctx
 from services.absences import declare, end, listed
@@ -28,10 +29,10 @@ def absence_page(request: Request, visitor: SignedIn) -> Response:
 
 
 def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RuleError("bad_date", field=field, value=value[:40]) from None
+    day = parse_day(value or None, field=field)
+    if day is None:
+        raise RuleError("required", field=field)
+    return day
 
 
 @router.post("/me/absence")

@@ -2,7 +2,7 @@
 by a signed-in staff member; its forms apply the same lifecycle commands as the CLI, then
 wake the item's case run. A link does one action: used again, it says so."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +26,7 @@ from app.web.security import (
     signed_in,
 )
 from messages import RuleError
+from models.deadlines.dates import parse_day
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.items.extension import pending_extension
 from models.items.filetypes import kind_of
@@ -146,17 +147,9 @@ def _action(action: str, form: Any, files: tuple[StoredFile, ...]) -> Action:
     text = {k: str(form.get(k) or "") for k in ("note", "reason", "to", "due")}
     if action == "extend" and not text["to"]:
         raise RuleError("required", field="to")
-    due = _day(text["to"], "to") if action == "extend" else _day(text["due"], "due")
+    field = "to" if action == "extend" else "due"
+    due = parse_day(text[field] or None, field=field)  # an empty field: no date
     return Action(ACTIONS[action], note=text["note"], reason=text["reason"], due=due, files=files)
-
-
-def _day(value: Any, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise RuleError("bad_date", field=field, value=str(value)[:40]) from None
 
 
 def _check_link(token: str) -> None:

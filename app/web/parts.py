@@ -2,7 +2,6 @@
 form that splits it, by the mail's link or a signed-in person; both go through
 services.splitting.split_item."""
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import Acting
 from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person
-from messages import RuleError
+from models.deadlines.dates import parse_day
 from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import STATE_LABELS, Finding
 from models.items.split import MAX_PARTS, Part, parts_of
@@ -58,10 +57,7 @@ def _parts(form: Any) -> list[Part]:
         fields = {k: str(form.get(f"{k}{i}") or "").strip()[:300] for k in ("unit", "owner", "title", "due")}
         if not any(fields.values()):
             continue
-        try:
-            due = date.fromisoformat(fields["due"]) if fields["due"] else None
-        except ValueError:
-            raise RuleError("bad_date", field=f"parts[{len(found) + 1}].due", value=fields["due"][:40]) from None
+        due = parse_day(fields["due"] or None, field=f"parts[{len(found) + 1}].due")
         found.append(Part(unit=fields["unit"], owner=fields["owner"], title=fields["title"], due=due))
     return found
 

@@ -8,6 +8,17 @@ from datetime import date, datetime, timedelta
 from messages import RuleError
 
 
+def parse_day(value: str | None, *, field: str) -> date | None:
+    """A date as a person typed it (YYYY-MM-DD); None stays None; anything else is refused,
+    naming the field."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RuleError("bad_date", field=field, value=value[:40]) from None
+
+
 def due_date(day: date, *, today: date, window_days: int, field: str) -> date:
     """A new due date: after today, at most `window_days` ahead."""
     if day <= today:

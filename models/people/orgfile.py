@@ -8,7 +8,7 @@ Messenger channels a person has in the file are set; ones they set themselves ar
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, delete, select
@@ -70,8 +70,8 @@ def _channels(where: str, raw: Any, allowed_hosts: tuple[str, ...]) -> tuple[lis
     return found, problems
 
 
-def apply_org(session: Session, raw: Any, *, source: str, allowed_hosts: tuple[str, ...] = (),
-              now: datetime | None = None) -> OrgSummary:
+def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
+              allowed_hosts: tuple[str, ...] = ()) -> OrgSummary:
     """The organisation file's data (read by store/yaml_file.py), checked whole, then applied."""
     problems: list[str] = []
     if not isinstance(raw, dict):
@@ -155,6 +155,6 @@ def apply_org(session: Session, raw: Any, *, source: str, allowed_hosts: tuple[s
         # Channels the file names are set (by kind); ones a person set themselves stay.
         for kind, target, secret, everything in _channels("", p.get("channels"), allowed_hosts)[0]:
             set_channel(session, person_id=person.id, kind=kind, target=target, secret=secret,  # type: ignore[arg-type]
-                        everything=everything, now=now or datetime.now(UTC))
+                        everything=everything, now=now)
     session.flush()
     return OrgSummary(units=len(codes), people=len(people_raw), roles=roles)
