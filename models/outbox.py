@@ -53,18 +53,12 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
     caller has looked already; the unique key still refuses a duplicate)."""
     if check and session.execute(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first():
         return None
-    row = Notification(
-        dedupe_key=dedupe_key, finding_id=finding_id, recipient_id=recipient_id,
-        recipient_email=recipient_email, template=template, language=language,
-        context=context, created_at=now, next_attempt_at=now,
-    )
+    mail = outbox_row(dedupe_key=dedupe_key, recipient_id=recipient_id, recipient_email=recipient_email,
+                      template=template, language=language, context=context, now=now, finding_id=finding_id)
+    row = Notification(**mail)
     session.add(row)
-    for channel in channels_of(session, [recipient_id]).get(recipient_id, []):
-        if carries(channel, template):
-            session.add(Notification(
-                dedupe_key=f"{dedupe_key}@{channel.kind.value}", finding_id=finding_id, recipient_id=recipient_id,
-                recipient_email=recipient_email, template=template, language=language, context=context,
-                created_at=now, next_attempt_at=now, channel_id=channel.id))
+    for extra in messenger_rows(session, [mail]):  # the same message for the person's messengers
+        session.add(Notification(**extra))
     return row
 
 

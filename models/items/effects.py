@@ -13,7 +13,7 @@ from models.deadlines.calendar import WorkCalendar, local_date
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS, Command, acting_for
 from models.outbox import enqueue
-from models.people.absence import delegate_of
+from models.people.absence import addressee
 from models.people.org import Person, Unit
 from models.policy import Policy
 
@@ -40,12 +40,7 @@ def record_transition(session: Session, finding: Finding, command: Command, *, a
 def notify(session: Session, finding: Finding, recipient: Person, template: str, *,
             policy: Policy, now: datetime, **extra: Any) -> None:
     """Mail about the item to `recipient`, or to their delegate while they are away (委托)."""
-    delegate = delegate_of(session, recipient, now)
-    name = recipient.name
-    if delegate is not None:
-        name = (f"{delegate.name}（代{recipient.name}）" if (delegate.language or policy.language) == "zh"
-                else f"{delegate.name} (for {recipient.name})")
-        recipient = delegate
+    recipient, name = addressee(session, recipient, now, policy.language)
     unit = session.get(Unit, finding.unit_id)
     man = session.get(Manifestation, finding.manifestation_id)
     owner = session.get(Person, finding.owner_id) if finding.owner_id else None

@@ -61,11 +61,6 @@ def tell_parent_if_done(session: Session, part: Finding, *, now: datetime, polic
         notify(session, parent, owner, "parts_done", policy=policy, now=now)
 
 
-def _name(session: Session, person_id: int | None) -> str:
-    person = session.get(Person, person_id) if person_id else None
-    return person.name if person else ""
-
-
 def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part], now: datetime,
           policy: Policy) -> list[Finding]:
     """File and assign each part as a sub-item of `finding`, all or nothing; each owner is mailed."""
@@ -93,6 +88,7 @@ def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part
             raise RuleError("split_due", field=f"{where}.due", value=part.due.isoformat(),
                             limit=finding.due_on.isoformat())
         checked.append((unit, owner, title, detail, part.due))
+    parent_owner = session.get(Person, finding.owner_id)
     codes = next_codes(session, local_now=now.astimezone(ZoneInfo(policy.timezone)), count=len(checked))
     subs = []
     for code, (unit, owner, title, detail, due) in zip(codes, checked, strict=True):
@@ -112,7 +108,7 @@ def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part
         record_transition(session, sub, Command.assign, actor=None, now=now,
                           data={"owner": owner.email, "due_on": due, "parent": finding.code})
         notify(session, sub, owner, "assigned", policy=policy, now=now, parent=finding.code,
-               parent_owner=actor.name if actor.id == finding.owner_id else _name(session, finding.owner_id))
+               parent_owner=parent_owner.name if parent_owner else "")
         subs.append(sub)
     record_transition(session, finding, Command.split, actor=actor, now=now, data={"parts": codes})
     return subs

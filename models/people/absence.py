@@ -52,6 +52,17 @@ def delegate_of(session: Session, person: Person, now: datetime) -> Person | Non
     return delegate if delegate is not None and delegate.active else None
 
 
+def addressee(session: Session, person: Person, now: datetime, language: str) -> tuple[Person, str]:
+    """Who a message for `person` goes to now, and how it greets them: the person, or their
+    delegate "陈晓雨（代王建国）" while they are away. `language`: the bureau's, unless the
+    recipient has their own."""
+    delegate = delegate_of(session, person, now)
+    if delegate is None:
+        return person, person.name
+    zh = (delegate.language or language) == "zh"
+    return delegate, f"{delegate.name}（代{person.name}）" if zh else f"{delegate.name} (for {person.name})"
+
+
 def delegates_now(session: Session, now: datetime) -> dict[int, int]:
     """Every absent person's (active) delegate at `now` (a sweep reads them once)."""
     return dict(session.exec(select(Absence.person_id, Absence.delegate_id)  # type: ignore[arg-type]

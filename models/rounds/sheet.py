@@ -18,7 +18,7 @@ from models.audit.chain import batched_events
 from models.catalogue import DeadlineClass, Manifestation
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS, Command, standing
-from models.people.absence import delegate_of
+from models.people.absence import addressee
 from models.people.directory import memberships_fixed
 from models.people.org import Membership, Person, Role, Unit
 from models.text import check_text
@@ -197,8 +197,7 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     by_id = {p.id: p for p in people.values()}
     for owner_id, items in per_owner.items():
         owner = by_id[owner_id]
-        to = delegate_of(session, owner, now) or owner  # 委托: an absent owner's batch goes to their delegate
-        name = owner.name if to is owner else f"{to.name}（代{owner.name}）"
+        to, name = addressee(session, owner, now, policy.language)  # 委托: an absent owner's goes to their delegate
         enqueue(session, dedupe_key=f"batch:{items[0]['code']}:{items[-1]['code']}:{owner_id}", recipient_id=to.id,  # type: ignore[arg-type]
                 recipient_email=to.email, template="assigned_batch", language=to.language or policy.language,
                 context={"recipient": name, "items": items}, now=now)
