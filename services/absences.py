@@ -1,19 +1,15 @@
 """委托: declaring an absence with a delegate, ending it early, listing them: one transaction
 each, the same for the CLI and the portal (models/people/absence.py holds the rules)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-
-from sqlmodel import Session
 
 from models.people.absence import absences_of, declare_absence, end_absence
 from models.people.directory import person_by_email
 from models.people.org import Person
 from services import context as ctx
+from services.items import Identify, acting
 from store.db import reading, transaction
-
-Identify = Callable[[Session], Person]  # who acts, read in the command's own transaction
 
 
 @dataclass(frozen=True)
@@ -29,15 +25,11 @@ class AbsenceView:
     now: bool  # holding at this moment
 
 
-def _who(session: Session, actor: str | Identify) -> Person:
-    return person_by_email(session, actor, field="as") if isinstance(actor, str) else actor(session)
-
-
 def declare(*, actor: str | Identify, person: str | None, delegate: str, first: date, last: date,
             reason: str) -> int:
     """An absence for `person` (None: the actor themself)."""
     with transaction(ctx.ledger()) as session:
-        who = _who(session, actor)
+        who = acting(session, actor)
         away = person_by_email(session, person, field="for") if person else who
         absence = declare_absence(session, actor=who, person=away,
                                   delegate=person_by_email(session, delegate, field="delegate"), first=first,
@@ -47,7 +39,7 @@ def declare(*, actor: str | Identify, person: str | None, delegate: str, first: 
 
 def end(*, actor: str | Identify, absence_id: int) -> None:
     with transaction(ctx.ledger()) as session:
-        end_absence(session, actor=_who(session, actor), absence_id=absence_id, now=ctx.now())
+        end_absence(session, actor=acting(session, actor), absence_id=absence_id, now=ctx.now())
 
 
 def listed(*, person_id: int | None) -> list[AbsenceView]:

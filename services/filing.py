@@ -8,12 +8,11 @@ from pathlib import Path
 
 from messages import RuleError
 from models.items import commands
-from models.people.directory import person_by_email
 from models.rounds.round import round_for
 from models.rounds.sheet import HEADERS, MAX_ROWS, REQUIRED, Sheet, file_sheet, record_checklist, sheet_from, validate
 from services import context as ctx
 from services.case_runs import start_case_runs, start_new_case_run
-from services.items import Identify
+from services.items import Identify, acting
 from services.mail import send_now
 from store.db import reading, transaction
 from store.spreadsheet import read_table
@@ -39,7 +38,7 @@ class Batch:
 def _file_one(actor: str | Identify, actor_field: str, unit: str, manifestation: str, title: str, detail: str,
               deadline_class: str | None, owner: str | None) -> str:
     with transaction(ctx.ledger()) as session:
-        person = person_by_email(session, actor, field=actor_field) if isinstance(actor, str) else actor(session)
+        person = acting(session, actor, field=actor_field)
         finding = commands.file_finding(
             session, actor=person, unit=unit, manifestation=manifestation, title=title, detail=detail,
             deadline_class=deadline_class or None, owner=owner or None, now=ctx.now(), policy=ctx.policy())

@@ -49,6 +49,12 @@ class Acted:
 Identify = Callable[[Session], Person]  # who acts, read in the command's own transaction
 
 
+def acting(session: Session, actor: "str | Identify", *, field: str = "as") -> Person:
+    """Who acts: given by email (an unknown one is refused naming `field`), or read in this
+    transaction (the portal's link or session)."""
+    return person_by_email(session, actor, field=field) if isinstance(actor, str) else actor(session)
+
+
 def _apply(session: Session, action: Action, actor: Person, finding: Finding) -> None:
     kw = {"actor": actor, "finding": finding, "now": ctx.now(), "policy": ctx.policy()}
     match action.command:
@@ -82,7 +88,7 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
     try:
         with transaction(ctx.ledger()) as session:
             finding = finding_by_code(session, code)
-            person = person_by_email(session, actor) if isinstance(actor, str) else actor(session)
+            person = acting(session, actor)
             if link is not None:
                 spend(session, link, now=ctx.now(), what=action.command.value)
             _apply(session, action, person, finding)

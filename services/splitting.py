@@ -11,10 +11,10 @@ from messages import RuleError
 from models.items.lifecycle import Command
 from models.items.split import Part, split
 from models.links import Claim, spend
-from models.people.directory import finding_by_code, person_by_email
+from models.people.directory import finding_by_code
 from services import context as ctx
 from services.case_runs import start_case_runs
-from services.items import Identify, wake
+from services.items import Identify, acting, wake
 from services.mail import send_now
 from store.db import transaction
 
@@ -28,7 +28,7 @@ class Split:
 
 def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | None) -> list[str]:
     with transaction(ctx.ledger()) as session:
-        person = person_by_email(session, actor, field="as") if isinstance(actor, str) else actor(session)
+        person = acting(session, actor)
         if link is not None:  # the portal's link does one action: a second click splits nothing twice
             spend(session, link, now=ctx.now(), what=Command.split.value)
         subs = split(session, actor=person, finding=finding_by_code(session, code), parts=parts, now=ctx.now(),

@@ -24,6 +24,7 @@ from app.web.security import (
     require_csrf,
     session_person,
     signed_in,
+    usable_link,
 )
 from messages import RuleError
 from models.deadlines.dates import parse_day
@@ -162,11 +163,8 @@ def _check_link(token: str) -> None:
 def _checked_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> tuple[Any, Action]:
     """Check the link and the form, then store the files (on a worker thread)."""
     with reading(ctx.ledger()) as session:
-        visitor = link_visitor(session, token)
-        require_csrf(visitor.anchor, form.get("csrf"))
-        assert visitor.claim is not None
-        unspent(session, visitor.claim)  # a second click stores nothing
-    return visitor.claim, _action(action, form, _store(uploads))
+        claim = usable_link(session, token, form.get("csrf"))  # a second click stores nothing
+    return claim, _action(action, form, _store(uploads))
 
 
 @router.post("/l/{token}/{action}")

@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import Acting
-from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person
+from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person, usable_link
 from models.deadlines.dates import parse_day
 from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import STATE_LABELS, Finding
 from models.items.split import MAX_PARTS, Part, parts_of
-from models.links import unspent
+from models.links import Claim
 from models.people.org import Person, Unit, UnitKind
 from services import context as ctx
 from services.splitting import split_item
@@ -66,13 +66,9 @@ def _parts(form: Any) -> list[Part]:
 async def split_by_link(request: Request, token: str) -> Response:
     form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
 
-    def checked() -> Any:
+    def checked() -> Claim:
         with reading(ctx.ledger()) as session:
-            visitor = link_visitor(session, token)
-            require_csrf(visitor.anchor, form.get("csrf"))
-            assert visitor.claim is not None
-            unspent(session, visitor.claim)
-            return visitor.claim
+            return usable_link(session, token, form.get("csrf"))
 
     claim = await run_in_threadpool(checked)
     await split_item(claim.code, actor=lambda session: link_visitor(session, token).person, parts=_parts(form),
