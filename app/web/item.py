@@ -67,16 +67,16 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
     reviews = [{"at": r.at, "by": people.get(r.reviewer_id, ""), "accepted": r.decision is Decision.accept,
                 "reason": r.reason, "due": r.new_due_on}
                for r in session.exec(select(Review).where(Review.finding_id == finding.id).order_by(Review.id))]
-    offered = {c.value for c in allowed(session, visitor.person, finding, OFFERED, now=now)}
+    offered = {c.value for c in allowed(session, visitor.person, finding, (*OFFERED, Command.split), now=now)}
     if finding.acknowledged_at is not None:
         offered.discard(Command.acknowledge.value)
+    if finding.parent_id is not None:  # a part is not split again
+        offered.discard(Command.split.value)
     ext = pending_extension(session, finding)
     if ext is None:
         offered -= {Command.approve_extension.value, Command.reject_extension.value}
     else:
         offered.discard(Command.request_extension.value)
-    if allowed(session, visitor.person, finding, (Command.split,), now=now) and finding.parent_id is None:
-        offered.add(Command.split.value)
     settings = ctx.settings()
     return {**parts_context(session, finding), "view": view, "evidence": evidence, "reviews": reviews,
             "offered": offered,
