@@ -51,6 +51,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "bad absence dates: {value} (end on or after the start, at most {limit} days)",
     ),
     "absence_self": ("不能委托给本人：{value}", "a person cannot stand in for themself: {value}"),
+    "absence_self_delegate": (
+        "为他人办理委托时不能指定自己为受托人：{value}（请本人办理，或指定其他人）",
+        "declaring an absence for someone else, you cannot name yourself the delegate: {value} "
+        "(the person may, or name someone else)",
+    ),
     "absence_delegate_unit": (
         "受托人 {value} 须为本单位或上一级单位人员",
         "the delegate {value} must be from the same unit or the one above",

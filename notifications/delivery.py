@@ -157,7 +157,7 @@ def _send_one(row: Notification, *, backend: Any, signer: Signer, settings: Sett
             permanent(getattr(response, "error", None), getattr(response, "status_code", None)))
 
 
-def _post_one(row: Notification, channel: Channel, *, client: Any, signer: Signer, settings: Settings,
+def _post_one(row: Notification, channel: Channel, *, clients: Any, signer: Signer, settings: Settings,
               now: datetime) -> tuple[str, bool]:
     """The same message, short, to a messenger channel (notifications/messenger.py)."""
     from notifications import messenger
@@ -172,7 +172,7 @@ def _post_one(row: Notification, channel: Channel, *, client: Any, signer: Signe
                                   context=dict(row.context), item_url=links)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}", True
-    return messenger.post(client, channel, title=mail.subject, text=text, key=row.dedupe_key,
+    return messenger.post(clients, channel, title=mail.subject, text=text, key=row.dedupe_key,
                           template=row.template, settings=settings)
 
 
@@ -205,7 +205,7 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
     from notifications.smtp import backend_for
 
     backend = backend_for(settings)
-    client = None
+    clients = None
     try:
         for row in rows:
             if row.channel_id is None:
@@ -214,11 +214,11 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
                 _cancel(engine, row, "the channel was removed")
                 continue
             else:
-                if client is None:
-                    import httpx
+                if clients is None:
+                    from notifications.messenger import Clients
 
-                    client = httpx.Client(timeout=settings.messenger_timeout, follow_redirects=False)
-                error, final = _post_one(row, channel, client=client, signer=signer, settings=settings, now=now)
+                    clients = Clients(settings)
+                error, final = _post_one(row, channel, clients=clients, signer=signer, settings=settings, now=now)
             status = _finish(engine, row, ok=not error, error=error, now=now, settings=settings, final=final)
             {MailStatus.sent: report.sent, MailStatus.pending: report.retry}.get(
                 status, report.failed).append(row.dedupe_key)
@@ -226,6 +226,6 @@ def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: in
                 log.warning("mail %s not sent: %s", row.dedupe_key, error)
     finally:
         backend.close()
-        if client is not None:
-            client.close()
+        if clients is not None:
+            clients.close()
     return report

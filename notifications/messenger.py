@@ -15,13 +15,16 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
+import httpcore
 import httpx
 
-from models.people.channels import Channel, ChannelKind
+from models.people.channels import Channel, ChannelKind, webhook_host
 from store.settings import Settings
 
 MAX_LINES = 15  # a digest's lines in a message; the mail has them all
@@ -109,12 +112,90 @@ def request_for(channel: Channel, *, title: str, text: str, key: str, template: 
     return url, query, body, headers
 
 
-def post(client: httpx.Client, channel: Channel, *, title: str, text: str, key: str, template: str,
+class ForbiddenAddress(Exception):
+    """A webhook's host resolved to an address it may not reach (loopback, private, link-local…)."""
+
+
+def _reachable(ip: IPv4Address | IPv6Address, allowed: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allowed):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Resolves the host once, refuses it unless every address is public (or in an allowed
+    network), and connects to the address it checked: a name rebound between the check and the
+    connection cannot redirect the post. TLS still verifies the certificate for the name."""
+
+    def __init__(self, allowed: tuple[IPv4Network | IPv6Network, ...]) -> None:
+        self.allowed = allowed
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        try:
+            found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        except OSError as exc:
+            raise httpcore.ConnectError(f"{host}: {exc}") from exc
+        addresses = sorted((ip_address(a.split("%")[0]) for a in found), key=lambda ip: ip.version)
+        if not addresses or not all(_reachable(ip, self.allowed) for ip in addresses):
+            raise ForbiddenAddress(f"{host} resolves to {', '.join(map(str, addresses))}: not a public address "
+                                   "(RECTIFLOW_WEBHOOK_NETWORKS lists internal networks a webhook may reach)")
+        return super().connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    def __init__(self, allowed: tuple[IPv4Network | IPv6Network, ...]) -> None:
+        super().__init__()
+        # httpx builds its connection pool without a way to pass a network backend: the pool is
+        # rebuilt here the same way, with the guarded backend (httpx pinned in pyproject).
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                             network_backend=_GuardedBackend(allowed))
+
+
+class Clients:
+    """The HTTP clients of one delivery batch: one for the robots (hosts the operator set), one
+    for generic webhooks (addresses people set: only public ones, checked at connection)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._robots: httpx.Client | None = None
+        self._hooks: httpx.Client | None = None
+
+    def for_channel(self, channel: Channel) -> httpx.Client:
+        timeout = self.settings.messenger_timeout
+        if channel.kind is ChannelKind.webhook:
+            if self._hooks is None:
+                self._hooks = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                                           transport=_GuardedTransport(self.settings.allowed_webhook_networks))
+            return self._hooks
+        if self._robots is None:
+            self._robots = httpx.Client(timeout=timeout, follow_redirects=False)
+        return self._robots
+
+    def close(self) -> None:
+        for client in (self._robots, self._hooks):
+            if client is not None:
+                client.close()
+
+
+def post(clients: Clients, channel: Channel, *, title: str, text: str, key: str, template: str,
          settings: Settings) -> tuple[str, bool]:
+    """Post one message: ("", False) when the platform took it; else the error and whether it
+    is final. A bad destination fails its own row at once, never the batch."""
+    if channel.kind is ChannelKind.webhook:  # the allow-list of now, not of when it was saved
+        host = webhook_host(channel.target)
+        if host is None or host not in settings.allowed_webhook_hosts:
+            return f"webhook: host {host or channel.target[:80]!r} is not in RECTIFLOW_WEBHOOK_HOSTS", True
     url, query, body, headers = request_for(channel, title=title, text=text, key=key, template=template,
                                             settings=settings)
     try:
-        response = client.post(url, params=query, content=body, headers=headers)
+        response = clients.for_channel(channel).post(url, params=query, content=body, headers=headers)
+    except ForbiddenAddress as exc:
+        return f"{channel.kind.value}: {exc}", True
+    except httpx.InvalidURL as exc:  # an address no request can be made to: final
+        return f"{channel.kind.value}: InvalidURL: {exc}", True
     except httpx.HTTPError as exc:  # unreachable, timed out: only delays it
         return f"{channel.kind.value}: {type(exc).__name__}: {exc}", False
     if response.status_code == 429 or response.status_code >= 500:

@@ -99,20 +99,23 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
         raise RuleError("link_used", value=action.command.value) from None
 
 
-def _state(code: str) -> tuple[int, State]:
+def _state(code: str) -> tuple[int, int | None, State]:
     with reading(ctx.ledger()) as session:
         finding = finding_by_code(session, code)
         assert finding.id is not None
-        return finding.id, finding.state
+        return finding.id, finding.parent_id, finding.state
 
 
 async def wake(code: str) -> Acted:
     """Tell the item's case run the ledger changed, then send the mail the command queued
-    (the verifier's, the owner's): it goes now even when Prefect is down, once (the outbox
-    claims each mail, so the woken run finds it sent)."""
+    (the verifier's, the owner's; for a part, the parent owner's "all parts done"): it goes
+    now even when Prefect is down, once (the outbox claims each mail, so the woken run finds
+    it sent)."""
     outcome = await wake_case_run(code)
-    finding_id, state = await asyncio.to_thread(_state, code)
+    finding_id, parent_id, state = await asyncio.to_thread(_state, code)
     await send_now(finding_id)
+    if parent_id is not None:
+        await send_now(parent_id)
     return Acted(code, state, outcome)
 
 

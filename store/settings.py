@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     wecom_base_url: str = "https://qyapi.weixin.qq.com"
     dingtalk_base_url: str = "https://oapi.dingtalk.com"
     webhook_hosts: str = ""
+    # A webhook is posted only to a public address, checked on the address actually connected
+    # to (a listed name may resolve, or be rebound, to an internal one); networks listed here
+    # (comma-separated CIDRs, e.g. an intranet receiver's 10.20.0.0/16) are allowed besides.
+    webhook_networks: str = ""
     messenger_timeout: float = Field(default=10.0, gt=0, le=120)
 
     portal_url: str = "http://127.0.0.1:8000"
@@ -117,6 +122,20 @@ class Settings(BaseSettings):
     @property
     def allowed_webhook_hosts(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.webhook_hosts.split(",") if h.strip())
+
+    @field_validator("webhook_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for net in (n.strip() for n in value.split(",") if n.strip()):
+            try:
+                ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"not a network: {net!r} (e.g. 10.20.0.0/16)") from None
+        return value
+
+    @property
+    def allowed_webhook_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(n.strip(), strict=False) for n in self.webhook_networks.split(",") if n.strip())
 
     @field_validator("portal_url", "wecom_base_url", "dingtalk_base_url")
     @classmethod

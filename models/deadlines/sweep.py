@@ -22,9 +22,9 @@ from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
 from models.items.evidence import Evidence
 from models.items.finding import Finding, State
+from models.items.lifecycle import verifiers
 from models.outbox import Notification, add_rows, messenger_rows, outbox_row
 from models.people.absence import delegates_now
-from models.people.directory import verifiers
 from models.people.org import Person, Unit
 from models.policy import Policy
 

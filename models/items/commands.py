@@ -17,7 +17,7 @@ from models.items.codes import next_code
 from models.items.effects import cancel_pending_alerts, notify, record_transition, start_deadline
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.items.finding import Finding, State
-from models.items.lifecycle import Command, check
+from models.items.lifecycle import Command, check, verifiers
 from models.items.split import open_parts, tell_parent_if_done
 from models.outbox import MailStatus, Notification
 from models.people.directory import (
@@ -26,7 +26,6 @@ from models.people.directory import (
     person_by_email,
     responsible_owner,
     unit_by_code,
-    verifiers,
 )
 from models.people.org import Person
 from models.policy import Policy

@@ -10,15 +10,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from messages import RuleError
 from messages.labels import slip
+from models.audit.chain import Event
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
 from models.people.absence import stands_for
-from models.people.directory import memberships_of
+from models.people.directory import holders, memberships_of
 from models.people.org import Person, Role
 
 
@@ -239,14 +240,31 @@ def check(session: Session, command: Command, *, actor: Person | None,
 
 def _deciding_on(session: Session, command: Command, finding: Finding) -> set[int]:
     """Who asked for what this command decides: the submitter of the evidence under review,
-    or whoever asked for the pending extension. They never decide it, whoever owns the item
-    by now (a reassignment in between changes nothing)."""
+    or whoever asked for the pending extension, and the person a delegate asked it for (委托).
+    They never decide it, whoever owns the item by now (a reassignment in between changes
+    nothing)."""
     if command in (Command.accept, Command.return_):
         latest = session.exec(select(Evidence.submitted_by_id).where(Evidence.finding_id == finding.id)
                               .order_by(Evidence.id.desc())).first()  # type: ignore[union-attr]
-        return {latest} if latest is not None else set()
-    return set(session.exec(select(Extension.requested_by_id).where(
-        Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
+        asked = {latest} if latest is not None else set()
+        asking = Command.submit
+    else:
+        asked = set(session.exec(select(Extension.requested_by_id).where(
+            Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
+        asking = Command.request_extension
+    if asked and (done_for := _asked_for(session, finding, asking)) is not None:
+        asked.add(done_for)
+    return asked
+
+
+def _asked_for(session: Session, finding: Finding, command: Command) -> int | None:
+    """The person the latest `command` on the item was done for by their delegate, if it was."""
+    data = session.exec(select(Event.data).where(Event.finding_id == finding.id, Event.kind == command.value)
+                        .order_by(col(Event.seq).desc())).first()
+    email = (data or {}).get("for")
+    if not email:
+        return None
+    return session.exec(select(Person.id).where(Person.email == email)).first()
 
 
 def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...], *,
@@ -260,3 +278,17 @@ def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[C
             continue
         offered.add(command)
     return offered
+
+
+def verifiers(session: Session, finding: Finding) -> list[Person]:
+    """Who is asked to verify a submission: whoever filed the item (for a part, the filer of the
+    item it was split from, when the part's filer is a branch secretary or owner), else the
+    supervisors: always people the table lets accept it, in their own right."""
+    candidates = [finding.filed_by_id]
+    if finding.parent_id is not None:
+        parent = session.get(Finding, finding.parent_id)
+        candidates += [parent.filed_by_id] if parent is not None else []
+    for person in (session.get(Person, i) for i in candidates):
+        if person is not None and person.active and allowed(session, person, finding, (Command.accept,)):
+            return [person]
+    return [p for p in holders(session, Role.supervisor) if allowed(session, p, finding, (Command.accept,))]

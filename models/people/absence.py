@@ -85,9 +85,9 @@ def _units_near(session: Session, person_id: int) -> set[int]:
 
 def declare_absence(session: Session, *, actor: Person, person: Person, delegate: Person, first: date,
                     last: date, reason: str, now: datetime, timezone: str) -> Absence:
-    """Record an absence, all checked first: the person themself or a supervisor declares it;
-    the delegate is someone else, active, from the person's unit or the one above, and not
-    away (or standing in for someone) at the same time."""
+    """Record an absence, all checked first: the person themself or a supervisor declares it
+    (a supervisor never naming themself); the delegate is someone else, active, from the
+    person's unit or the one above, and not away (or standing in for someone) at the same time."""
     if not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
     roles = {m.role for m in memberships_of(session, actor.id)}  # type: ignore[arg-type]
@@ -104,6 +104,10 @@ def declare_absence(session: Session, *, actor: Person, person: Person, delegate
         raise RuleError("absence_span", field="from", value=first.isoformat(), limit=MAX_DAYS)
     if delegate.id == person.id:
         raise RuleError("absence_self", field="delegate", value=delegate.email)
+    # Taking over someone's mail and standing needs a second person: whoever declares an
+    # absence for someone else never names themself the delegate (the person may name anyone).
+    if actor.id != person.id and delegate.id == actor.id:
+        raise RuleError("absence_self_delegate", field="delegate", value=delegate.email)
     for who, field in ((person, "for"), (delegate, "delegate")):
         if not who.active:
             raise RuleError("inactive_person", field=field, value=who.email)

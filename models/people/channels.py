@@ -10,6 +10,7 @@ an open list would let anyone point it at the bureau's internal services)."""
 import re
 from datetime import datetime
 from enum import StrEnum
+from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
@@ -61,12 +62,12 @@ def check_channel(kind: str, target: str, secret: str, *, allowed_hosts: tuple[s
                         detail=", ".join(ChannelKind)) from None
     target, secret = str(target or "").strip(), str(secret or "").strip()
     if the_kind is ChannelKind.webhook:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(target) > 500 or parts.username:
+        host = webhook_host(target)
+        if host is None:
             raise RuleError("bad_channel", field=f"{field}.target", value=target[:80],
-                            detail="http(s)://host/path, at most 500 characters")
-        if parts.hostname.lower() not in allowed_hosts:
-            raise RuleError("webhook_host", field=f"{field}.target", value=parts.hostname[:80],
+                            detail="http(s)://host[:port]/path, at most 500 characters")
+        if host not in allowed_hosts:
+            raise RuleError("webhook_host", field=f"{field}.target", value=host[:80],
                             detail=", ".join(allowed_hosts) or "—")
     elif not TOKEN.fullmatch(target):
         raise RuleError("bad_channel", field=f"{field}.target", value=target[:40],
@@ -76,6 +77,32 @@ def check_channel(kind: str, target: str, secret: str, *, allowed_hosts: tuple[s
     if len(secret) > 200 or any(not (32 < ord(ch) < 127) for ch in secret):
         raise RuleError("bad_channel", field=f"{field}.secret", value="…", detail="up to 200 plain characters")
     return the_kind, target, secret
+
+
+def webhook_host(url: str) -> str | None:
+    """The host of a webhook address in full working order (scheme, host, a numeric port, no
+    user, no whitespace or control characters), lower-cased; None for anything else. The same
+    check guards saving and posting, so a saved address never fails to parse at delivery."""
+    if len(url) > 500 or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on "host:abc" or a port out of range
+    except ValueError:  # "http://[::1", "http://[localhost]/"
+        return None
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password or port == 0:
+        return None
+    if not _HOSTNAME.fullmatch(host):
+        try:
+            ip_address(host)
+        except ValueError:
+            return None
+    return host.lower()
+
+
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?")
 
 
 def set_channel(session: Session, *, person_id: int, kind: ChannelKind, target: str, secret: str,

@@ -99,14 +99,6 @@ def responsible_owner(session: Session, finding: Finding) -> Person | None:
     return secretaries[0] if secretaries else None
 
 
-def verifiers(session: Session, finding: Finding) -> list[Person]:
-    """Who is asked to verify: the inspector who filed it, else the supervisors."""
-    filer = session.get(Person, finding.filed_by_id)
-    if filer is not None and filer.active and filer.id != finding.owner_id:
-        return [filer]
-    return [p for p in holders(session, Role.supervisor) if p.id != finding.owner_id]
-
-
 def roles_of(session: Session, person: Person) -> set[Role]:
     """Every role a person holds, in any unit."""
     return set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))

@@ -32,7 +32,11 @@ def test_a_person_sets_checks_and_removes_their_own_channel(stack: Stack):
 
     for bad, field in (({"kind": "webhook", "target": "http://127.0.0.1:4200/api/admin"}, "channel.target"),
                        ({"kind": "dingtalk", "target": "token-abcdef12"}, "channel.secret"),
-                       ({"kind": "sms", "target": "13800000000"}, "channel.kind")):
+                       ({"kind": "sms", "target": "13800000000"}, "channel.kind"),
+                       # B2, B8: addresses that do not parse are refused on saving, never a 500
+                       ({"kind": "webhook", "target": "http://[::1"}, "channel.target"),
+                       ({"kind": "webhook", "target": "http://[localhost]/"}, "channel.target"),
+                       ({"kind": "webhook", "target": "http://localhost:abc/hook"}, "channel.target")):
         refused = client.post("/me/channels", data={"csrf": token, **bad})
         assert refused.status_code == 400 and message(refused.text).startswith(field)
     assert active(stack, OWNER) == [("wecom", "robot-key-abcdef123", True)]  # nothing changed

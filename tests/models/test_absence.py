@@ -37,6 +37,7 @@ def away(engine, *, actor: str, person: str, delegate: str, first: str, last: st
     (MEMBER, SECRETARY, MEMBER, "2026-11-09", "2026-11-13", "x", "absence_forbidden"),  # not theirs to declare
     (SECRETARY, SECRETARY, OTHER_SECRETARY, "2026-11-09", "2026-11-13", "x", "absence_delegate_unit"),  # sister branch
     (SECRETARY, SECRETARY, SECRETARY, "2026-11-09", "2026-11-13", "x", "absence_self"),
+    (SUPERVISOR, SECRETARY, SUPERVISOR, "2026-11-09", "2026-11-13", "x", "absence_self_delegate"),  # takes it over
     (SECRETARY, SECRETARY, MEMBER, "2026-11-01", "2026-11-13", "x", "absence_past"),
     (SECRETARY, SECRETARY, MEMBER, "2026-11-13", "2026-11-09", "x", "absence_span"),
     (SECRETARY, SECRETARY, MEMBER, "2026-11-09", "2027-03-01", "x", "absence_span"),
@@ -54,7 +55,7 @@ def test_a_bad_absence_is_refused_and_nothing_kept(engine, actor, person, delega
 def test_overlaps_and_chains_are_refused(engine):
     away(engine, actor=SECRETARY, person=SECRETARY, delegate=MEMBER, first="2026-11-09", last="2026-11-13",
          when="2026-11-06 10:00")
-    for person, delegate, key in ((SECRETARY, SUPERVISOR, "absence_overlap"),  # away twice at once
+    for person, delegate, key in ((SECRETARY, SUPERVISOR2, "absence_overlap"),  # away twice at once
                                   (MEMBER, SECRETARY, "absence_chain"),  # the delegate is away then
                                   (MEMBER, SONG, "absence_chain")):  # the person stands in for someone then
         with pytest.raises(RuleError) as refused:
@@ -180,3 +181,32 @@ def test_a_deactivated_delegate_hands_the_mail_back(engine, policy):
         away(engine, actor=MEMBER, person=MEMBER, delegate=SECRETARY, first="2026-11-16", last="2026-11-17",
              when="2026-11-09 10:00")
     assert (refused.value.key, refused.value.field) == ("inactive_person", "as")
+
+
+def test_the_person_a_delegate_handed_in_for_never_decides_it(engine, policy):
+    # B1: 孙红梅 owns the item and is away; 李晓东 hands in evidence for her; the item is then
+    # moved to 梁雪. 孙红梅, back at work and a supervisor, must not accept what was handed in
+    # on her behalf, nor return it; 李晓东 neither. Someone else may.
+    code = file_and_assign(engine, now=at("2026-11-06 10:00"), policy=policy, owner=SUPERVISOR)
+    away(engine, actor=SUPERVISOR, person=SUPERVISOR, delegate=SUPERVISOR2, first="2026-11-09", last="2026-11-10",
+         when="2026-11-06 10:00")
+    with transaction(engine) as s:
+        cmd.submit(s, actor=person_by_email(s, SUPERVISOR2), finding=finding_by_code(s, code), account="代为提交",
+                   files=[], now=at("2026-11-09 10:00"), policy=policy)
+    with transaction(engine) as s:
+        cmd.reassign(s, actor=person_by_email(s, SECRETARY), finding=finding_by_code(s, code), to=MEMBER,
+                     now=at("2026-11-11 09:00"), policy=policy)
+    for who in (SUPERVISOR, SUPERVISOR2):
+        with transaction(engine) as s:
+            with pytest.raises(RuleError) as refused:
+                cmd.accept(s, actor=person_by_email(s, who), finding=finding_by_code(s, code),
+                           now=at("2026-11-11 10:00"), policy=policy)
+            assert refused.value.key == "own_request", who
+            with pytest.raises(RuleError) as refused:
+                cmd.return_item(s, actor=person_by_email(s, who), finding=finding_by_code(s, code), reason="x",
+                                now=at("2026-11-11 10:00"), policy=policy)
+            assert refused.value.key == "own_request", who
+    with transaction(engine) as s:
+        cmd.accept(s, actor=person_by_email(s, INSPECTOR), finding=finding_by_code(s, code),
+                   now=at("2026-11-11 10:30"), policy=policy)
+        assert finding_by_code(s, code).state.value == "closed"

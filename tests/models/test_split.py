@@ -121,3 +121,18 @@ def test_the_notice_counts_the_parent_once_and_lists_late_parts_against_their_un
     from notifications.notice_text import sections
     text = "\n".join(p for sec in sections(fig.as_json()) for p in sec.paragraphs)
     assert f"办公室党支部：{late}" in text and f"分解自{parent}" in text
+
+
+def test_a_parts_verifier_may_accept_it(engine, policy):
+    # B3: the secretary (the item's owner) splits it; a part's evidence is for someone who may
+    # accept it (the inspector who filed the item), not the secretary who filed the part.
+    parent = file_and_assign(engine, now=at("2026-11-02 10:00"), policy=policy)
+    a, _ = do_split(engine, policy, parent, SECRETARY, two_parts())
+    with transaction(engine) as s:
+        cmd.submit(s, actor=person_by_email(s, CHEN), finding=finding_by_code(s, a), account="台账已整理",
+                   files=[], now=at("2026-11-03 10:00"), policy=policy)
+        asked = [n.recipient_email for n in s.exec(select(Notification).where(Notification.template == "submitted"))]
+    assert asked == [INSPECTOR]
+    with transaction(engine) as s:
+        cmd.accept(s, actor=person_by_email(s, asked[0]), finding=finding_by_code(s, a), now=at("2026-11-03 11:00"),
+                   policy=policy)

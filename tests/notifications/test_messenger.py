@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from messages import RuleError
-from models.outbox import MailStatus, Notification, troubled_mail
+from models.outbox import MailStatus, Notification, retry_mail, troubled_mail
 from models.people.channels import ChannelKind, check_channel, remove_channel, set_channel
 from models.people.directory import person_by_email
 from notifications.delivery import deliver
@@ -33,6 +33,8 @@ def sinks(tmp_path):
 
 
 def settings_for(mail: MailSink, robots: MessengerSink, **kw) -> Settings:
+    """The stand-ins listen on loopback: the webhook host and its network are allowed here."""
+    kw = {"webhook_hosts": "127.0.0.1", "webhook_networks": "127.0.0.0/8", **kw}
     return Settings(smtp_host="127.0.0.1", smtp_port=mail.port, smtp_timeout=3, portal_url="https://rf.example.org",
                     wecom_base_url=f"{robots.url}/wecom", dingtalk_base_url=f"{robots.url}/dingtalk",
                     messenger_timeout=3, **kw)
@@ -131,6 +133,11 @@ def test_titles_stay_text_and_long_digests_are_cut_with_a_pointer_to_the_mail():
     ("webhook", "ftp://hooks.example.org/x", "", "c.target"),
     ("webhook", "http://169.254.169.254/latest/meta-data", "", "c.target"),  # not an allowed host
     ("webhook", "https://hooks.example.org/x", "秘密", "c.secret"),
+    ("webhook", "http://hooks.example.org:abc/hook", "", "c.target"),  # B2: a port that is no number
+    ("webhook", "http://hooks.example.org:99999/hook", "", "c.target"),
+    ("webhook", "http://[::1", "", "c.target"),  # B8: brackets that do not close
+    ("webhook", "http://[localhost]/", "", "c.target"),
+    ("webhook", "http://hooks.example.org/a b", "", "c.target"),
 ])
 def test_a_bad_channel_is_refused_naming_the_field(kind, target, secret, field):
     with pytest.raises(RuleError) as refused:
@@ -170,3 +177,55 @@ def test_a_webhook_that_redirects_is_refused_not_followed(sqlite_engine, policy,
     finally:
         server.shutdown()
         server.server_close()
+
+
+def hook_rows(engine) -> list[Notification]:
+    return [r for r in rows(engine) if r.channel_id]
+
+
+def test_a_broken_saved_address_fails_its_own_row_at_once_and_the_batch_goes_on(sqlite_engine, policy, sinks):
+    # B2: an address saved before it was checked whole (or edited in the ledger) cannot be posted
+    # to: that row fails for good at once; the mail and the other robot in the batch go.
+    mail, robots = sinks
+    give(sqlite_engine, SECRETARY, ChannelKind.webhook, "http://localhost:abc/hook")
+    give(sqlite_engine, SECRETARY, ChannelKind.wecom, "wecom-key-0001")
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    report = deliver(sqlite_engine, settings=settings_for(mail, robots, webhook_hosts="localhost",
+                                                          mail_max_attempts=1), now=NOW)
+    assert len(report.sent) == 2 and len(report.failed) == 1 and report.retry == []
+    [hook] = [r for r in hook_rows(sqlite_engine) if r.dedupe_key.endswith("@webhook")]
+    assert hook.status is MailStatus.failed and "localhost" in hook.error
+    assert [m["kind"] for m in robots.wait_for(1)] == ["wecom"]
+
+
+def test_a_listed_name_that_resolves_to_an_internal_address_gets_nothing(sqlite_engine, policy, sinks):
+    # B10: "localhost" is on the list, but it is the loopback address the post would reach: refused
+    # on the address connected to, unless that network is allowed too.
+    mail, robots = sinks
+    give(sqlite_engine, SECRETARY, ChannelKind.webhook, f"http://localhost:{robots.port}/hook/gao", "hook-secret")
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    settings = settings_for(mail, robots, webhook_hosts="localhost", webhook_networks="", mail_max_attempts=1)
+    report = deliver(sqlite_engine, settings=settings, now=NOW)
+    assert len(report.sent) == 1 and len(report.failed) == 1
+    [hook] = hook_rows(sqlite_engine)
+    assert hook.status is MailStatus.failed and "not a public address" in hook.error and "127.0.0.1" in hook.error
+    assert robots.wait_for(0) == []
+    with transaction(sqlite_engine) as s:  # allowed once its network is listed
+        retry_mail(s, ids=[hook.id], all_failed=False, now=NOW)
+    report = deliver(sqlite_engine, settings=settings_for(mail, robots, webhook_hosts="localhost"), now=NOW)
+    assert len(report.sent) == 1 and [m["kind"] for m in robots.wait_for(1)] == ["webhook"]
+
+
+def test_a_host_removed_from_the_list_gets_nothing_even_on_retry(sqlite_engine, policy, sinks):
+    # B11: the allow-list of the moment of posting decides, not the one of the moment of saving.
+    mail, robots = sinks
+    give(sqlite_engine, SECRETARY, ChannelKind.webhook, f"{robots.url}/hook/gao", "hook-secret")
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    settings = settings_for(mail, robots, webhook_hosts="hooks.example.org", mail_max_attempts=1)
+    deliver(sqlite_engine, settings=settings, now=NOW)
+    [hook] = hook_rows(sqlite_engine)
+    assert hook.status is MailStatus.failed and "RECTIFLOW_WEBHOOK_HOSTS" in hook.error
+    with transaction(sqlite_engine) as s:  # `rectiflow mail retry ID`
+        assert retry_mail(s, ids=[hook.id], all_failed=False, now=NOW) == [hook.id]
+    deliver(sqlite_engine, settings=settings, now=NOW)
+    assert hook_rows(sqlite_engine)[0].status is MailStatus.failed and robots.wait_for(0) == []

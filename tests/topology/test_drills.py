@@ -7,12 +7,14 @@ import re
 import shutil
 import threading
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
 from app.topology import Process
+from models.deadlines.calendar import WorkCalendar
 from notifications.sink import MailSink
 from tests.app.web import link_in
 from tests.models.test_sheet import book, row
@@ -171,6 +173,12 @@ def sweep_deployment(top: Topology) -> str:
     return top.api("/deployments/filter", {"deployments": {"name": {"any_": ["deadline-sweep"]}}})[0]["id"]
 
 
+def past_every_due_date(top: Topology) -> str:
+    """09:00 (Asia/Shanghai) on the working day after the latest due date of an open item."""
+    latest = max(date.fromisoformat(v["due_on"]) for v in top.ledger() if v["state"] in ("assigned", "submitted"))
+    return f"{WorkCalendar().add_working_days(latest, 1).day}T09:00:00+08:00"
+
+
 def scheduled_sweeps(top: Topology) -> list[dict]:
     return top.api("/flow_runs/filter", {"limit": 200, "flow_runs": {
         "deployment_id": {"any_": [sweep_deployment(top)]}, "state": {"type": {"any_": ["SCHEDULED"]}}}})
@@ -205,7 +213,11 @@ def test_services_and_redis_restarted_sweeps_neither_lost_nor_doubled(top: Topol
     finally:
         second.stop()
     # Two sweeps for the same morning at once (as two workers would run them): one digest each.
-    moment = "2026-12-07T09:00:00+08:00"
+    # The morning is a working day after the latest open item's due date, so items are overdue
+    # and digests go out whatever day the drill runs.
+    top.cli("file", "--unit", "zb-zhengce", "--manifestation", "fu-2", "--title", "清晨督办", "--as", INSPECTOR)
+    settle(top, timeout=120)  # its case run has assigned it: it has a due date
+    moment = past_every_due_date(top)
     deployment = sweep_deployment(top)
     ids = [top.api(f"/deployments/{deployment}/create_flow_run", {"parameters": {"now": moment}})["id"]
            for _ in range(2)]
