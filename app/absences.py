@@ -1,6 +1,7 @@
 """`rectiflow absence …`: declare an absence with a delegate (委托), end it, list them."""
 
 import typer
+from rich.markup import escape
 
 from app.output import lang, out
 from models.deadlines.dates import parse_day
@@ -37,5 +38,6 @@ def absence_list() -> None:
     """Absences not over yet."""
     for a in listed(person_id=None):
         mark = "*" if a.now else " "
-        out.print(f"{a.id:>4} {mark} {a.first_day} – {a.last_day}  {a.person} <{a.person_email}> → "
-                  f"{a.delegate} <{a.delegate_email}>  {a.reason}", highlight=False)
+        # Names and the reason are people's text: shown as typed, never read as markup.
+        out.print(escape(f"{a.id:>4} {mark} {a.first_day} – {a.last_day}  {a.person} <{a.person_email}> → "
+                         f"{a.delegate} <{a.delegate_email}>  {a.reason}"), highlight=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from app.output import err, lang, out
 from messages import RuleError
@@ -42,12 +43,12 @@ def refusals(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RuleError as exc:
-            err.print(f"[red]✗[/] {exc.render(lang())}")
+            err.print(f"[red]✗[/] {escape(exc.render(lang()))}")
             raise typer.Exit(2) from None
         except OrgFileError as exc:
-            err.print(f"[red]✗[/] {exc.source}:")
+            err.print(f"[red]✗[/] {escape(str(exc.source))}:")
             for problem in exc.problems:
-                err.print(f"  - {problem}")
+                err.print(f"  - {escape(problem)}")
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -58,7 +59,7 @@ def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, pe
     from services.organisation import load
 
     summary = load(file)
-    out.print(f"{summary.units} units, {summary.people} people, {summary.roles} roles loaded from {file}")
+    out.print(f"{summary.units} units, {summary.people} people, {summary.roles} roles loaded from {escape(str(file))}")
 
 
 def _register() -> None:
@@ -109,7 +110,7 @@ def main() -> None:
         settings = ctx.settings()
     except SettingsError as exc:
         for problem in exc.problems:
-            err.print(f"[red]✗[/] {problem}")
+            err.print(f"[red]✗[/] {escape(problem)}")
         raise SystemExit(2) from None
     prefect_defaults(settings, quiet=sys.argv[1:2] != ["up"])
     app()

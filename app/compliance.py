@@ -1,6 +1,7 @@
 """`rectiflow compliance`: which branches are compliant (达标), against the year's target."""
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.output import out, print_json
@@ -47,5 +48,6 @@ def compliance(
     for col in ("支部", "达标", "得分", "等次", "原因"):
         table.add_column(col)
     for b in r.branches:
-        table.add_row(b.name, "✓" if b.compliant else "✗", str(b.score), TIERS[b.tier], "; ".join(b.reasons) or "—")
+        table.add_row(escape(b.name), "✓" if b.compliant else "✗", str(b.score), TIERS[b.tier],
+                      escape("; ".join(b.reasons)) or "—")
     out.print(table)

@@ -4,6 +4,7 @@ import getpass
 from datetime import UTC, date
 
 import typer
+from rich.markup import escape
 
 from app.output import out, print_json
 from messages import RuleError
@@ -56,7 +57,7 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
 def _show(summary: dict) -> None:
     status = {"draft": "草稿 draft", "published": "已发布 published"}[summary["status"]]
     t = summary["figures"]["totals"]
-    out.print(f"{summary['month']} {summary['number']} {summary['title']}: {status}", soft_wrap=True)
+    out.print(f"{summary['month']} {summary['number']} {escape(summary['title'])}: {status}", soft_wrap=True)
     out.print(f"  发现 {t['found']}  销号 {t['closed']}（按期 {t['closed_on_time']}）  逾期 {t['overdue']}  "
               f"红色 {t['level3']}  达标率 {summary['figures']['compliance_rate']:g}% / "
               f"目标 {summary['figures']['target']}%")

@@ -101,7 +101,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
         table.add_column(col)
     for r in rows:
         to = r.recipient_email + (f" ({r.dedupe_key.rpartition('@')[2]})" if r.channel_id else "")  # a messenger
-        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, to, r.template,
+        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, escape(to), r.template,
                       str(r.attempts),
                       f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
                       escape(r.error[:120]))

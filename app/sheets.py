@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.output import err, out
@@ -20,11 +21,12 @@ def _checked(file: Path, *, skip_bad: bool) -> Sheet:
     """Read and validate the whole sheet; report every bad row; refuse unless all pass."""
     sheet = checked_sheet(file)
     if sheet.bad:
-        table = Table(title=f"{file.name} / {sheet.name}: {len(sheet.bad)} 行有误 (bad rows)", title_justify="left")
+        table = Table(title=f"{escape(file.name)} / {escape(sheet.name)}: {len(sheet.bad)} 行有误 (bad rows)",
+                      title_justify="left")
         table.add_column("行 row", justify="right")
         table.add_column("问题 problems")
         for row in sheet.bad:
-            table.add_row(str(row.number), "; ".join(row.problems))
+            table.add_row(str(row.number), escape("; ".join(row.problems)))
         err.print(table)
     skipped = [r for r in sheet.rows if r.existing and not r.problems]
     if skipped:

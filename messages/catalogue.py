@@ -88,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unit {value} has no secretary; name an owner with --owner",
     ),
     "file_missing": ("文件不存在：{value}", "file not found: {value}"),
+    "bad_id": ("编号有误：{value}（须为正整数）", "not a valid number: {value} (a positive whole number)"),
     "file_too_large": (
         "文件过大（上限 {limit} 字节）：{value}", "file too large (limit {limit} bytes): {value}",
     ),

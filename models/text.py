@@ -46,3 +46,15 @@ def clean_text(value: str | None, *, field: str, limit: int, required: bool = Tr
 def scrub(value: str) -> str:
     """For writers: drop what no XML document (Excel, Word) or mail header can carry."""
     return _EXCEL_ESCAPE.sub("", _BAD.sub("", value))
+
+
+MAX_ID = 2**31 - 1  # the largest row id every ledger database keeps (PostgreSQL's integer)
+
+
+def row_id(value: str | int, *, field: str) -> int:
+    """A row number a person typed or a link carries: ASCII digits within MAX_ID ("²" and a
+    300-digit number are refused, naming the field), else a RuleError."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= MAX_ID):
+        raise RuleError("bad_id", field=field, value=text[:20])
+    return int(text)

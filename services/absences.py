@@ -7,6 +7,7 @@ from datetime import date
 from models.people.absence import absences_of, declare_absence, end_absence
 from models.people.directory import person_by_email
 from models.people.org import Person
+from models.text import row_id
 from services import context as ctx
 from services.items import Identify, acting
 from store.db import reading, transaction
@@ -39,7 +40,8 @@ def declare(*, actor: str | Identify, person: str | None, delegate: str, first: 
 
 def end(*, actor: str | Identify, absence_id: int) -> None:
     with transaction(ctx.ledger()) as session:
-        end_absence(session, actor=acting(session, actor), absence_id=absence_id, now=ctx.now())
+        end_absence(session, actor=acting(session, actor), absence_id=row_id(absence_id, field="absence"),
+                    now=ctx.now())
 
 
 def listed(*, person_id: int | None) -> list[AbsenceView]:

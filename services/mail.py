@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 
 from models.outbox import retry_mail
+from models.text import row_id
 from notifications.delivery import DeliveryReport, deliver
 from services import context as ctx
 from store.db import transaction
@@ -27,6 +28,7 @@ async def send_now(finding_id: int | None = None) -> DeliveryReport:
 
 def retry(ids: list[int], *, all_failed: bool) -> tuple[list[int], DeliveryReport]:
     """Give failed (or waiting) mail a fresh attempt budget and send it now."""
+    ids = [row_id(i, field="id") for i in ids]
     with transaction(ctx.ledger()) as session:
         again = retry_mail(session, ids=ids, all_failed=all_failed, now=ctx.now())
     return again, deliver_due()

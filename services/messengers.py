@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from messages import RuleError
-from models.people.channels import CHANNEL_LABELS, Channel, ChannelKind, check_channel, remove_channel, set_channel
+from models.people.channels import (
+    CHANNEL_LABELS,
+    Channel,
+    ChannelKind,
+    check_channel,
+    remove_channel,
+    set_channel,
+    shortened,
+)
 from services import context as ctx
 from store.db import reading, transaction
 
@@ -23,7 +31,7 @@ class ChannelView:
 def _shown(channel: Channel) -> str:
     if channel.kind is ChannelKind.webhook:
         return channel.target
-    return channel.target[:4] + "…" + channel.target[-2:]
+    return shortened(channel.target)
 
 
 def my_channels(person_id: int) -> list[ChannelView]:

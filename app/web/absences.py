@@ -14,6 +14,7 @@ from messages import RuleError
 from models.deadlines.calendar import local_date
 from models.deadlines.dates import parse_day
 from models.people.absence import DECLARERS
+from models.text import row_id
 from services import context as ctx
 from services.absences import declare, end, listed
 
@@ -42,9 +43,8 @@ async def absence_change(request: Request, visitor: Acting) -> Response:
     text = {k: str(form.get(k) or "").strip()[:300] for k in ("for", "delegate", "from", "to", "reason", "end")}
     me = session_person(request.cookies.get(SESSION_COOKIE))  # read again in the command's transaction
     if text["end"]:
-        if not text["end"].isdigit():
-            raise RuleError("absence_missing", field="absence", value=text["end"][:20])
-        await run_in_threadpool(lambda: end(actor=me, absence_id=int(text["end"])))
+        absence_id = row_id(text["end"], field="absence")
+        await run_in_threadpool(lambda: end(actor=me, absence_id=absence_id))
         return RedirectResponse("/me/absence?done=ended", status_code=303)
     first, last = _day(text["from"], "from"), _day(text["to"], "to")
     await run_in_threadpool(lambda: declare(actor=me, person=text["for"] or None, delegate=text["delegate"],

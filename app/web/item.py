@@ -37,6 +37,7 @@ from models.ledger.views import item_view
 from models.links import Claim, spent, unspent
 from models.people.directory import finding_by_code
 from models.people.org import Person
+from models.text import MAX_ID
 from services import context as ctx
 from services.access import send_fresh_link
 from services.evidence import store_upload
@@ -227,6 +228,8 @@ async def _fresh(request: Request, token: str) -> Response:
 
 
 def _file_response(session: Session, finding: Finding, file_id: int, inline: bool) -> Response:
+    if not 1 <= file_id <= MAX_ID:  # no such row: asking the database would overflow its integer
+        raise RuleError("file_missing", field="file", value=str(file_id)[:20])
     row = session.get(EvidenceFile, file_id)
     evidence = session.get(Evidence, row.evidence_id) if row else None
     if row is None or evidence is None or (evidence.finding_id != finding.id

@@ -14,13 +14,17 @@ from markupsafe import Markup, escape
 from app.web.deps import Reading
 from app.web.pages import page, refusal
 from app.web.security import NotHere, Visitor, signed_in
+from models.people.channels import shortened
 from models.people.org import Role
 from notifications.messenger_sink import read_messages
 from services import context as ctx
 
 router = APIRouter()
 NAME = re.compile(r"^[0-9A-Za-z._-]+\.eml$")
-URL = re.compile(r"https?://[^\s<>\"']+")
+# An address ends before a bracket or parenthesis (a robot's markdown wraps links in them) and
+# before Chinese punctuation.
+URL = re.compile(r"https?://[^\s<>\"'()\[\]（）【】《》，。；：！？、]+")
+MD_LINK = re.compile(r"\[([^\]\n]{1,300})\]\((https?://[^\s<>\"'()]+)\)")
 
 
 def _read(name: str) -> EmailMessage:
@@ -43,6 +47,17 @@ def linkify(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def linkify_markdown(text: str) -> Markup:
+    """A robot message: its markdown links "[ZG-…](https://…)" as links, the rest as linkify."""
+    out, last = [], 0
+    for m in MD_LINK.finditer(text):
+        out.append(linkify(text[last:m.start()]))
+        out.append(Markup('<a href="{1}">{0}</a>').format(m.group(1), m.group(2)))
+        last = m.end()
+    out.append(linkify(text[last:]))
+    return Markup("").join(out)
+
+
 def _admin(request: Request, session: Reading) -> Visitor:
     """An admin of the embedded stack (the mail folder exists nowhere else)."""
     if not request.app.state.mail_folder:
@@ -61,8 +76,9 @@ def mail_list(request: Request, visitor: Admin) -> Response:
         mail = _read(path.name)
         mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
     kept = read_messages(ctx.settings().messenger_dir)[-200:]
-    messages = [{"at": m.get("at", ""), "kind": m.get("kind", ""), "text": linkify(m.get("text", "")),
-                 "to": m.get("key") or m.get("token") or m.get("path")} for m in reversed(kept)]
+    messages = [{"at": m.get("at", ""), "kind": m.get("kind", ""), "text": linkify_markdown(m.get("text", "")),
+                 "to": shortened(str(m["key"] or "")) if m.get("key") else
+                 shortened(str(m["token"] or "")) if m.get("token") else m.get("path")} for m in reversed(kept)]
     return page(request, "mail_list.html", {"visitor": visitor, "mails": mails, "messages": messages})
 
 

@@ -68,7 +68,7 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
     last = get_column_letter(len(COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{rows}"
     colour = get_column_letter(COLOUR_COLUMN)
-    for name, fill in FILLS.items():
+    for name, fill in FILLS.items() if rows > 1 else ():  # no item, no range to colour ("A2:X1" is no range)
         ws.conditional_formatting.add(f"A2:{last}{rows}", FormulaRule(
             formula=[f'${colour}2="{name}"'], fill=PatternFill("solid", start_color=fill, end_color=fill)))
     out = BytesIO()

@@ -105,6 +105,11 @@ _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?")
 
 
+def shortened(key: str) -> str:
+    """A robot's key or token as people are shown it: it is a credential ("693a…f6")."""
+    return key[:4] + "…" + key[-2:] if len(key) > 6 else "…"
+
+
 def set_channel(session: Session, *, person_id: int, kind: ChannelKind, target: str, secret: str,
                 everything: bool, now: datetime) -> Channel:
     """Add or replace the person's channel of this kind (already checked)."""

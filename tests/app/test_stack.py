@@ -107,7 +107,11 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
         page = chromium.new_page()
         page.goto(sign_in)
         page.goto(f"{portal}/mail")
-        assert "demo-robot-gaopeng" in page.inner_text("#messages")
+        # B15: the robot's key is shortened, its markdown link is one whole link to the item.
+        robots = page.inner_text("#messages")
+        assert "demo…ng" in robots and "demo-robot-gaopeng" not in robots
+        hrefs = page.eval_on_selector_all("#messages a", "els => els.map(e => e.getAttribute('href'))")
+        assert hrefs and all(h.startswith(f"{portal}/l/") and not h.endswith(")") for h in hrefs), hrefs
         shot(page, "stack-1-mail-folder")
         page.click(f"text=【整改交办】{other}")
         page.click("#body a[href*='/l/']")

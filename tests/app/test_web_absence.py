@@ -38,6 +38,9 @@ def test_declare_see_and_end_an_absence_from_the_portal(stack: Stack):
     assert done.status_code == 303
     listed = client.get("/me/absence").text
     assert "梁雪" in listed and "进行中" in listed and len(kept(stack)) == 1
+    for bad in ("²", "9" * 300, "0"):  # B6: numbers that are no row are refused, naming the field
+        refused = client.post("/me/absence", data={"csrf": token, "end": bad})
+        assert refused.status_code == 400 and message(refused.text).startswith("absence"), message(refused.text)
     ended = client.post("/me/absence", data={"csrf": token, "end": "1"})
     assert ended.status_code == 303 and kept(stack)[0][1] is False
 

@@ -126,6 +126,9 @@ def test_the_ledger_filters_and_exports(stack: Stack):
     assert "共 0 项" in client.get("/ledger?colour=red").text
     book = load_workbook(BytesIO(client.get("/ledger.xlsx?unit=zb-xinxi").content)).active
     assert [r[0] for r in book.iter_rows(min_row=2, values_only=True)][0] == first
+    empty = client.get("/ledger.xlsx?unit=zb-nowhere")  # B5: a filter that selects nothing
+    assert empty.status_code == 200
+    assert list(load_workbook(BytesIO(empty.content)).active.iter_rows(min_row=2, values_only=True)) == []
     mail_list = client.get("/mail")
     assert mail_list.status_code == 200 and "【整改交办】" in mail_list.text
     one = mail_list.text.split('href="/mail/')[1].split('"')[0]

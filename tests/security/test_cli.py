@@ -106,3 +106,20 @@ def test_bad_settings_stop_every_command_before_anything_is_done(tmp_path: Path)
     for named in BAD_SETTINGS:
         assert f"{named}:" in result.stderr, (named, result.stderr)
     assert not (data / "ledger.db").exists()
+
+
+def test_peoples_text_is_printed_as_typed_never_as_markup(stack: Stack):
+    # B9: square brackets are rich's markup; a refusal quoting them, or a listed reason, is text.
+    code = filed(stack)
+    stack.step(code)
+    out = refused(stack, "split", code, "--as", OWNER, "--part", "zb-bangongshi:[/x]@example.org:2099-01-01:t",
+                  field="parts[1].owner")
+    assert "[/x]@example.org" in out
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    stack.cli("absence", "declare", "--as", OWNER, "--delegate", "liang.xue@example.org", "--from",
+              today.isoformat(), "--to", (today + timedelta(days=2)).isoformat(), "--reason", "[/x] [bold]培训")
+    listed = stack.cli("absence", "list")
+    assert "[/x] [bold]培训" in listed and "高鹏" in listed

@@ -168,6 +168,12 @@ def test_the_files_of_an_item_are_not_served_to_a_link_that_ended(stack: Stack):
     with transaction(stack.engine) as s:
         [row] = s.exec(select(EvidenceFile)).all()
     assert client.get(f"{link}/files/{row.id}").status_code == 200
+    huge = "99999999999999999999999"  # B7: a file number past any integer column is no file, not a 500
+    assert client.get(f"{link}/files/{huge}").status_code == 400
+    staff = portal()
+    sign_in(stack, staff, ADMIN)
+    assert staff.get(f"/items/{code}/files/{huge}").status_code == 400
+    assert staff.get(f"/items/{code}/files/{row.id}").status_code == 200
     stack.cli("reassign", code, "--to", "song.kai@example.org", "--as", ADMIN)
     assert client.get(f"{link}/files/{row.id}").status_code == 400
 
