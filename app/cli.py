@@ -102,10 +102,14 @@ _register()
 
 
 def main() -> None:
+    import os
     import sys
 
     from app.context import prefect_defaults
 
+    # What rectiflow and the processes it starts (its Prefect server, served runs) create is
+    # owner-only: the ledger, mail and messages hold sign-in links, robot keys and people's data.
+    os.umask(0o077)
     try:  # every setting is checked before anything is done, naming the variable at fault
         settings = ctx.settings()
     except SettingsError as exc:

@@ -22,11 +22,12 @@ from app.topology import (
     workers_online,
     write_state,
 )
+from store.files import private_folder
 
 
 def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) -> None:
     stop_on_sigterm()
-    plan.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(plan.data_dir)  # owner-only: topology.json and the env file hold the secrets
     logs = plan.data_dir / "logs"
     procs = processes(plan)
     by_kind = {p.name: p for p in procs}

@@ -21,6 +21,7 @@ from urllib.request import urlopen
 
 from app.output import err, out
 from services import context as ctx
+from store.files import private_folder
 
 
 def _wait_healthy(api_url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
@@ -185,25 +186,20 @@ def stop_on_sigterm() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _messenger_sink(data_dir: Path) -> Any:
+def _messenger_sink(data_dir: Path, port: int) -> Any:
     """Beside the SMTP sink, a stand-in for the messenger platforms (notifications/
-    messenger_sink.py): the robots' base URLs point at it unless they are set, for this
-    process and the runs it serves; the mail folder page shows what it accepted."""
+    messenger_sink.py) on its fixed port: without a relay set, every process of the stack
+    (this one, the runs it serves, a CLI command beside it) posts robot messages there unless
+    the robots' base URLs are set (store/settings.py); the mail folder page shows what it took."""
     from notifications.messenger_sink import MessengerSink
-    from store.settings import get_settings
 
-    robots = MessengerSink(data_dir / "messages").start()
-    os.environ.setdefault("RECTIFLOW_WECOM_BASE_URL", f"{robots.url}/wecom")
-    os.environ.setdefault("RECTIFLOW_DINGTALK_BASE_URL", f"{robots.url}/dingtalk")
-    get_settings.cache_clear()
-    return robots
+    return MessengerSink(data_dir / "messages", port=port).start()
 
 
 def run_stack(*, demo: bool, limit: int) -> None:
     stop_on_sigterm()
     settings = ctx.settings()
-    data_dir = Path(settings.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_folder(Path(settings.data_dir).resolve())
     # Served runs are child processes: give them absolute paths and the same mail settings.
     os.environ["RECTIFLOW_DATA_DIR"] = str(data_dir)
     api_url = os.environ["PREFECT_API_URL"]
@@ -211,8 +207,10 @@ def run_stack(*, demo: bool, limit: int) -> None:
     if stop_leftover_server(data_dir, port or "4200"):
         err.print("[yellow]![/] stopped the Prefect server an earlier rectiflow up left running")
     taken = [(f"{host}:{port or 4200}", "RECTIFLOW_PREFECT_API_URL")] if _busy(host, int(port or 4200)) else []
-    if "RECTIFLOW_SMTP_HOST" not in os.environ and _busy("127.0.0.1", settings.smtp_port):
+    if settings.embedded and _busy("127.0.0.1", settings.smtp_port):
         taken.append((f"127.0.0.1:{settings.smtp_port}", "RECTIFLOW_SMTP_PORT"))
+    if settings.embedded and _busy("127.0.0.1", settings.messenger_sink_port):
+        taken.append((f"127.0.0.1:{settings.messenger_sink_port}", "RECTIFLOW_MESSENGER_SINK_PORT"))
     if _busy(settings.portal_host, settings.portal_port):
         taken.append((f"{settings.portal_host}:{settings.portal_port}", "RECTIFLOW_PORTAL_PORT"))
     if taken:
@@ -221,11 +219,11 @@ def run_stack(*, demo: bool, limit: int) -> None:
         raise SystemExit(2)
 
     sink, robots = None, None
-    if "RECTIFLOW_SMTP_HOST" not in os.environ:
+    if settings.embedded:
         from notifications.sink import MailSink
 
         sink = MailSink(data_dir / "mail", host="127.0.0.1", port=settings.smtp_port).start()
-        robots = _messenger_sink(data_dir)
+        robots = _messenger_sink(data_dir, settings.messenger_sink_port)
 
     out.print(f"starting Prefect server at {api_url} …")
     server = start_prefect_server(data_dir, api_url)

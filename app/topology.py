@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from store.files import write_whole
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POOL = "rectiflow"
@@ -315,6 +317,4 @@ def write_state(plan: Plan, procs: list[Process]) -> None:
         "processes": {p.name: {"pid": p.popen.pid if p.alive else None, "starts": p.starts,  # type: ignore[union-attr]
                                "refused": p.refused, "log": str(p.log)} for p in procs},
     }
-    tmp = state_file(plan).with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(state_file(plan))
+    write_whole(state_file(plan), json.dumps(state, indent=1).encode())  # owner-only: it holds the auth string

@@ -123,7 +123,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="rectiflow-bench-portal-"))
     api, portal = f"http://127.0.0.1:{free_port()}/api", free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
-    env.update(RECTIFLOW_DATA_DIR=str(tmp / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()), PREFECT_API_URL=api,
+    env.update(RECTIFLOW_DATA_DIR=str(tmp / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_MESSENGER_SINK_PORT=str(free_port()), PREFECT_API_URL=api,
                RECTIFLOW_PREFECT_API_URL=api, RECTIFLOW_PORTAL_PORT=str(portal),
                RECTIFLOW_PORTAL_URL=f"http://127.0.0.1:{portal}")
     folder = tmp / "rf" / "mail"

@@ -95,11 +95,11 @@ def request_for(channel: Channel, *, title: str, text: str, key: str, template: 
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if channel.kind is ChannelKind.wecom:
         payload: dict[str, Any] = {"msgtype": "markdown", "markdown": {"content": _wecom_text(text)}}
-        url, query = f"{settings.wecom_base_url.rstrip('/')}/cgi-bin/webhook/send", {"key": channel.target}
+        url, query = f"{settings.wecom_url.rstrip('/')}/cgi-bin/webhook/send", {"key": channel.target}
     elif channel.kind is ChannelKind.dingtalk:
         stamp = int(time.time() * 1000)  # DingTalk refuses a timestamp an hour off its own clock: real time
         payload = {"msgtype": "markdown", "markdown": {"title": title[:100], "text": text}}
-        url = f"{settings.dingtalk_base_url.rstrip('/')}/robot/send"
+        url = f"{settings.dingtalk_url.rstrip('/')}/robot/send"
         query = {"access_token": channel.target, "timestamp": str(stamp),
                  "sign": dingtalk_sign(channel.secret, stamp)}
     else:

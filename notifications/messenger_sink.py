@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from notifications.messenger import WECOM_MAX_BYTES, dingtalk_sign, webhook_signature
+from store.files import private_folder, write_whole
 
 WRONG = {"errcode": 40001, "errmsg": "invalid payload"}
 DINGTALK_SKEW_MS = 3600 * 1000  # DingTalk refuses a timestamp more than an hour off
@@ -85,7 +86,7 @@ class MessengerSink:
     fail_with: int | None = None
 
     def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         self._n = itertools.count(1)
         self.arrived = threading.Condition()
         sink = self
@@ -156,11 +157,10 @@ class MessengerSink:
 
 
 def keep(folder: Path, record: dict[str, Any], *, n: int = 0) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{n:05d}.json"
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(json.dumps({**record, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False))
-    tmp.rename(folder / name)  # readers never see a half-written file
+    # Whole (readers never see half a file) and owner-only: a post holds the robot's key.
+    write_whole(folder / name, json.dumps({**record, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False).encode())
 
 
 def read_messages(folder: Path) -> list[dict[str, Any]]:

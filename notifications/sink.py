@@ -13,13 +13,15 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from store.files import private_folder, write_whole
+
 
 @dataclass
 class _Keeper:
     folder: Path
 
     def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         self._n = itertools.count(1)
         self._lock = threading.Lock()
         self.arrived = threading.Condition()
@@ -28,9 +30,8 @@ class _Keeper:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         with self._lock:
             name = f"{stamp}-{os.getpid()}-{next(self._n):05d}.eml"
-        tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(envelope.original_content or envelope.content)
-        tmp.rename(self.folder / name)  # readers never see a half-written file
+        # Whole (readers never see half a file) and owner-only: mail holds sign-in links.
+        write_whole(self.folder / name, envelope.original_content or envelope.content)
         with self.arrived:
             self.arrived.notify_all()
         return "250 Message accepted for delivery"

@@ -1,5 +1,6 @@
 """Engine and session for the ledger: SQLite (WAL, busy timeout) or PostgreSQL."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,12 +11,22 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file owner-only before SQLite does (its -wal and -shm files take the
+    database file's permissions): it holds robot keys and every person's data."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+
+
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
     """An engine for the ledger. `schema` pins PostgreSQL's search_path (tests use it)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
 
         @event.listens_for(engine, "connect")

@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import Any
 
 
+def private_folder(path: Path) -> Path:
+    """A folder of ours, owner-only (0700): other local users cannot list or read what is in
+    it (the ledger, mail with sign-in links, robot keys). Tightened if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
 def write_whole(path: Path, data: bytes) -> None:
-    """Write `path` whole: into a temporary file of its own beside it, then renamed over it
-    (two writers at once never share the temporary file)."""
+    """Write `path` whole and owner-only (0600): into a temporary file of its own beside it,
+    then renamed over it (two writers at once never share the temporary file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
         tmp.write(data)

@@ -6,7 +6,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,8 +49,12 @@ class Settings(BaseSettings):
     # Messengers (models/people/channels.py): the robots' hosts (a 政务微信 private deployment
     # has its own), hosts a generic webhook may point at (comma-separated; empty: none), and
     # how long a post may take.
-    wecom_base_url: str = "https://qyapi.weixin.qq.com"
-    dingtalk_base_url: str = "https://oapi.dingtalk.com"
+    # Empty: the platforms' own hosts, or, on the embedded stack (no relay set: mail goes to the
+    # local sink), the local stand-in on `messenger_sink_port`, for every process of it alike:
+    # a CLI command beside `rectiflow up` must not post demo data to the real platforms.
+    wecom_base_url: str = ""
+    dingtalk_base_url: str = ""
+    messenger_sink_port: int = Field(default=8026, ge=1, le=65535)
     webhook_hosts: str = ""
     # A webhook is posted only to a public address, checked on the address actually connected
     # to (a listed name may resolve, or be rebound, to an internal one); networks listed here
@@ -139,10 +143,32 @@ class Settings(BaseSettings):
 
     @field_validator("portal_url", "wecom_base_url", "dingtalk_base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.field_name != "portal_url":
+            return value
         if not value.startswith(("http://", "https://")) or len(value) > 200:
             raise ValueError("must be an http:// or https:// address")
         return value
+
+    @property
+    def embedded(self) -> bool:
+        """The embedded stack: no relay was set, so mail goes to the local SMTP sink (and robot
+        posts to the local stand-in), whichever process sends it."""
+        return "smtp_host" not in self.model_fields_set
+
+    @property
+    def messenger_sink_url(self) -> str:
+        return f"http://127.0.0.1:{self.messenger_sink_port}"
+
+    @property
+    def wecom_url(self) -> str:
+        return self.wecom_base_url or (f"{self.messenger_sink_url}/wecom" if self.embedded
+                                       else "https://qyapi.weixin.qq.com")
+
+    @property
+    def dingtalk_url(self) -> str:
+        return self.dingtalk_base_url or (f"{self.messenger_sink_url}/dingtalk" if self.embedded
+                                          else "https://oapi.dingtalk.com")
 
     @field_validator("mail_from")
     @classmethod

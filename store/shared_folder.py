@@ -8,7 +8,7 @@ from pathlib import Path
 MARKER = ".rectiflow-ledger"
 
 
-def write_once(path: Path, text: str, *, mode: int = 0o644) -> bool:
+def write_once(path: Path, text: str, *, mode: int = 0o600) -> bool:
     """Create a file with this content unless it exists; never replace it. Several processes
     doing so at once agree on the first (os.link fails on an existing name). Says whether
     this call created it."""

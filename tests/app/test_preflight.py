@@ -24,6 +24,7 @@ def test_check_names_what_a_worker_lacks_and_passes_once_it_is_there(tmp_path):
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "worker"), RECTIFLOW_DATABASE_URL=f"sqlite:///{tmp_path / 'l.db'}",
                RECTIFLOW_FILES_DIR=str(tmp_path / "shared"), RECTIFLOW_SECRET_KEY="a" * 32,
                PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api", RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_MESSENGER_SINK_PORT=str(free_port()),
                PREFECT_CLIENT_MAX_RETRIES="0", COLUMNS="200", RECTIFLOW_TEST_CWD=str(tmp_path))
     assert run(env, "db", "upgrade").returncode == 0
     assert (tmp_path / "shared" / ".rectiflow-ledger").exists()  # the shared folder names its ledger

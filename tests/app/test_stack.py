@@ -38,6 +38,7 @@ def up(tmp_path):
     portal = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_MESSENGER_SINK_PORT=str(free_port()),
                RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api, RECTIFLOW_PORTAL_PORT=str(portal),
                RECTIFLOW_PORTAL_URL=f"http://127.0.0.1:{portal}", PYTHONUNBUFFERED="1")
     exe = Path(sys.executable).parent / "rectiflow"

@@ -56,6 +56,7 @@ def test_kill_9_then_a_plain_restart_loses_and_doubles_nothing(tmp_path):
     api = f"http://127.0.0.1:{api_port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SMTP_PORT=str(free_port()),
+               RECTIFLOW_MESSENGER_SINK_PORT=str(free_port()),
                RECTIFLOW_PREFECT_API_URL=api, PREFECT_API_URL=api, RECTIFLOW_PORTAL_PORT=str(portal_port),
                RECTIFLOW_PORTAL_URL=f"http://127.0.0.1:{portal_port}")
     data = tmp_path / "rf"

@@ -229,3 +229,26 @@ def test_a_host_removed_from_the_list_gets_nothing_even_on_retry(sqlite_engine, 
         assert retry_mail(s, ids=[hook.id], all_failed=False, now=NOW) == [hook.id]
     deliver(sqlite_engine, settings=settings, now=NOW)
     assert hook_rows(sqlite_engine)[0].status is MailStatus.failed and robots.wait_for(0) == []
+
+
+def test_every_process_of_the_embedded_stack_posts_to_the_stand_in(sqlite_engine, policy, tmp_path, monkeypatch):
+    # B14: a CLI command beside `rectiflow up` (no relay set) posts where `up`'s own process does:
+    # the stand-in on RECTIFLOW_MESSENGER_SINK_PORT, never the real platforms.
+    for name in ("RECTIFLOW_SMTP_HOST", "RECTIFLOW_WECOM_BASE_URL", "RECTIFLOW_DINGTALK_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with MailSink(tmp_path / "mail", port=free_port()) as mail, \
+            MessengerSink(tmp_path / "messages", port=free_port()) as robots:
+        monkeypatch.setenv("RECTIFLOW_SMTP_PORT", str(mail.port))
+        monkeypatch.setenv("RECTIFLOW_MESSENGER_SINK_PORT", str(robots.port))
+        embedded = Settings()
+        assert embedded.embedded and embedded.wecom_url == f"{robots.url}/wecom"
+        give(sqlite_engine, SECRETARY, ChannelKind.wecom, "wecom-key-0001")
+        file_and_assign(sqlite_engine, now=NOW, policy=policy)
+        report = deliver(sqlite_engine, settings=embedded, now=NOW)
+        assert len(report.sent) == 2 and [m["kind"] for m in robots.wait_for(1)] == ["wecom"]
+    monkeypatch.setenv("RECTIFLOW_SMTP_HOST", "relay.example.org")  # a real deployment: the real hosts
+    real = Settings()
+    assert not real.embedded and real.wecom_url == "https://qyapi.weixin.qq.com"
+    assert real.dingtalk_url == "https://oapi.dingtalk.com"
+    monkeypatch.setenv("RECTIFLOW_WECOM_BASE_URL", "https://zwwx.example.gov.cn")  # a 政务微信 of its own
+    assert Settings().wecom_url == "https://zwwx.example.gov.cn"
