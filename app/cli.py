@@ -17,7 +17,7 @@ from app.output import err, lang, out
 from messages import RuleError
 from models.people.orgfile import OrgFileError
 from services import context as ctx
-from store.settings import SettingsError
+from store.settings import SettingsError, placeholders
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="rectiflow — 整改事项督办 (rectification items on Prefect)")
@@ -112,6 +112,8 @@ def main() -> None:
     os.umask(0o077)
     try:  # every setting is checked before anything is done, naming the variable at fault
         settings = ctx.settings()
+        if shipped := placeholders(os.environ):
+            raise SettingsError(shipped)
     except SettingsError as exc:
         for problem in exc.problems:
             err.print(f"[red]✗[/] {escape(problem)}")

@@ -84,6 +84,9 @@ async def _prefect(role: Role) -> Check:
             failure = await client.api_healthcheck()
             if failure is not None:
                 raise failure
+            # /health answers without the auth string (Prefect exempts it for probes): a call
+            # that needs it shows whether this process's PREFECT_API_AUTH_STRING is right.
+            (await client.hello()).raise_for_status()
             if role is Role.worker:
                 await client.read_work_pool(POOL)
     except ObjectNotFound:
@@ -91,9 +94,10 @@ async def _prefect(role: Role) -> Check:
                                            "--type process` and `prefect deploy --all` first")
     except Exception as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        hint = " (PREFECT_API_AUTH_STRING?)" if "401" in text else ""
+        if "401" in text:  # answering, and refusing this process: a setting to fix, for every role
+            return Check(f"Prefect API {url}", f"refused: {text} (PREFECT_API_AUTH_STRING is missing or wrong)")
         # A portal serves people without Prefect (runs catch up later); a worker cannot work.
-        return Check(f"Prefect API {url}", f"not answering: {text}{hint}", warning=role is Role.portal)
+        return Check(f"Prefect API {url}", f"not answering: {text}", warning=role is Role.portal)
     return Check(f"Prefect API {url}")
 
 

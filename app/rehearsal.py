@@ -14,12 +14,14 @@ from app.topology import (
     api_healthy,
     exe,
     healthy,
+    operator_env_file,
     prepare_databases,
     processes,
     run_once,
     state_file,
     wait_for,
     workers_online,
+    write_operator_env,
     write_state,
 )
 from store.files import private_folder
@@ -33,7 +35,7 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
     by_kind = {p.name: p for p in procs}
     apis = [p for p in procs if p.name.startswith("prefect-api-")]
     balancers: list[Balancer] = []
-    sink = None
+    sink, robots = None, None
     try:
         out.print(f"PostgreSQL {plan.postgres}, Redis {plan.redis} …")
         prepare_databases(plan, fresh=fresh)
@@ -41,6 +43,9 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
 
         if not plan.relay:
             sink = MailSink(plan.data_dir / "mail", host="127.0.0.1", port=plan.smtp[1]).start()
+        from notifications.messenger_sink import MessengerSink
+
+        robots = MessengerSink(plan.data_dir / "messages", port=plan.messenger_port).start()
         admin = plan.client_env("admin")
         run_once([exe("prefect"), "server", "database", "upgrade", "-y"], plan.server_env("migrate"),
                  logs / "migrate.log", what="Prefect's database migrations")
@@ -75,6 +80,7 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
         wait_for(lambda: workers_online(plan) >= plan.workers, timeout=60, what="the workers",
                  procs=[p for p in procs if p.name.startswith("worker-")])
         write_state(plan, procs)
+        env_file = write_operator_env(plan)
         auth = plan.auth_string
         out.print(
             "\n[bold]the rehearsal topology is up[/]\n"
@@ -85,7 +91,8 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
             f"  mail          {plan.relay or plan.data_dir / 'mail'}"
             f"{'' if plan.relay else f'  (stand-in relay on 127.0.0.1:{plan.smtp[1]})'}\n"
             f"  ledger        {plan.database('ledger', 'psycopg')}\n"
-            f"  operator env  {state_file(plan)} (api_url, auth_string)\n"
+            f"  operator env  set -a; . {env_file}; set +a   (then rectiflow … as a worker would)\n"
+            f"  state         {state_file(plan)}\n"
             "  stop          Ctrl-C\n", soft_wrap=True, highlight=False)
         sys.stdout.flush()
         supervise(plan, procs)
@@ -99,7 +106,10 @@ def bring_up(plan: Plan, *, fresh: bool, demo: bool, org: Path | None = None) ->
             b.stop()
         if sink is not None:
             sink.stop()
+        if robots is not None:
+            robots.stop()
         state_file(plan).unlink(missing_ok=True)
+        operator_env_file(plan).unlink(missing_ok=True)
 
 
 def supervise(plan: Plan, procs: list[Process]) -> None:

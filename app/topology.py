@@ -20,6 +20,7 @@ systemd's Restart=always does on real machines.
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -76,6 +77,12 @@ class Plan:
     def smtp(self) -> tuple[str, int]:
         host, _, port = self.relay.rpartition(":")
         return (host, int(port)) if self.relay else ("127.0.0.1", self.base_port + 25)
+
+    @property
+    def messenger_port(self) -> int:
+        """The robots' stand-in: a rehearsal never posts its robots to the real platforms (the
+        port after the API processes', below the portal balancer's)."""
+        return self.base_port + 9
 
     def database(self, which: str, driver: str) -> str:
         parts = urlsplit(self.postgres)
@@ -143,6 +150,8 @@ class Plan:
             RECTIFLOW_PORTAL_URL=self.portal_url,
             RECTIFLOW_PREFECT_API_URL=self.api_url,
         )
+        for name, path in (("RECTIFLOW_WECOM_BASE_URL", "wecom"), ("RECTIFLOW_DINGTALK_BASE_URL", "dingtalk")):
+            env.setdefault(name, f"http://127.0.0.1:{self.messenger_port}/{path}")  # the operator's own wins
         env.update(self.extra_env)
         return env
 
@@ -308,6 +317,30 @@ def workers_online(plan: Plan) -> int:
 
 def state_file(plan: Plan) -> Path:
     return plan.data_dir / "topology.json"
+
+
+def operator_env_file(plan: Plan) -> Path:
+    return plan.data_dir / "operator.env"
+
+
+# What an operator's shell needs to run `rectiflow` (and `prefect`) against the rehearsal, as
+# a worker or portal has it: the names of deploy/rectiflow.env.
+OPERATOR_SETTINGS = (
+    "PREFECT_API_URL", "PREFECT_API_AUTH_STRING", "RECTIFLOW_PREFECT_API_URL", "RECTIFLOW_DATABASE_URL",
+    "RECTIFLOW_SECRET_KEY", "RECTIFLOW_FILES_DIR", "RECTIFLOW_DATA_DIR", "RECTIFLOW_SMTP_HOST", "RECTIFLOW_SMTP_PORT",
+    "RECTIFLOW_PORTAL_URL", "RECTIFLOW_WECOM_BASE_URL", "RECTIFLOW_DINGTALK_BASE_URL",
+)
+
+
+def write_operator_env(plan: Plan) -> Path:
+    """The operator's env file (owner-only: it holds the secrets): `set -a; . operator.env; set +a`,
+    then `rectiflow …` speaks to this topology as its workers and portals do."""
+    env = plan.client_env("operator")
+    lines = ["# rectiflow rehearsal: the settings an operator's shell needs (see deploy/rectiflow.env)",
+             "# use: set -a; . " + str(operator_env_file(plan)) + "; set +a"]
+    lines += [f"{name}={shlex.quote(env[name])}" for name in OPERATOR_SETTINGS if env.get(name)]
+    write_whole(operator_env_file(plan), ("\n".join(lines) + "\n").encode())
+    return operator_env_file(plan)
 
 
 def write_state(plan: Plan, procs: list[Process]) -> None:

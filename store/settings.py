@@ -1,5 +1,6 @@
 """One settings object, read from RECTIFLOW_* environment variables."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -226,6 +227,18 @@ class SettingsError(Exception):
 def problems_of(exc: ValidationError) -> list[str]:
     """Each bad setting by its environment variable's name, with what is wrong."""
     return [f"RECTIFLOW_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+
+
+PLACEHOLDER = "CHANGE-ME"  # what the shipped deploy/*.env files hold where a secret must go
+PREFECT_SECRETS = ("PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING", "PREFECT_API_DATABASE_CONNECTION_URL")
+
+
+def placeholders(environ: Mapping[str, str]) -> list[str]:
+    """Settings still holding a shipped placeholder (a copied deploy/rectiflow.env): a secret
+    everyone who read the file knows is no secret. Named, so the process refuses to start."""
+    return [f"{name}: still the placeholder from deploy/*.env ({PLACEHOLDER}…): set a secret of your own"
+            for name, value in sorted(environ.items())
+            if PLACEHOLDER in value and (name.startswith("RECTIFLOW_") or name in PREFECT_SECRETS)]
 
 
 @lru_cache

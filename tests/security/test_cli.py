@@ -123,3 +123,20 @@ def test_peoples_text_is_printed_as_typed_never_as_markup(stack: Stack):
               today.isoformat(), "--to", (today + timedelta(days=2)).isoformat(), "--reason", "[/x] [bold]培训")
     listed = stack.cli("absence", "list")
     assert "[/x] [bold]培训" in listed and "高鹏" in listed
+
+
+def test_the_shipped_placeholders_are_refused_at_start(tmp_path: Path):
+    """B19: deploy/rectiflow.env copied as it ships: its secrets are public, so nothing starts."""
+    data = tmp_path / "data"
+    shipped = dict(line.split("=", 1) for line in (Path(__file__).resolve().parents[2] / "deploy" / "rectiflow.env")
+                   .read_text().splitlines() if line.strip() and not line.startswith("#"))
+    secrets = {k: v for k, v in shipped.items() if k in ("RECTIFLOW_SECRET_KEY", "PREFECT_API_AUTH_STRING")}
+    assert len(secrets) == 2 and all("CHANGE-ME" in v for v in secrets.values())
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "upgrade"],
+        env={**os.environ, "RECTIFLOW_DATA_DIR": str(data), **secrets}, capture_output=True, text=True,
+        timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    for named in secrets:
+        assert f"{named}: still the placeholder" in result.stderr, (named, result.stderr)
+    assert not (data / "ledger.db").exists()

@@ -3,8 +3,11 @@ PostgreSQL and Redis, one services process, two workers, two portals. Each drill
 every open item's one case run Suspended, no mail sent twice and the audit chain intact."""
 
 import json
+import os
 import re
 import shutil
+import stat
+import subprocess
 import threading
 from collections import Counter
 from datetime import date
@@ -15,11 +18,13 @@ import pytest
 
 from app.topology import Process
 from models.deadlines.calendar import WorkCalendar
+from notifications.messenger_sink import read_messages
 from notifications.sink import MailSink
 from tests.app.web import link_in
 from tests.models.test_sheet import book, row
 from tests.topology.rehearsal import (
     BIN,
+    DEMO_ORG,
     Topology,
     assert_nothing_doubled,
     kill_machine,
@@ -230,5 +235,40 @@ def test_services_and_redis_restarted_sweeps_neither_lost_nor_doubled(top: Topol
     wait_until(both_done, timeout=180, what="both sweeps completed")
     digests = [m["To"] for m in top.mails() if m["X-Rectiflow-Key"].startswith("digest:")]
     assert digests and len(digests) == len(set(digests))
+    settle(top, timeout=120)
+    after_each_drill(top)
+
+
+def test_an_operator_shell_from_the_env_file_and_robots_on_the_stand_in(top: Topology, tmp_path: Path):
+    # B20: the rehearsal writes the operator's env file (owner-only: it holds the secrets); a
+    # shell with nothing else works against the topology as a portal or worker does.
+    env_file = top.plan.data_dir / "operator.env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600 and stat.S_IMODE(top.plan.data_dir.stat().st_mode) == 0o700
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+
+    def shell(line: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", f"set -a; . {env_file}; set +a; {line}"], env=bare, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=180)
+
+    checked = shell(f"{BIN / 'rectiflow'} check --role portal")
+    assert checked.returncode == 0 and "✓ Prefect API" in checked.stdout, checked.stdout + checked.stderr
+    assert json.loads(shell(f"{BIN / 'rectiflow'} ledger --json").stdout) == top.ledger()
+    # B17: /api/health answers anyone; a wrong auth string is refused, for a portal too.
+    wrong = shell(f"PREFECT_API_AUTH_STRING=admin:wrong {BIN / 'rectiflow'} check --role portal")
+    assert wrong.returncode == 2 and "PREFECT_API_AUTH_STRING is missing or wrong" in wrong.stdout, wrong.stdout
+    # B18: robots go to the rehearsal's stand-in, never the real platforms.
+    org = tmp_path / "org.yaml"
+    org.write_text(DEMO_ORG.read_text().replace(
+        "name: 高鹏, roles: [{unit: zb-xinxi, role: secretary}]}",
+        "name: 高鹏, roles: [{unit: zb-xinxi, role: secretary}], "
+        "channels: [{kind: wecom, key: drill-robot-0001, everything: true}]}"))
+    assert "drill-robot-0001" in org.read_text()
+    top.cli("org", "load", str(org))
+    code = top.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-3", "--title", "机器人通知",
+                   "--as", INSPECTOR).stdout.split()[0]
+    posts = wait_until(lambda: [m for m in read_messages(top.plan.data_dir / "messages")
+                                if m.get("key") == "drill-robot-0001" and code in m.get("text", "")],
+                       timeout=120, what="the robot's message at the stand-in")
+    assert posts[0]["kind"] == "wecom"
     settle(top, timeout=120)
     after_each_drill(top)
