@@ -87,7 +87,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     from models.outbox import troubled_mail
 
     with reading(ctx.ledger()) as session:
-        rows = troubled_mail(session, failed_only=failed)
+        rows = troubled_mail(session, failed_only=failed, wall=ctx.now())
         ids = {r.finding_id for r in rows if r.finding_id is not None}
         found = session.exec(select(Finding.id, Finding.code).where(Finding.id.in_(ids))).all()  # type: ignore[union-attr]
         codes = dict(found)

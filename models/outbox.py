@@ -6,11 +6,11 @@ with messenger channels (models/people/channels.py) is one row per channel besid
 each with its own key (the mail's, "@" the channel's kind), its own retries and its own failure.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Index, and_, func, insert, or_, select
 from sqlmodel import Field, Session, SQLModel
 
 from models.columns import enum_type, json_type, utc
@@ -92,36 +92,67 @@ def add_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     return ids
 
 
-def mail_trouble(session: Session, finding_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per item: mail tried and not yet sent (waiting for the relay), and mail that failed."""
+# Mail about several items at once (an import's one mail per owner) names them in its context.
+BATCH_TEMPLATES = ("assigned_batch",)
+
+
+def mail_trouble(session: Session, codes: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """Per item (id -> code): mail tried and not yet sent (waiting for the relay), and mail that
+    failed; an import's batch mail counts for every item it lists."""
+    troubled = or_(Notification.status == MailStatus.failed,
+                   and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
+                        Notification.attempts > 0))
     found: dict[int, tuple[int, int]] = {}
+
+    def count(finding_id: int, status: MailStatus, n: int) -> None:
+        waiting, failed = found.get(finding_id, (0, 0))
+        found[finding_id] = (waiting, failed + n) if status == MailStatus.failed else (waiting + n, failed)
+
+    finding_ids = list(codes)
     for i in range(0, len(finding_ids), 500):
         query = (select(Notification.finding_id, Notification.status, func.count())
-                 .where(Notification.finding_id.in_(finding_ids[i:i + 500]),  # type: ignore[union-attr]
-                        or_(Notification.status == MailStatus.failed,
-                            and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
-                                 Notification.attempts > 0)))
+                 .where(Notification.finding_id.in_(finding_ids[i:i + 500]), troubled)  # type: ignore[union-attr]
                  .group_by(Notification.finding_id, Notification.status))
         for finding_id, status, n in session.execute(query):
-            waiting, failed = found.get(finding_id, (0, 0))
-            found[finding_id] = (waiting, failed + n) if status == MailStatus.failed else (waiting + n, failed)
+            count(finding_id, status, n)
+    by_code = {code: finding_id for finding_id, code in codes.items()}
+    for status, context in session.execute(select(Notification.status, Notification.context).where(
+            Notification.finding_id.is_(None), Notification.template.in_(BATCH_TEMPLATES), troubled)):  # type: ignore[union-attr,attr-defined]
+        for item in (context or {}).get("items") or []:
+            if (finding_id := by_code.get(item.get("code"))) is not None:
+                count(finding_id, status, 1)
     return found
 
 
-def troubled_mail(session: Session, *, failed_only: bool, limit: int = 200) -> list[Notification]:
-    """Mail that failed, or (without failed_only) also mail waiting on the relay, oldest first."""
+CLAIM_LEASE = timedelta(minutes=10)  # a deliverer that held a row longer has died (kill -9, a lost machine)
+
+
+def stranded(wall: datetime) -> ColumnElement[bool]:
+    """Rows claimed by a deliverer that is gone: claimed longer than the lease ago by the real
+    clock (`wall`), or at a moment ahead of it (a claim an older version took at a sweep's
+    simulated moment, which no real clock would ever see expire)."""
+    return and_(Notification.status == MailStatus.sending,
+                or_(Notification.claimed_at < wall - CLAIM_LEASE, Notification.claimed_at > wall + CLAIM_LEASE))
+
+
+def troubled_mail(session: Session, *, failed_only: bool, wall: datetime, limit: int = 200) -> list[Notification]:
+    """Mail that failed or was stranded by a deliverer that died, or (without failed_only) also
+    mail waiting on the relay, oldest first."""
     waiting = and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
                    Notification.attempts > 0)
-    where = Notification.status == MailStatus.failed if failed_only else or_(
-        Notification.status == MailStatus.failed, waiting)
+    where = or_(Notification.status == MailStatus.failed, stranded(wall))
+    if not failed_only:
+        where = or_(where, waiting)
     return list(session.scalars(select(Notification).where(where).order_by(Notification.id).limit(limit)))
 
 
 def retry_mail(session: Session, *, ids: list[int], all_failed: bool, now: datetime) -> list[int]:
-    """Send failed (or waiting) mail again now, with a fresh attempt budget."""
-    query = select(Notification).where(Notification.status.in_([MailStatus.failed, MailStatus.pending]))  # type: ignore[attr-defined]
+    """Send failed, waiting or stranded mail again now, with a fresh attempt budget (`now`:
+    the real clock, which a claim's lease runs on)."""
+    query = select(Notification).where(or_(Notification.status.in_([MailStatus.failed, MailStatus.pending]),  # type: ignore[attr-defined]
+                                           stranded(now)))
     if all_failed:
-        query = query.where(Notification.status == MailStatus.failed)
+        query = query.where(or_(Notification.status == MailStatus.failed, stranded(now)))
     else:
         query = query.where(Notification.id.in_(ids))  # type: ignore[union-attr]
     again = []

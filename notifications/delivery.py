@@ -18,14 +18,14 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import col, select
 
 from models.links import Signer, item_link_token, signer_for
-from models.outbox import MailStatus, Notification
+from models.outbox import MailStatus, Notification, stranded
 from models.people.channels import Channel
 from store.db import transaction
 from store.secret import load_secret
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from notifications.render import RenderedMail
 
 log = logging.getLogger(__name__)
-CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -53,12 +52,14 @@ class DeliveryReport:
 LOST_CLAIM = "the deliverer stopped while sending (claim expired); counted as an attempt"
 
 
-def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int,
+def _claim(engine: Engine, *, now: datetime, wall: datetime, finding_id: int | None, limit: int,
            max_attempts: int) -> list[Notification]:
+    """Claim what is due at `now` (a sweep's moment may lie ahead) and what a dead deliverer
+    left; a claim is stamped and expires by the real clock (`wall`): it is about processes."""
     with transaction(engine) as session:
         due = or_(
             and_(Notification.status == MailStatus.pending, Notification.next_attempt_at <= now),
-            and_(Notification.status == MailStatus.sending, Notification.claimed_at < now - CLAIM_LEASE),
+            stranded(wall),
         )
         query = select(Notification).where(due).order_by(Notification.id).limit(limit)
         if finding_id is not None:
@@ -71,7 +72,7 @@ def _claim(engine: Engine, *, now: datetime, finding_id: int | None, limit: int,
                     row.status = MailStatus.failed
                     session.add(row)
                     continue
-            row.status, row.claimed_at = MailStatus.sending, now
+            row.status, row.claimed_at = MailStatus.sending, wall
             session.add(row)
             rows.append(row)
         return rows
@@ -191,12 +192,15 @@ def _cancel(engine: Engine, row: Notification, why: str) -> None:
 
 
 def deliver(engine: Engine, *, settings: Settings, now: datetime, finding_id: int | None = None,
-            limit: int = 500) -> DeliveryReport:
-    """Send what is due (for one item, or all). Safe to run concurrently and repeatedly."""
+            limit: int = 500, wall: datetime | None = None) -> DeliveryReport:
+    """Send what is due at `now` (for one item, or all). Safe to run concurrently and
+    repeatedly. `wall`: the real clock (default: read here), which claims run on."""
+    wall = wall or datetime.now(UTC)
     report = DeliveryReport()
     # Before claiming anything: a signer that cannot be made must not strand claimed rows.
     signer = signer_for(load_secret(settings.secret_key, settings.data_dir))
-    rows = _claim(engine, now=now, finding_id=finding_id, limit=limit, max_attempts=settings.mail_max_attempts)
+    rows = _claim(engine, now=now, wall=wall, finding_id=finding_id, limit=limit,
+                  max_attempts=settings.mail_max_attempts)
     if not rows:
         return report
     channels = _channels(engine, rows)

@@ -122,7 +122,8 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
                  local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours,
                  policy.timezone)
     view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
-    view.mail_waiting, view.mail_failed = mail_trouble(session, [finding.id]).get(finding.id, (0, 0))  # type: ignore[list-item]
+    view.mail_waiting, view.mail_failed = mail_trouble(session, {finding.id: finding.code}).get(  # type: ignore[dict-item]
+        finding.id, (0, 0))  # type: ignore[arg-type]
     if finding.recurrence_of_id is not None:
         earlier = session.get(Finding, finding.recurrence_of_id)
         view.recurrence_of = earlier.code if earlier else None
@@ -207,8 +208,8 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy,
                    policy.level_colours, policy.timezone) for f in rows]
     ids = [f.id for f in rows]
     exts = _extensions(session, ids)
-    mail = mail_trouble(session, ids)
     codes = {f.id: f.code for f in rows}
+    mail = mail_trouble(session, codes)  # type: ignore[arg-type]
     # Parents a filter left out (a sub-item of another unit's item), read by id.
     wanted = sorted({f.parent_id for f in rows if f.parent_id and f.parent_id not in codes})
     for i in range(0, len(wanted), 500):

@@ -71,3 +71,23 @@ def test_export_is_a_real_ledger_workbook(stack: Stack, tmp_path):
     assert rules['$Q2="red"'].endswith("F8D0D0") and rules['$Q2="blue"'].endswith("DCE8F7")
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"A2:T3"}
     refused(stack, "ledger", "--export", str(tmp_path / "台账.csv"), says="export: 不是有效的 Excel")
+
+
+def test_an_imports_mail_waiting_on_the_relay_shows_on_its_items(stack: Stack, tmp_path, monkeypatch):
+    # B22: a sheet's mail is one per owner, tied to no single item: while it waits (or fails) the
+    # items it lists say so in `show`, `show --json` and the ledger (✉!).
+    from tests.mail import free_port
+
+    monkeypatch.setenv("RECTIFLOW_SMTP_PORT", str(free_port()))  # the relay is down
+    from store.settings import get_settings
+
+    get_settings.cache_clear()
+    out = stack.cli("import", str(book(tmp_path / "sheet.xlsx", [row(title="推诿一"), row(title="推诿二"),
+                                                                  row(unit="zb-zhengce", title="文山")])))
+    assert "3 项已立项并交办" in out
+    views = {v["code"]: v for v in json.loads(stack.cli("ledger", "--json"))}
+    assert len(views) == 3 and all(v["mail_waiting"] == 1 and v["mail_failed"] == 0 for v in views.values())
+    code = sorted(views)[0]
+    assert json.loads(stack.cli("show", code, "--json"))["mail_waiting"] == 1
+    assert "1 封待重发" in stack.cli("show", code)
+    assert sum("✉" in line for line in stack.cli("ledger").splitlines()) == 3

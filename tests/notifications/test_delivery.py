@@ -124,8 +124,9 @@ def test_stale_claim_is_retried_but_fresh_claim_is_not(sqlite_engine, policy, si
     with transaction(sqlite_engine) as s:
         row = s.exec(select(Notification)).one()
         row.status, row.claimed_at = MailStatus.sending, NOW  # a deliverer died mid-send
-    assert deliver(sqlite_engine, settings=settings_for(sink.port), now=NOW + timedelta(minutes=1)).sent == []
-    assert len(deliver(sqlite_engine, settings=settings_for(sink.port), now=NOW + timedelta(minutes=11)).sent) == 1
+    later, lease_over = NOW + timedelta(minutes=1), NOW + timedelta(minutes=11)
+    assert deliver(sqlite_engine, settings=settings_for(sink.port), now=later, wall=later).sent == []
+    assert len(deliver(sqlite_engine, settings=settings_for(sink.port), now=lease_over, wall=lease_over).sent) == 1
 
 
 def _self_signed(tmp_path):
@@ -184,3 +185,57 @@ def test_a_row_that_cannot_be_rendered_ends_failed_not_cycling(sqlite_engine, po
     [row] = rows(sqlite_engine)
     assert row.status is MailStatus.failed and row.attempts == 2 and "Undefined" in row.error
     assert read_mail(sink.folder) == []
+
+
+def test_a_deliverer_killed_while_a_future_sweep_sends_strands_nothing(sqlite_engine, policy, sink, monkeypatch):
+    # B21: `sweep --now <three weeks ahead>` is killed while it sends. Its claims expire by the
+    # real clock, not the sweep's: they are listed, a later deliverer sends them, retry takes them.
+    from models.outbox import troubled_mail
+    from notifications import delivery
+
+    for i in range(3):
+        file_and_assign(sqlite_engine, now=NOW, policy=policy, manifestation=f"lan-{i + 1}")
+    ahead = NOW + timedelta(days=21)
+    real_send = delivery._send_one
+    calls = []
+
+    def dies_on_the_second(row, **kw):
+        calls.append(row.id)
+        if len(calls) == 2:
+            raise SystemExit("kill -9")  # the process is gone mid-batch: nothing after this line runs
+        return real_send(row, **kw)
+
+    monkeypatch.setattr(delivery, "_send_one", dies_on_the_second)
+    with pytest.raises(SystemExit):
+        deliver(sqlite_engine, settings=settings_for(sink.port), now=ahead, wall=NOW)
+    monkeypatch.setattr(delivery, "_send_one", real_send)
+    left = [r for r in rows(sqlite_engine) if r.status is MailStatus.sending]
+    assert len(left) == 2 and all(r.claimed_at == NOW for r in left)  # stamped by the real clock
+    # Still within the lease: perhaps still sending; nobody takes them yet (nothing doubled).
+    assert deliver(sqlite_engine, settings=settings_for(sink.port), now=ahead, wall=NOW + timedelta(minutes=5)).sent \
+        == []
+    with transaction(sqlite_engine) as s:  # past the lease: `rectiflow mail list` shows them …
+        listed = troubled_mail(s, failed_only=True, wall=NOW + timedelta(minutes=11))
+    assert sorted(r.id for r in listed) == sorted(r.id for r in left)
+    # … and the next deliverer (a rerun, reconcile, the next case pass) sends them, once.
+    report = deliver(sqlite_engine, settings=settings_for(sink.port), now=ahead, wall=NOW + timedelta(minutes=11))
+    assert len(report.sent) == 2
+    assert len(wait_for_mail(sink, 3)) == 3
+    assert sorted(m["X-Rectiflow-Key"] for m in read_mail(sink.folder)) == sorted(r.dedupe_key for r in
+                                                                                 rows(sqlite_engine))
+
+
+def test_a_claim_taken_at_a_simulated_moment_is_retried_by_id(sqlite_engine, policy, sink):
+    # B21, a ledger from before the fix: a row claimed at a sweep's future moment (no real clock
+    # reaches it) is stranded: listed, and `rectiflow mail retry ID` sends it.
+    from models.outbox import retry_mail, troubled_mail
+
+    file_and_assign(sqlite_engine, now=NOW, policy=policy)
+    with transaction(sqlite_engine) as s:
+        row = s.exec(select(Notification)).one()
+        row.status, row.claimed_at = MailStatus.sending, NOW + timedelta(days=21)
+        s.add(row)
+    with transaction(sqlite_engine) as s:
+        assert [r.id for r in troubled_mail(s, failed_only=False, wall=NOW)] == [row.id]
+        assert retry_mail(s, ids=[row.id], all_failed=False, now=NOW) == [row.id]
+    assert len(deliver(sqlite_engine, settings=settings_for(sink.port), now=NOW).sent) == 1

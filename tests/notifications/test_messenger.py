@@ -98,7 +98,7 @@ def test_an_outage_delays_a_refusal_fails_visibly_and_mail_goes_regardless(sqlit
     assert [k.rpartition("@")[2] for k in report.sent] == ["wecom"] and len(report.failed) == 1
     assert [m["kind"] for m in robots.wait_for(1)] == ["wecom"]
     with transaction(sqlite_engine) as s:
-        [failed] = troubled_mail(s, failed_only=True)
+        [failed] = troubled_mail(s, failed_only=True, wall=later)
     assert failed.dedupe_key.endswith("@dingtalk") and "310000" in failed.error and "sign" in failed.error
     assert len(wait_for_mail(mail, 1)) == 1
 
