@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run rehearse test lint bench clean
+.PHONY: run rehearse test test-dates lint bench clean
 
 # The browser tests drive Debian's chromium (and need a Chinese font for the screenshots).
 CHROMIUM := /usr/bin/chromium
@@ -31,6 +31,16 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2 --dist loadfile
+
+# The suite on other days (a year end, Spring Festival, a leap day): every process's clock moved
+# with libfaketime (tests/on_dates.sh says how, and which drills keep the real day).
+FAKETIME_LIB := /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+$(FAKETIME_LIB):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime
+
+test-dates: $(STAMP) $(CHROMIUM) $(FAKETIME_LIB)
+	bash tests/on_dates.sh $(DATES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

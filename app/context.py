@@ -14,6 +14,8 @@ def prefect_defaults(settings: Settings, *, quiet: bool = True) -> None:
     os.environ.setdefault("PREFECT_HOME", str(Path(settings.data_dir).resolve() / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    # Served case runs beat well inside the silent-case-runs window (flows/serve.py).
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
     # A CLI call must not hang on a stopped server: fail fast, reconcile repairs later.
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
     if quiet:  # a CLI command that runs a flow here shows its result, not Prefect's log

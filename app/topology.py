@@ -141,6 +141,7 @@ class Plan:
             PREFECT_API_URL=self.api_url,
             PREFECT_API_AUTH_STRING=self.auth_string,
             PREFECT_WORKER_QUERY_SECONDS="2",
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY="30",  # flows/serve.py: HEARTBEAT_SECONDS
             RECTIFLOW_DATA_DIR=str(data),
             RECTIFLOW_FILES_DIR=str(self.data_dir / "shared"),
             RECTIFLOW_DATABASE_URL=self.database("ledger", "psycopg"),

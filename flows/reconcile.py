@@ -58,10 +58,14 @@ async def tidy_idle_runs() -> int:
 
 
 @flow(name="reconcile", flow_run_name=_run_name, persist_result=False)
-async def reconcile() -> dict:
+async def reconcile(stuck_seconds: int | None = None) -> dict:
+    """`stuck_seconds`: how long a case run may sit Pending or Running without a heartbeat
+    before it is taken for dead (default RECTIFLOW_STUCK_SECONDS; the silent-case-runs
+    automation passes its own, shorter window)."""
     log = get_run_logger()
     report: dict[str, list[str]] = {"started": await start_missing_case_runs()}
-    report.update(await repair_case_runs(stuck_after=timedelta(seconds=ctx.settings().stuck_seconds)))
+    stuck = max(10, stuck_seconds) if stuck_seconds is not None else ctx.settings().stuck_seconds
+    report.update(await repair_case_runs(stuck_after=timedelta(seconds=stuck)))
     for code in drifted_items():
         outcome = await wake_case_run(code, settle_seconds=0)
         report.setdefault(outcome.value, []).append(code)

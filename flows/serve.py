@@ -51,6 +51,30 @@ REPAIR_TRIGGER: dict[str, Any] = {
 }
 
 
+# A case run whose process died without a word (kill -9 of a worker, a machine lost) sends no
+# end event: it would wait for the hourly reconcile. Prefect's way to see it is a proactive
+# trigger on the flow-run heartbeat (PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 on every process that
+# serves case runs): after a case run goes Pending or Running, or beats, some event of it must
+# follow within SILENT_SECONDS; when none does, reconcile runs at once with that window, and
+# replaces the run unless it has beaten since (services/case_runs.py).
+SILENT_SECONDS = 120
+SILENT_TRIGGER: dict[str, Any] = {
+    "type": "event",
+    "name": "silent-case-runs",
+    "enabled": True,
+    "match": {"prefect.resource.id": "prefect.flow-run.*"},
+    "match_related": {"prefect.resource.role": "flow", "prefect.resource.name": "rectification-case"},
+    "after": ["prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.heartbeat"],
+    "expect": ["prefect.flow-run.*"],
+    "for_each": ["prefect.resource.id"],
+    "posture": "Proactive",
+    "threshold": 1,
+    "within": SILENT_SECONDS,
+    "parameters": {"stuck_seconds": SILENT_SECONDS},
+}
+HEARTBEAT_SECONDS = 30  # well inside SILENT_SECONDS: a live pass always beats in time
+
+
 DEPLOYMENTS = (
     Declared(rectification_case, "flows.case:rectification_case",
              "One run per rectification item: assign, wait (suspended), verify, close.", paced=True),
@@ -67,7 +91,7 @@ DEPLOYMENTS = (
     Declared(reconcile, "flows.reconcile:reconcile",
              "When a case run ends under an open item (automation), and hourly as a safety net: start "
              "missing case runs, replace ended ones, wake missed ones, retry mail.",
-             every_seconds=3600, triggers=(REPAIR_TRIGGER,), concurrency_limit=1),
+             every_seconds=3600, triggers=(REPAIR_TRIGGER, SILENT_TRIGGER), concurrency_limit=1),
 )
 
 

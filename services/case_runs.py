@@ -8,8 +8,9 @@ next `rectiflow up`) repairs it.
 import asyncio
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import update
@@ -166,12 +167,24 @@ def _open_items_with_runs() -> dict[str, str]:
         return {str(run_id): code for run_id, code in rows}
 
 
+async def _heard_from(client: Any, run_id: UUID, *, since: datetime) -> bool:
+    """Whether the run's process sent a heartbeat since then (Prefect's flow-run heartbeats,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY): a long pass that is alive is not stuck."""
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
+
+    page = await client.read_events(filter=EventFilter(
+        occurred=EventOccurredFilter(since=since), event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+        resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"])), limit=1)
+    return bool(page.events)
+
+
 async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
     """Every open item's case run, read in batches and put right:
 
     - ended (Failed, Crashed, Cancelled, or Completed while the item is open): a new run;
-    - stuck in Pending, Running or Cancelling for longer than `stuck_after` (a pass takes
-      seconds; the process behind it died): marked Crashed, then a new run.
+    - stuck in Pending, Running or Cancelling for longer than `stuck_after`, with no heartbeat
+      in that time (a pass takes seconds; the process behind it died): marked Crashed, then a
+      new run.
 
     `rectiflow up` calls it before it serves anything, with no grace: every run left Pending or
     Running then belongs to a process that no longer exists. Returns codes by what was done."""
@@ -198,7 +211,7 @@ async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
                 if state.is_final() or state.is_completed():
                     outcome = "replaced"
                 elif state.type in (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING) \
-                        and since >= stuck_after:
+                        and since >= stuck_after and not await _heard_from(client, run.id, since=at - stuck_after):
                     await client.set_flow_run_state(run.id, Crashed(
                         message=f"rectiflow: no process behind this run ({state.name} for {since}); replaced"),
                         force=True)

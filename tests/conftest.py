@@ -73,6 +73,20 @@ def engine(request, tmp_path) -> Iterator[Engine]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind(request):
+    """Set up first, torn down last: after every other fixture has stopped what it started,
+    nothing this pytest process started may still run (tests/processes.py)."""
+    from tests.processes import leftovers, mark_session
+
+    token = mark_session()
+    yield
+    left = leftovers(token)
+    if left:
+        raise AssertionError(f"{len(left)} process(es) the tests started were still running at the end "
+                             "(killed now):\n" + "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in left.items()))
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One real (in-process) Prefect server for the whole session."""

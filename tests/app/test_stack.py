@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -19,9 +21,23 @@ from notifications.messenger_sink import read_messages
 from tests.app.browser import PHONE, browser, shot
 from tests.app.web import ADMIN, jpeg, link_in
 from tests.mail import free_port, mails
-from tests.waiting import wait_until
+from tests.processes import stop_group
+from tests.waiting import tail, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def doing(api: str, data: Path, printed: list[str] | None = None) -> Callable[[], str]:
+    """What the stack was doing, for a wait that timed out: its case runs' states, what
+    `rectiflow up` printed last and its Prefect server's log."""
+    def say() -> str:
+        states = Counter(r["state_name"] for r in runs(api) if r["name"].startswith("ZG-"))
+        lines = [f"--- case runs by state: {dict(states) or 'none (or the API does not answer)'}"]
+        if printed is not None:
+            lines.append("--- rectiflow up printed last:\n" + "".join(printed[-30:]))
+        lines.append(tail(data / "prefect-server.log"))
+        return "\n".join(lines)
+    return say
 
 
 def runs(api: str) -> list[dict]:
@@ -50,12 +66,9 @@ def up(tmp_path):
     yield api, env, tmp_path / "rf", exe, proc
     (ROOT / "test-artifacts").mkdir(exist_ok=True)  # what it printed, to read after a failure
     (ROOT / "test-artifacts" / "stack-up.log").write_text("".join(printed), encoding="utf-8")
-    if proc.poll() is None:  # a failed test: stop it as a user would, so it stops its Prefect server too
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    # A failed test: stop it as a user would (Ctrl-C), so it stops its Prefect server too; then
+    # whatever of it is left, killed.
+    stop_group(proc, sig=signal.SIGINT)
 
 
 def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
@@ -65,7 +78,8 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
         return found if len(found) == 6 else None
 
     # Five samples, one of them split (分解) with a part for 办公室党支部.
-    suspended = wait_until(all_suspended, timeout=150, what="6 demo case runs Suspended")
+    explain = doing(api, data, proc.printed)
+    suspended = wait_until(all_suspended, timeout=600, what="6 demo case runs Suspended", explain=explain)
     # Filed at once, each waited in Prefect's own queue state for a slot of the case deployment
     # (as many as the runner serves), none went Late, and every slot is back once they sleep.
     for run in suspended:
@@ -80,12 +94,14 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     assert names[0].startswith("ZG-") and "办公室党支部" in " ".join(names)
     [part] = [r for r in suspended if "分解自" in r["name"]]
     assert any(t.startswith("parent:ZG-") for t in part["tags"])
-    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=30, what="6 assignment mails")
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 6, timeout=120, what="6 assignment mails",
+               explain=explain)
     # 王建国 is away (委托): his assignment went to 陈晓雨, who stands in for him.
     assert any(m["To"] == "chen.xiaoyu@example.org" and "陈晓雨（代王建国）" in m.get_body(("plain",)).get_content()
                for m in mails(data / "mail"))
     # 高鹏 also reads his 企业微信 group robot: the stack's stand-in took the assignment, with his link.
-    [robot] = wait_until(lambda: read_messages(data / "messages") or None, timeout=30, what="the robot's message")
+    [robot] = wait_until(lambda: read_messages(data / "messages") or None, timeout=120, what="the robot's message",
+                         explain=explain)
     assert robot["kind"] == "wecom" and robot["key"] == "demo-robot-gaopeng"
     assert "整改交办" in robot["text"] and f"{env['RECTIFLOW_PORTAL_URL']}/l/" in robot["text"]
 
@@ -96,7 +112,8 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     owner = json.loads(ledger.stdout)["owner_email"]
     subprocess.run([str(exe), "submit", code, "--as", owner, "--note", "已整改"], cwd=data.parent, env=env,
                    check=True, capture_output=True)
-    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 7, timeout=60, what="the verifier's mail")
+    wait_until(lambda: len(list((data / "mail").glob("*.eml"))) == 7, timeout=240, what="the verifier's mail",
+               explain=explain)
 
     # A newcomer in the browser: sign in with the printed link, open the mail folder, follow
     # an owner's mail to the item, submit evidence; then the verifier's mail, accept.
@@ -124,7 +141,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
         page.click("#submit")
         page.wait_for_selector("#done")
         wait_until(lambda: any(m["Subject"].startswith(f"【待验收】{other}") for m in mails(data / "mail")),
-                   timeout=60, what="the verifier's mail from the served run")
+                   timeout=240, what="the verifier's mail from the served run", explain=explain)
         page.goto(f"{portal}/mail")
         page.click(f"text=【待验收】{other}")
         page.click("#body a[href*='/l/']")
@@ -135,7 +152,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     def completed():
         return [r for r in runs(api) if r["name"].startswith(other) and r["state_type"] == "COMPLETED"]
 
-    wait_until(completed, timeout=60, what=f"the case run of {other} Completed in the Prefect API")
+    wait_until(completed, timeout=240, what=f"the case run of {other} Completed in the Prefect API", explain=explain)
 
     # The sweep is scheduled for 09:00 Asia/Shanghai (01:00 UTC) every day, reconcile hourly.
     deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
@@ -153,7 +170,8 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
             "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}, timeout=5)
         return r.json() if r.status_code == 200 else []
 
-    scheduled = wait_until(upcoming_sweeps, timeout=90, what="the scheduler to plan deadline-sweep runs")
+    scheduled = wait_until(upcoming_sweeps, timeout=300, what="the scheduler to plan deadline-sweep runs",
+                           explain=explain)
     assert all(r["expected_start_time"][11:16] == "01:00" for r in scheduled)
 
     # A supervisor cancels an open item's run in the UI: an automation replaces it within a
@@ -162,13 +180,13 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     [old] = [r for r in runs(api) if r["name"].startswith(victim)]
     httpx.post(f"{api}/flow_runs/{old['id']}/set_state", json={"state": {"type": "CANCELLING"}}, timeout=5)
     wait_until(lambda: any(r["id"] == old["id"] and r["state_type"] == "CANCELLED" for r in runs(api)),
-               timeout=10, what="the cancelled run")
+               timeout=120, what="the cancelled run", explain=explain)
 
     def replaced():
         return [r for r in runs(api) if r["name"].startswith(victim) and r["state_name"] == "Suspended"
                 and r["id"] != old["id"]]
 
-    wait_until(replaced, timeout=60, what=f"a new case run of {victim}, Suspended, within a minute")
+    wait_until(replaced, timeout=240, what=f"a new case run of {victim}, Suspended", explain=explain)
 
     # A sweep a working day after the latest due date: every open item is escalated. A
     # supervisor reads each case run's stage and colour off the Prefect UI's runs list.
@@ -249,7 +267,8 @@ def test_the_portal_runs_alone(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
     env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SECRET_KEY="k" * 40)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "rectiflow"), "portal", "--port", str(port)],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         def login_page():
             try:
@@ -262,5 +281,5 @@ def test_the_portal_runs_alone(tmp_path):
         assert page.headers["x-frame-options"] == "DENY" and "rf_anchor" in page.headers["set-cookie"]
         assert not (tmp_path / "rf" / "secret.key").exists()  # the configured secret is used
     finally:
-        proc.terminate()
+        stop_group(proc)
         proc.wait(20)

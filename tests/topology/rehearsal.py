@@ -19,7 +19,7 @@ import httpx
 
 from app.topology import Plan
 from notifications.sink import MailSink, read_mail
-from tests.waiting import wait_until
+from tests.waiting import tail, wait_until
 
 BIN = Path(sys.executable).parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -183,7 +183,9 @@ def settle(top: Topology, *, timeout: float, reconcile: bool = False, **env: str
         if problems and reconcile:
             top.cli("reconcile", ok=False, **env)
         return not problems
-    wait_until(look, timeout=timeout, what="every open item's one case run Suspended", interval=1.0)
+    wait_until(look, timeout=timeout, what="every open item's one case run Suspended", interval=1.0,
+               explain=lambda: "\n".join(["--- unsettled:", *unsettled(top)[:20],
+                                          tail(top.plan.data_dir.parent / "rehearse.log")]))
 
 
 def assert_nothing_doubled(top: Topology) -> None:
