@@ -54,9 +54,10 @@ REPAIR_TRIGGER: dict[str, Any] = {
 # A case run whose process died without a word (kill -9 of a worker, a machine lost) sends no
 # end event: it would wait for the hourly reconcile. Prefect's way to see it is a proactive
 # trigger on the flow-run heartbeat (PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 on every process that
-# serves case runs): after a case run goes Pending or Running, or beats, some event of it must
-# follow within SILENT_SECONDS; when none does, reconcile runs at once with that window, and
-# replaces the run unless it has beaten since (services/case_runs.py).
+# serves case runs): after a case run goes Pending (a worker names it Submitting) or Running, or
+# beats, some event of it must follow within SILENT_SECONDS; when none does, reconcile runs at
+# once with that window, and replaces the run unless it has beaten since (services/case_runs.py).
+# Event names carry the state's *name*: each name a live pass may stop at is listed.
 SILENT_SECONDS = 120
 SILENT_TRIGGER: dict[str, Any] = {
     "type": "event",
@@ -64,7 +65,8 @@ SILENT_TRIGGER: dict[str, Any] = {
     "enabled": True,
     "match": {"prefect.resource.id": "prefect.flow-run.*"},
     "match_related": {"prefect.resource.role": "flow", "prefect.resource.name": "rectification-case"},
-    "after": ["prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.heartbeat"],
+    "after": ["prefect.flow-run.Pending", "prefect.flow-run.Submitting", "prefect.flow-run.Running",
+              "prefect.flow-run.heartbeat"],
     "expect": ["prefect.flow-run.*"],
     "for_each": ["prefect.resource.id"],
     "posture": "Proactive",
