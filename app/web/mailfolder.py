@@ -58,6 +58,13 @@ def linkify_markdown(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def _addressed(message: dict[str, Any]) -> str:
+    """Where a robot message went: the robot's key or token shortened (a credential), or the
+    webhook's path."""
+    key = message.get("key") or message.get("token")
+    return shortened(str(key)) if key else str(message.get("path") or "")
+
+
 def _admin(request: Request, session: Reading) -> Visitor:
     """An admin of the embedded stack (the mail folder exists nowhere else)."""
     if not request.app.state.mail_folder:
@@ -77,8 +84,7 @@ def mail_list(request: Request, visitor: Admin) -> Response:
         mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
     kept = read_messages(ctx.settings().messenger_dir)[-200:]
     messages = [{"at": m.get("at", ""), "kind": m.get("kind", ""), "text": linkify_markdown(m.get("text", "")),
-                 "to": shortened(str(m["key"] or "")) if m.get("key") else
-                 shortened(str(m["token"] or "")) if m.get("token") else m.get("path")} for m in reversed(kept)]
+                 "to": _addressed(m)} for m in reversed(kept)]
     return page(request, "mail_list.html", {"visitor": visitor, "mails": mails, "messages": messages})
 
 
