@@ -43,3 +43,12 @@ def tail(path: Path, lines: int = 40) -> str:
     except OSError as exc:
         return f"--- {path}: {exc.strerror}"
     return f"--- last {min(lines, len(text))} lines of {path}:\n" + "\n".join(text[-lines:])
+
+
+def days_ahead(days: int) -> str:
+    """A date `days` from today in the bureau's time zone (ISO): a due date a test sets stays in
+    the future whatever day the suite runs."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return (datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=days)).isoformat()

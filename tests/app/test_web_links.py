@@ -29,6 +29,7 @@ from tests.app.web import (
     text_of,
 )
 from tests.stack import Stack
+from tests.waiting import days_ahead
 
 
 def state(stack: Stack, code: str) -> tuple[State, int, int]:
@@ -151,7 +152,7 @@ def test_user_text_is_escaped_everywhere(stack: Stack):
     client = portal()
     page = client.get(link)
     assert page.text.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 2  # title, detail
-    extended = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": "2027-03-01", "reason": nasty})
+    extended = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": days_ahead(80), "reason": nasty})
     assert extended.status_code == 303
     stack.step(code)
     supervisor = client.get(link_in(last_mail(stack, to="sun.hongmei@example.org", subject="延期")))
@@ -175,18 +176,19 @@ def test_an_extension_asked_and_approved_from_the_links(stack: Stack):
     code, link = assigned_item(stack)
     client = portal()
     page = client.get(link)
-    asked = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": "2027-01-29", "reason": "等待设备到货"})
+    later = days_ahead(40)
+    asked = client.post(f"{link}/extend", data={"csrf": csrf(page.text), "to": later, "reason": "等待设备到货"})
     assert asked.status_code == 303
     stack.step(code)
     supervisor_link = link_in(last_mail(stack, to="sun.hongmei@example.org", subject=code))
     decide = client.get(supervisor_link)
-    assert "申请将期限延至 <strong>2027-01-29</strong>：等待设备到货" in decide.text
+    assert f"申请将期限延至 <strong>{later}</strong>：等待设备到货" in decide.text
     bad_date = client.post(f"{supervisor_link}/reject", data={"csrf": csrf(decide.text), "reason": ""})
     assert bad_date.status_code == 400 and "reason: 不能为空" in message(bad_date.text)
     approved = client.post(f"{supervisor_link}/approve", data={"csrf": csrf(decide.text)})
     assert approved.status_code == 303
     with transaction(stack.engine) as s:
-        assert str(finding_by_code(s, code).due_on) == "2027-01-29"
+        assert str(finding_by_code(s, code).due_on) == later
 
 
 def test_five_submits_at_once_act_once(stack: Stack):
@@ -221,15 +223,16 @@ def test_after_a_return_the_owner_reads_why_first_and_the_verifier_sees_the_coun
     assert "次提交" not in first["Subject"]
     review_link = link_in(first)
     review = client.get(review_link)
+    new_due = days_ahead(30)
     client.post(f"{review_link}/return", data={"csrf": csrf(review.text), "reason": "缺少制度文件",
-                                               "due": "2027-01-15"})
+                                               "due": new_due})
     stack.step(code)
     page = client.get(link_in(last_mail(stack, to=OWNER, subject=code))).text
     # The reason and the new date come before the form, not at the bottom of the history.
     returned = page.index('id="returned"')
     assert returned < page.index('id="submit-card"')
     card = page[returned:page.index('id="submit-card"')]
-    assert "缺少制度文件" in card and "2027-01-15" in card and "（北京时间）" in card
+    assert "缺少制度文件" in card and new_due in card and "（北京时间）" in card
     again = link_in(last_mail(stack, to=OWNER, subject=code))
     client.post(f"{again}/submit", data={"csrf": csrf(client.get(again).text), "note": "补充制度文件"})
     stack.step(code)

@@ -9,7 +9,7 @@ from prefect.flow_runs import resume_flow_run
 
 from tests.mail import calendar_part, wait_for_mail
 from tests.stack import Stack, artifact, item_events, latest_markdown
-from tests.waiting import wait_until
+from tests.waiting import days_ahead, wait_until
 
 INSPECTOR, OWNER, VERIFIER = "zhou.jing@example.org", "gao.peng@example.org", "wu.haitao@example.org"
 
@@ -78,12 +78,13 @@ def test_item_lifecycle_through_its_case_run(stack: Stack, tmp_path):
     assert len(list(stack.sink.folder.glob("*.eml"))) == 2
 
     # Returned with a reason: the owner hears why, then resubmits; another verifier accepts.
-    stack.cli("review", code, "--as", VERIFIER, "--return", "缺少制度文件", "--due", "2026-12-31")
+    new_due = days_ahead(30)
+    stack.cli("review", code, "--as", VERIFIER, "--return", "缺少制度文件", "--due", new_due)
     stack.step(code)
     returned = wait_for_mail(stack.sink, 3)[2]
     assert returned["To"] == OWNER and "缺少制度文件" in parts(returned)["text/plain"].get_content()
     moved = calendar_part(returned)  # the new date updates the event the owner's calendar holds
-    assert (moved["UID"], moved["DTSTART;VALUE=DATE"]) == (first_event["UID"], "20261231")
+    assert (moved["UID"], moved["DTSTART;VALUE=DATE"]) == (first_event["UID"], new_due.replace("-", ""))
     assert int(moved["SEQUENCE"]) > int(first_event["SEQUENCE"])
     stack.cli("submit", code, "--as", OWNER, "--note", "补充制度文件")
     stack.step(code)
