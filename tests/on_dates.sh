@@ -22,6 +22,7 @@ DESELECT=(--deselect tests/topology/test_drills.py)
 if [ -z "${RECTIFLOW_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
   export RECTIFLOW_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 fi
+mkdir -p test-artifacts
 status=0
 summary=()
 for day in "${dates[@]}"; do
@@ -30,8 +31,10 @@ for day in "${dates[@]}"; do
   start=$(date +%s)
   sign=$([ "$offset" -ge 0 ] && echo "+")
   LD_PRELOAD="$LIB" FAKETIME="${sign}${offset}" FAKETIME_DONT_RESET=1 \
-    .venv/bin/pytest -q -n 2 --dist loadfile -p no:cacheprovider "${DESELECT[@]}" ${PYTEST_ARGS:-} | tail -n 15
-  code=${PIPESTATUS[0]}
+    .venv/bin/pytest -q -n 2 --dist loadfile -p no:cacheprovider "${DESELECT[@]}" ${PYTEST_ARGS:-} \
+    > "test-artifacts/dates-$day.log" 2>&1
+  code=$?
+  tail -n 15 "test-artifacts/dates-$day.log"  # the whole output stays in test-artifacts/
   summary+=("$day: exit $code in $(( $(date +%s) - start )) s")
   [ "$code" -eq 0 ] || status=1
 done
