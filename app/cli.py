@@ -43,7 +43,7 @@ def refusals(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RuleError as exc:
-            err.print(f"[red]✗[/] {escape(exc.render(lang()))}")
+            err.print(f"[red]✗[/] {escape(exc.render(lang(), zone=ctx.settings().timezone))}")
             raise typer.Exit(2) from None
         except OrgFileError as exc:
             err.print(f"[red]✗[/] {escape(str(exc.source))}:")

@@ -148,7 +148,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # links
     "link_invalid": ("链接无效（可能被修改或不完整）", "this link is not valid (altered or incomplete)"),
     "link_expired": ("链接已于 {value} 过期", "this link expired on {value}"),
-    "link_used": ("链接已使用过（{value}）", "this link has already been used ({value})"),
+    "link_used": ("链接已使用过（{value}，{what}）", "this link has already been used ({value}, {what})"),
     "link_scope": ("此链接不适用于 {value}", "this link is not for {value}"),
     # dates
     "date_too_far": (

@@ -80,3 +80,14 @@ def slip(colour: str, language: str = "zh") -> str:
 def label(table: dict[str, tuple[str, str]], key: str, language: str = "zh") -> str:
     zh, en = table[key]
     return zh if language == "zh" else en
+
+
+# The zones a Chinese bureau may be configured with that people call Beijing time.
+BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC")
+
+
+def zone_name(zone: str, language: str = "zh") -> str:
+    """How a time's zone reads beside it (北京时间 / Beijing time; else the zone's own name)."""
+    if zone in BEIJING:
+        return "北京时间" if language == "zh" else "Beijing time"
+    return zone

@@ -16,6 +16,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from messages import RuleError
 from models.columns import utc
+from models.items.lifecycle import action_words
 
 ITEM, SIGN_IN, SESSION = "item", "sign-in", "session"
 
@@ -79,7 +80,7 @@ class Signer:
         if claim.purpose != purpose:
             raise RuleError("link_invalid")
         if claim.expires_at <= now and not allow_expired:
-            raise RuleError("link_expired", value=f"{claim.expires_at:%Y-%m-%d %H:%M} UTC")
+            raise RuleError("link_expired", value=claim.expires_at)
         return claim
 
     def csrf(self, anchor: str) -> str:
@@ -102,7 +103,7 @@ def unspent(session: Session, claim: Claim) -> None:
     """Refuse a token already used, saying when and for what."""
     done = spent(session, claim)
     if done is not None:
-        raise RuleError("link_used", value=f"{done.spent_at:%Y-%m-%d %H:%M} UTC {done.what}".strip())
+        raise RuleError("link_used", value=done.spent_at, what=action_words(done.what))
 
 
 def spend(session: Session, claim: Claim, *, now: datetime, what: str) -> None:

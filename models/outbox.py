@@ -96,12 +96,16 @@ def add_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
 BATCH_TEMPLATES = ("assigned_batch",)
 
 
+def tried_not_sent() -> ColumnElement[bool]:
+    """Mail a deliverer has tried at least once and not yet sent (waiting on the relay)."""
+    return and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
+                Notification.attempts > 0)
+
+
 def mail_trouble(session: Session, codes: dict[int, str]) -> dict[int, tuple[int, int]]:
     """Per item (id -> code): mail tried and not yet sent (waiting for the relay), and mail that
     failed; an import's batch mail counts for every item it lists."""
-    troubled = or_(Notification.status == MailStatus.failed,
-                   and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
-                        Notification.attempts > 0))
+    troubled = or_(Notification.status == MailStatus.failed, tried_not_sent())
     found: dict[int, tuple[int, int]] = {}
 
     def count(finding_id: int, status: MailStatus, n: int) -> None:
@@ -138,11 +142,9 @@ def stranded(wall: datetime) -> ColumnElement[bool]:
 def troubled_mail(session: Session, *, failed_only: bool, wall: datetime, limit: int = 200) -> list[Notification]:
     """Mail that failed or was stranded by a deliverer that died, or (without failed_only) also
     mail waiting on the relay, oldest first."""
-    waiting = and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
-                   Notification.attempts > 0)
     where = or_(Notification.status == MailStatus.failed, stranded(wall))
     if not failed_only:
-        where = or_(where, waiting)
+        where = or_(where, tried_not_sent())
     return list(session.scalars(select(Notification).where(where).order_by(Notification.id).limit(limit)))
 
 

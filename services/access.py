@@ -8,7 +8,7 @@ from urllib.parse import quote
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.links import SIGN_IN, Claim, spend
+from models.links import SIGN_IN, Claim, spend, unspent
 from models.outbox import enqueue
 from models.people.directory import finding_by_code
 from models.people.org import Person
@@ -59,13 +59,27 @@ def console_sign_in() -> tuple[str, str] | None:
     return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}"
 
 
+def _sign_in_holder(session: Session, token: str) -> tuple[Person, Claim]:
+    claim = ctx.signer().read(token, SIGN_IN, now=ctx.now())
+    person = session.get(Person, claim.person_id)
+    if person is None or not person.active:
+        raise RuleError("link_invalid")
+    return person, claim
+
+
+def sign_in_offer(token: str) -> Person:
+    """Look at a sign-in link without using it (a mail gateway that opens every link only looks):
+    whose it is, refused if it is invalid, expired or used."""
+    with reading(ctx.ledger()) as session:
+        person, claim = _sign_in_holder(session, token)
+        unspent(session, claim)
+        return person
+
+
 def sign_in(token: str) -> Person:
-    """Follow a sign-in link: it works once, for an active person."""
+    """Use a sign-in link (the person's own click on its page): it works once, for an active person."""
     with transaction(ctx.ledger()) as session:
-        claim = ctx.signer().read(token, SIGN_IN, now=ctx.now())
-        person = session.get(Person, claim.person_id)
-        if person is None or not person.active:
-            raise RuleError("link_invalid")
+        person, claim = _sign_in_holder(session, token)
         spend(session, claim, now=ctx.now(), what="sign-in")
         return person
 

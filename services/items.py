@@ -14,7 +14,7 @@ from models.items import commands
 from models.items.evidence import StoredFile
 from models.items.extension import decide_extension, request_extension
 from models.items.finding import STATE_LABELS, Finding, State
-from models.items.lifecycle import Command
+from models.items.lifecycle import Command, action_words
 from models.links import Claim, spend
 from models.people.directory import finding_by_code, person_by_email
 from models.people.org import Person
@@ -96,7 +96,7 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
-        raise RuleError("link_used", value=action.command.value) from None
+        raise RuleError("link_used", value=ctx.now(), what=action_words(action.command.value)) from None
 
 
 def _state(code: str) -> tuple[int, int | None, State]:

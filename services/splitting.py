@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from messages import RuleError
-from models.items.lifecycle import Command
+from models.items.lifecycle import Command, action_words
 from models.items.split import Part, split
 from models.links import Claim, spend
 from models.people.directory import finding_by_code
@@ -42,7 +42,7 @@ async def split_item(code: str, *, actor: str | Identify, parts: list[Part], lin
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
-        raise RuleError("link_used", value=Command.split.value) from None
+        raise RuleError("link_used", value=ctx.now(), what=action_words(Command.split.value)) from None
     await send_now(None)  # the parts' owners hear at once, Prefect or not
     started = await start_case_runs(codes)
     await wake(code)

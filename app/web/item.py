@@ -32,7 +32,7 @@ from models.items.evidence import Decision, Evidence, EvidenceFile, Review, Stor
 from models.items.extension import pending_extension
 from models.items.filetypes import kind_of
 from models.items.finding import Finding
-from models.items.lifecycle import Command, action_label, allowed
+from models.items.lifecycle import STAYS_WITH_ACTOR, Command, action_label, allowed
 from models.ledger.views import item_view
 from models.links import Claim, spent, unspent
 from models.people.directory import finding_by_code
@@ -178,9 +178,10 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     claim, command = await run_in_threadpool(_checked_by_link, token, action, form, uploads)
-    # The link is read again and spent in the command's own transaction: it does one action.
-    # Signing for the item (签收) does not spend it: the same mail's link then takes the evidence.
-    spend = None if command.command is Command.acknowledge else claim
+    # The link is read again, and spent in the command's own transaction when the command takes
+    # the item out of the person's hands (submitted, decided): until then the same mail's link
+    # keeps working for them (签收, then asking for time, then the evidence).
+    spend = None if command.command in STAYS_WITH_ACTOR else claim
     await act(command, code=claim.code, actor=lambda session: link_visitor(session, token).person, link=spend)
     return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
 

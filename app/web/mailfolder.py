@@ -3,8 +3,10 @@ and the messages the messenger stand-in accepted, so a newcomer can open an owne
 (or robot message) and follow its link."""
 
 import re
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -58,6 +60,15 @@ def linkify_markdown(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def _moment(stamp: str | None) -> datetime | None:
+    """A mail's Date header or a robot message's ISO time, to show in the bureau's zone."""
+    try:
+        at = parsedate_to_datetime(stamp) if stamp and "," in stamp else datetime.fromisoformat(stamp or "")
+    except (TypeError, ValueError):
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _addressed(message: dict[str, Any]) -> str:
     """Where a robot message went: the robot's key or token shortened (a credential), or the
     webhook's path."""
@@ -81,9 +92,9 @@ def mail_list(request: Request, visitor: Admin) -> Response:
     mails: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.eml"), reverse=True)[:500]:
         mail = _read(path.name)
-        mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
+        mails.append({"name": path.name, "to": mail["To"], "subject": mail["Subject"], "date": _moment(mail["Date"])})
     kept = read_messages(ctx.settings().messenger_dir)[-200:]
-    messages = [{"at": m.get("at", ""), "kind": m.get("kind", ""), "text": linkify_markdown(m.get("text", "")),
+    messages = [{"at": _moment(m.get("at", "")), "kind": m.get("kind", ""), "text": linkify_markdown(m.get("text", "")),
                  "to": _addressed(m)} for m in reversed(kept)]
     return page(request, "mail_list.html", {"visitor": visitor, "mails": mails, "messages": messages})
 
@@ -95,4 +106,5 @@ def mail_view(request: Request, name: str, visitor: Admin) -> Response:
     mail = _read(name)
     files = [p.get_filename() for p in mail.walk() if p.get_filename()]
     return page(request, "mail_view.html", {"visitor": visitor, "mail": mail, "name": name,
-                                            "body": linkify(_text(mail)), "files": files})
+                                            "date": _moment(mail["Date"]), "body": linkify(_text(mail)),
+                                            "files": files})

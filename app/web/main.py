@@ -14,6 +14,7 @@ from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.pages import CSRF_FAILED, refusal
 from app.web.security import CsrfFailed, Forbidden, NotHere, SignInNeeded
 from messages import RuleError
+from services import context as ctx
 
 
 def create_app(*, mail_folder: bool = False) -> FastAPI:
@@ -38,7 +39,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> HTMLResponse:
-        return refusal(request, exc.render("zh"))
+        return refusal(request, exc.render("zh", zone=ctx.settings().timezone))
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:

@@ -30,8 +30,7 @@ def _local(at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _zone() -> str:
-    tz = ctx.settings().timezone
-    return "北京时间" if tz in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else tz
+    return labels.zone_name(ctx.settings().timezone)
 
 
 TEMPLATES.filters["local"] = _local

@@ -34,7 +34,7 @@ from models.people.org import Person, Role, Unit, UnitKind
 from models.rounds.round import Round, RoundAssignment, RoundStatus
 from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
-from services.access import send_sign_in, sign_in
+from services.access import send_sign_in, sign_in, sign_in_offer
 from services.filing import file_finding, record_round_checklist
 from store.db import reading, transaction
 
@@ -70,10 +70,22 @@ async def login_send(request: Request) -> Response:
     return response
 
 
-@router.get("/login/{token}")
-def login_with(request: Request, token: str, next: str = "/") -> Response:
-    person = sign_in(token)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+@router.get("/login/{token}", response_class=HTMLResponse)
+def login_offer(request: Request, token: str, next: str = "/") -> Response:
+    """The sign-in link's page: it only looks, and offers one button. Mail gateways and virus
+    scanners open every link of a mail before the person does; a GET that signed in would spend
+    the link for them."""
+    person = sign_in_offer(token)
+    return page(request, "login_confirm.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": _safe_next(next),
+                                                "name": person.name})
+
+
+@router.post("/login/{token}")
+async def login_with(request: Request, token: str) -> Response:
+    form = await request.form()
+    require_csrf(anchor(request), form.get("csrf"))
+    person = await run_in_threadpool(sign_in, token)
+    response = RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
     start_session(response, request, person)
     return response
 
@@ -130,8 +142,8 @@ async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # che
             manifestation=values["manifestation"], title=values["title"], detail=values["detail"],
             deadline_class=values["class"] or None, owner=values["owner"].strip() or None)
     except RuleError as exc:
-        return page(request, "file.html", {"visitor": visitor, "values": values,
-                                           "problem": exc.render("zh", fields=FILE_FIELDS),
+        problem = exc.render("zh", fields=FILE_FIELDS, zone=ctx.settings().timezone)
+        return page(request, "file.html", {"visitor": visitor, "values": values, "problem": problem,
                                            **form_choices}, status=400)
     return RedirectResponse(f"/items/{quote(filed.code)}?done=file", status_code=303)
 

@@ -130,19 +130,29 @@ def diagram() -> str:
 
 
 # Events the system records on its own, as people read them.
+# Commands after which the item still waits on the one who gave them: a link in that person's
+# mail keeps working (the others take the item out of their hands and spend it).
+STAYS_WITH_ACTOR = frozenset({Command.acknowledge, Command.request_extension})
+
 SYSTEM_LABELS: dict[str, tuple[str, str]] = {
     "escalate": ("督办升级", "escalated"),
     "absence": ("委托", "absence declared"),
     "absence_end": ("委托结束", "absence ended"),
+    "sign-in": ("登录", "signing in"),
+    "logout": ("退出登录", "signing out"),
 }
 
 
-def action_label(kind: str, language: str = "zh") -> str:
-    """How an audit event's kind reads to people ("submit" -> 提交整改材料)."""
+def action_words(kind: str) -> tuple[str, str]:
+    """How an audit event's kind reads to people, (Chinese, English): "submit" -> 提交整改材料."""
     try:
-        zh, en = COMMAND_LABELS[Command(kind)]
+        return COMMAND_LABELS[Command(kind)]
     except ValueError:
-        zh, en = SYSTEM_LABELS.get(kind, (kind, kind))  # others (round_open) keep their name
+        return SYSTEM_LABELS.get(kind, (kind, kind))  # others (round_open) keep their name
+
+
+def action_label(kind: str, language: str = "zh") -> str:
+    zh, en = action_words(kind)
     return zh if language == "zh" else en
 
 

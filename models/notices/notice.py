@@ -78,7 +78,7 @@ def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:
     if notice is not None and notice.status is NoticeStatus.published:
         assert notice.published_at is not None
         raise RuleError("notice_published", field="month", value=notice.month,
-                        when=f"{notice.published_at:%Y-%m-%d %H:%M} UTC")
+                        when=notice.published_at)
 
 
 def save_draft(session: Session, *, month: str, number: str, title: str, issuer: str,

@@ -97,7 +97,8 @@ def test_a_link_acts_once_for_one_person_on_one_item(stack: Stack):
     first = client.post(f"{link}/submit", data={"csrf": token, "note": "已整改"})
     second = client.post(f"{link}/submit", data={"csrf": token, "note": "已整改"})
     assert first.status_code == 303 and second.status_code == 400
-    assert "链接已使用过" in message(second.text) and "submit" in message(second.text)
+    said = message(second.text)  # when, in the bureau's zone, and what, in words
+    assert "链接已使用过" in said and "北京时间，提交整改材料" in said and "submit" not in said and "UTC" not in said
     assert state(stack, code)[2] == 1
 
 
@@ -185,10 +186,21 @@ def test_an_extension_asked_and_approved_from_the_links(stack: Stack):
     assert f"申请将期限延至 <strong>{later}</strong>：等待设备到货" in decide.text
     bad_date = client.post(f"{supervisor_link}/reject", data={"csrf": csrf(decide.text), "reason": ""})
     assert bad_date.status_code == 400 and "reason: 不能为空" in message(bad_date.text)
+    # Asking for time leaves the item in the owner's hands: the same mail's link still offers 提交.
+    waiting = client.get(link)
+    assert "此链接已使用过" not in waiting.text and 'id="submit-card"' in waiting.text
     approved = client.post(f"{supervisor_link}/approve", data={"csrf": csrf(decide.text)})
     assert approved.status_code == 303
     with transaction(stack.engine) as s:
         assert str(finding_by_code(s, code).due_on) == later
+    decided = client.get(supervisor_link).text  # the decision took it out of the secretary's hands
+    assert "此链接已使用过" in decided and "批准延期" in decided and "approve_extension" not in decided
+    page = client.get(link)
+    submitted = client.post(f"{link}/submit", data={"csrf": csrf(page.text), "note": "设备已到货并安装"},
+                            files=[("files", ("验收单.txt", "已安装".encode(), "text/plain"))])
+    assert submitted.status_code == 303
+    used = client.get(link).text  # submitted: out of the owner's hands, said in words and in Beijing time
+    assert "此链接已使用过" in used and "提交整改材料" in used and "北京时间" in used and 'id="submit-card"' not in used
 
 
 def test_five_submits_at_once_act_once(stack: Stack):

@@ -4,6 +4,7 @@ from the mails that really arrived, CSRF tokens read off the pages."""
 import re
 from email.message import EmailMessage
 from io import BytesIO
+from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -71,5 +72,14 @@ def sign_in(stack: Stack, client: TestClient, email: str) -> None:
     page = client.get("/login")
     client.post("/login", data={"email": email, "csrf": csrf(page.text), "next": "/"})
     mail = last_mail(stack, to=email, subject="登录")
-    response = client.get(link_in(mail))
+    response = use_sign_in_link(client, link_in(mail))
     assert response.status_code == 303, response.text
+
+
+def use_sign_in_link(client: TestClient | Any, path: str) -> Any:
+    """What the person does with a sign-in link: its page (a GET, which uses nothing), then the
+    page's one button (a POST with the page's form token)."""
+    offer = client.get(path)
+    assert offer.status_code == 200, offer.text[:500]
+    return client.post(path, data={"csrf": csrf(offer.text), "next": re.search(
+        r'name="next" value="([^"]*)"', offer.text).group(1)})  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ def test_a_token_is_bound_to_its_purpose_person_item_and_time():
         signer.read(token, SESSION, now=NOW)  # an item link is not a session
     with pytest.raises(RuleError, match="not valid"):
         Signer("t" * 40).read(token, ITEM, now=NOW)  # another server's secret
-    with pytest.raises(RuleError, match="expired on 2026-12-10 10:00 UTC"):
+    with pytest.raises(RuleError, match="expired on 2026-12-10 18:00 Beijing time"):
         signer.read(token, ITEM, now=NOW + timedelta(days=15))
     assert signer.read(token, ITEM, now=NOW + timedelta(days=15), allow_expired=True).code == "ZG-2026-11-0001"
     assert signer.check_csrf("a", signer.csrf("a")) and not signer.check_csrf("b", signer.csrf("a"))
@@ -36,9 +36,13 @@ def test_a_spent_token_says_when(engine):
     claim = signer.read(signer.issue(ITEM, 1, code="X", expires_at=NOW + timedelta(days=1)), ITEM, now=NOW)
     with transaction(engine) as s:
         spend(s, claim, now=NOW, what="submit")
-    with pytest.raises(RuleError, match=r"already been used \(2026-11-26 10:00 UTC submit\)"):
+    with pytest.raises(RuleError) as refused:
         with transaction(engine) as s:
             spend(s, claim, now=NOW, what="submit")
+    # When, in the bureau's zone; what, in words (never the command's name); a zone set elsewhere.
+    assert refused.value.render("zh") == "链接已使用过（2026-11-26 18:00 北京时间，提交整改材料）"
+    assert refused.value.render("en") == "this link has already been used (2026-11-26 18:00 Beijing time, submit)"
+    assert "2026-11-26 11:00 Europe/Berlin" in refused.value.render("zh", zone="Europe/Berlin")
 
 
 def test_the_secret_is_made_once_and_kept_private(tmp_path):

@@ -75,7 +75,7 @@ def test_a_draft_is_replaced_until_published_then_frozen(engine, policy):
     # Leadership (1), supervisors (2) and the five branch secretaries, once each.
     assert mails == len(people) == 8
     for attempt in ("draft", "publish"):
-        with pytest.raises(RuleError, match="published on 2026-11-03 03:00 UTC"):
+        with pytest.raises(RuleError, match="published on 2026-11-03 11:00 Beijing time"):
             with transaction(engine) as s:
                 if attempt == "draft":
                     save_draft(s, month="2026-10", number="n", title="t", issuer="i", figures={"v": 3}, files={},

@@ -21,7 +21,7 @@ from app.topology import Process
 from models.deadlines.calendar import WorkCalendar
 from notifications.messenger_sink import read_messages
 from notifications.sink import MailSink
-from tests.app.web import link_in
+from tests.app.web import link_in, use_sign_in_link
 from tests.models.test_sheet import book, row
 from tests.topology.rehearsal import (
     BIN,
@@ -67,7 +67,7 @@ def portal_sessions(top: Topology, email: str) -> list[httpx.Client]:
                                "csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)})
     mail = wait_until(lambda: [m for m in top.mails()[before:] if m["To"] == email], timeout=30,
                       what="the sign-in mail")[-1]
-    assert first.get(link_in(mail)).status_code == 303
+    assert use_sign_in_link(first, link_in(mail)).status_code == 303
     return [httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies=first.cookies, timeout=30) for port in ports]
 
 
