@@ -36,12 +36,14 @@ def _act(code: str, actor: str, action: Action) -> None:
 
 
 def file_cmd(
-    unit: str = typer.Option(..., "--unit", help="unit code, e.g. zb-xinxi"),
-    manifestation: str = typer.Option(..., "--manifestation", help="negative-list id, e.g. lan-1"),
+    unit: str = typer.Option(..., "--unit", help="单位: code or name, e.g. zb-xinxi or 信息中心党支部"),
+    manifestation: str = typer.Option(..., "--manifestation", help="具体表现: negative-list id (lan-1) or its words"),
     title: str = typer.Option(..., "--title"),
     detail: str = typer.Option("", "--detail"),
-    deadline_class: str | None = typer.Option(None, "--class", help="immediate | limited | long"),
-    owner: str | None = typer.Option(None, "--owner", help="owner email (default: branch secretary)"),
+    deadline_class: str | None = typer.Option(None, "--class", help="立行立改 | 限期整改 | 长期整改 "
+                                                                    "(immediate | limited | long)"),
+    owner: str | None = typer.Option(None, "--owner", help="责任人: e-mail, or name within the unit "
+                                                           "(default: branch secretary)"),
     actor: str = typer.Option(..., "--as", help="your email"),
 ) -> None:
     """File a finding (立项). Prints its code; its case run assigns and mails the owner."""

@@ -9,12 +9,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from app.output import err, out
+from messages import RuleError
 from models.ledger.export import ledger_workbook
 from models.ledger.views import ledger_views
 from models.rounds.sheet import Sheet
 from services import context as ctx
-from services.filing import Batch, checked_sheet, import_sheet, open_round, record_round_checklist
+from services.filing import Batch, checked_sheet, findings_template, import_sheet, open_round, record_round_checklist
 from store.db import reading
+from store.files import write_whole
 
 
 def _checked(file: Path, *, skip_bad: bool) -> Sheet:
@@ -39,13 +41,23 @@ def _checked(file: Path, *, skip_bad: bool) -> Sheet:
 
 
 def import_findings(
-    file: Path = typer.Argument(..., help="an .xlsx sheet: 单位 unit, 具体表现 manifestation, 问题 title, "
-                                          "问题描述 detail, 类别 class, 督察员 inspector [, 责任人 owner, 编号 ref]"),
+    file: Path | None = typer.Argument(None, help="an .xlsx sheet. Required columns: 单位 unit, "
+                                       "具体表现 manifestation, 问题 title, 督察员 inspector. Optional: 问题描述 "
+                                       "detail, 类别 class, 责任人 owner, 编号 ref. Names as the portal shows "
+                                       "them, or codes; --template writes a sheet to fill in"),
     dry_run: bool = typer.Option(False, "--dry-run", help="check and report, file nothing"),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="file the good rows, report the bad ones"),
+    template: Path | None = typer.Option(None, "--template", help="write the sheet to fill in (立项表.xlsx) "
+                                         "with this bureau's units, negative list and classes as drop-down lists"),
 ) -> None:
     """File findings from a spreadsheet. Every row is checked first; nothing is filed unless
     all pass (or --skip-bad). Importing the same sheet again files nothing twice."""
+    if template is not None:
+        write_whole(template, findings_template())
+        out.print(f"模板已写入 (template written): {template}")
+        return
+    if file is None:
+        raise RuleError("required", field="file")
     sheet = _checked(file, skip_bad=skip_bad)
     if dry_run:
         out.print(f"dry run: {len(sheet.new)} 项可导入 (would be filed), nothing changed")

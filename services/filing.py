@@ -6,10 +6,25 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlmodel import col, select
+
 from messages import RuleError
+from models.catalogue import manifestations
 from models.items import commands
+from models.people.org import Membership, Person, Unit, UnitKind
 from models.rounds.round import round_for
-from models.rounds.sheet import HEADERS, MAX_ROWS, REQUIRED, Sheet, file_sheet, record_checklist, sheet_from, validate
+from models.rounds.sheet import (
+    FILERS,
+    HEADERS,
+    MAX_ROWS,
+    REQUIRED,
+    Sheet,
+    file_sheet,
+    record_checklist,
+    sheet_from,
+    validate,
+)
+from models.rounds.template import findings_template as findings_template_of
 from services import context as ctx
 from services.case_runs import start_case_runs, start_new_case_run
 from services.items import Identify, acting
@@ -53,6 +68,17 @@ async def file_finding(*, actor: str | Identify, unit: str, manifestation: str, 
     code = await asyncio.to_thread(_file_one, actor, actor_field, unit, manifestation, title, detail,
                                    deadline_class, owner)
     return Filed(code, await start_new_case_run(code))
+
+
+def findings_template() -> bytes:
+    """The sheet to fill in (立项表) with this bureau's branches, negative list, classes and
+    inspectors as drop-down lists."""
+    with reading(ctx.ledger()) as session:
+        units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+        filers = select(Person).join(Membership, Membership.person_id == Person.id).where(
+            col(Membership.role).in_(FILERS), Person.active == True).distinct()  # noqa: E712
+        inspectors = sorted(session.exec(filers), key=lambda p: p.name)
+        return findings_template_of(units=units, manifestations=manifestations(session), inspectors=inspectors)
 
 
 def read_sheet(path: Path, *, max_rows: int = MAX_ROWS) -> Sheet:

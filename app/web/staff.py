@@ -35,7 +35,7 @@ from models.rounds.round import Round, RoundAssignment, RoundStatus
 from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
 from services.access import send_sign_in, sign_in, sign_in_offer
-from services.filing import file_finding, record_round_checklist
+from services.filing import file_finding, findings_template, record_round_checklist
 from store.db import reading, transaction
 
 router = APIRouter()
@@ -240,6 +240,16 @@ def ledger_page(request: Request, visitor: LedgerReader, session: Reading, now: 
                                          "counts": counts, "colour_choices": colour_choices,
                                          "states": [(s.value, STATE_LABELS[s][0]) for s in State],
                                          "query": str(request.url.query)})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/file/template.xlsx")
+def file_template(request: Request, _filer: Filer) -> Response:
+    """The sheet to fill in for many findings at once (rectiflow import takes it back)."""
+    return Response(findings_template(), media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('立项表.xlsx')}"})
 
 
 @router.get("/ledger.xlsx")

@@ -10,7 +10,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from messages import RuleError
-from models.catalogue import DeadlineClass
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.dates import due_date
 from models.items.codes import next_code
@@ -30,6 +29,8 @@ from models.people.directory import (
 from models.people.org import Person
 from models.policy import Policy
 from models.text import clean_text
+from models.words import Words
+from models.words import deadline_class as class_named
 
 __all__ = [
     "accept", "acknowledge", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
@@ -54,25 +55,37 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
     caller took from the counter in this transaction (a sheet takes all its codes at once)."""
     check(session, Command.file, actor=actor, finding=None, language=policy.language,
           now=now)
-    the_unit = unit_by_code(session, unit)
-    man = manifestation_by_id(session, manifestation)
+    # Codes and e-mails (a checked sheet's rows) are found at once; the clerk's words (a name,
+    # 限期整改) through the ledger's names.
+    words: Words | None = None
+
+    def named() -> Words:
+        nonlocal words
+        words = words or Words.load(session)
+        return words
+
+    try:
+        the_unit = unit_by_code(session, unit)
+    except RuleError:
+        the_unit = named().unit(unit)
+    try:
+        man = manifestation_by_id(session, manifestation)
+    except RuleError:
+        man = named().manifestation(manifestation)
     title = clean_text(title, field="title", limit=200)
     detail = clean_text(detail, field="detail", limit=4000, required=False, multiline=True)
-    if deadline_class:
-        try:
-            cls = DeadlineClass(deadline_class.strip())
-        except ValueError:
-            raise RuleError("unknown_class", field="class", value=deadline_class) from None
+    cls = class_named(deadline_class) if deadline_class and deadline_class.strip() else man.default_class
+    if owner and "@" in owner:
+        owner_named: Person | None = person_by_email(session, owner, field="owner")
     else:
-        cls = man.default_class
-    named = person_by_email(session, owner, field="owner") if owner else None
-    if named is not None and not named.active:
-        raise RuleError("inactive_person", field="owner", value=named.email)
+        owner_named = named().person(owner, unit=the_unit) if owner and owner.strip() else None
+    if owner_named is not None and not owner_named.active:
+        raise RuleError("inactive_person", field="owner", value=owner_named.email)
     finding = Finding(
         code=code or next_code(session, local_now=now.astimezone(ZoneInfo(policy.timezone))),
         unit_id=the_unit.id, manifestation_id=man.id, title=title, detail=detail,
         deadline_class=cls, state=State.filed, filed_by_id=actor.id, filed_at=now,
-        proposed_owner_id=named.id if named else None, updated_at=now, import_key=import_key,
+        proposed_owner_id=owner_named.id if owner_named else None, updated_at=now, import_key=import_key,
     )
     earlier = earlier_finding(session, unit_id=the_unit.id, manifestation_id=man.id, now=now, policy=policy)
     finding.recurrence_of_id = earlier.id if earlier else None

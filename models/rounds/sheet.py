@@ -6,7 +6,7 @@ is stored on the finding, so importing the same sheet again files nothing twice.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -15,13 +15,14 @@ from sqlmodel import Session, col, select
 
 from messages import RuleError
 from models.audit.chain import batched_events
-from models.catalogue import DeadlineClass, Manifestation
+from models.catalogue import Manifestation
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS, Command, standing
 from models.people.absence import addressee
 from models.people.directory import memberships_fixed
 from models.people.org import Membership, Person, Role, Unit
 from models.text import check_text
+from models.words import Words, deadline_class
 
 MAX_ROWS = 20_000
 # Accepted header names per field (Chinese first), matched without case or spaces.
@@ -91,12 +92,25 @@ def sheet_from(table: ReadTable) -> Sheet:
                  has_result="result" in table.columns)
 
 
+def _said(exc: RuleError) -> str:
+    """A row's problem in both languages (the sheet's reader may be either)."""
+    return f"{exc.render('zh')} ({exc.render('en').partition(': ')[2]})"
+
+
+def _resolve(row: SheetRow, name: str, find: Callable[[str], str]) -> None:
+    """Replace the clerk's word in the row by the ledger's key (a code, an e-mail), or say why not."""
+    if row.values.get(name):
+        try:
+            row.values[name] = find(row.values[name])
+        except RuleError as exc:
+            row.problems.append(_said(exc))
+
+
 def validate(session: Session, sheet: Sheet) -> Sheet:
-    """Check every row against the ledger; find rows imported before."""
-    units = {u.code: u for u in session.exec(select(Unit))}
-    mans = {m.id: m for m in session.exec(select(Manifestation))}
-    people = {p.email: p for p in session.exec(select(Person))}
-    classes = {c.value for c in DeadlineClass}
+    """Check every row against the ledger, each name in the clerk's words turned into the
+    ledger's key (models/words.py); find rows imported before."""
+    words = Words.load(session)
+    units = {u.code: u for u in words.units}
     with_secretary = {m.unit_id for m in session.exec(select(Membership).join(Person, Person.id == Membership.person_id)
                                                       .where(Membership.role == Role.secretary,
                                                              Person.active == True))}  # noqa: E712
@@ -114,35 +128,34 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
             try:
                 check_text(value, field=name, multiline=name == "detail")
             except RuleError as exc:
-                row.problems.append(f"{exc.render('zh')} ({exc.render('en').partition(': ')[2]})")
+                row.problems.append(_said(exc))
         for name in REQUIRED:
             if not v.get(name) and not (row.passed and name == "title"):
                 row.problems.append(f"{name}: 不能为空 (required)")
-        if v.get("unit") and v["unit"] not in units:
-            row.problems.append(f"unit: 未知单位 {v['unit']} (unknown unit)")
-        if v.get("manifestation") and v["manifestation"] not in mans:
-            row.problems.append(f"manifestation: 负面清单中没有此项 {v['manifestation']} (not on the list)")
+        _resolve(row, "unit", lambda text: words.unit(text).code)
+        _resolve(row, "manifestation", lambda text: words.manifestation(text).id)
+        _resolve(row, "deadline_class", lambda text: deadline_class(text).value)
+        unit = units.get(v.get("unit", ""))
+        _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email)
+        _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email)  # type: ignore[misc]
         if len(v.get("title", "")) > 200:
             row.problems.append("title: 过长，最多 200 字 (too long)")
         if len(v.get("detail", "")) > 4000:
             row.problems.append("detail: 过长，最多 4000 字 (too long)")
-        if v.get("deadline_class") and v["deadline_class"] not in classes:
-            row.problems.append(f"class: 须为 immediate / limited / long：{v['deadline_class']}")
-        inspector = v.get("inspector", "").lower()
-        if inspector:
-            person = people.get(inspector)
-            if person is None or not person.active:
-                row.problems.append(f"inspector: 未知或已停用人员 {inspector} (unknown or inactive)")
+        inspector = v.get("inspector", "")
+        if (person := words.by_email.get(inspector)) is not None:  # named, and found
+            if not person.active:
+                row.problems.append(f"inspector: 人员已停用 {inspector} (inactive)")
             else:
                 if inspector not in may_file:
                     may_file[inspector] = bool(standing(session, person, None) & FILERS)
                 if not may_file[inspector]:
                     row.problems.append(f"inspector: {inspector} 无立项权限 (may not file findings)")
-        owner = v.get("owner", "").lower()
-        if owner and (owner not in people or not people[owner].active):
-            row.problems.append(f"owner: 未知或已停用人员 {owner} (unknown or inactive)")
-        if not owner and v.get("unit") in units and units[v["unit"]].id not in with_secretary:
-            row.problems.append(f"owner: 单位 {v['unit']} 没有支部书记，请填写责任人 (no secretary: name an owner)")
+        owner = v.get("owner", "")
+        if (named := words.by_email.get(owner)) is not None and not named.active:
+            row.problems.append(f"owner: 人员已停用 {owner} (inactive)")
+        if not owner and unit is not None and unit.id not in with_secretary:
+            row.problems.append(f"owner: 单位 {unit.name} 没有支部书记，请填写责任人 (no secretary: name an owner)")
         if row.passed:
             continue  # nothing will be filed: no key, no duplicate check
         content = "\x1f".join(_norm(v.get(k)) for k in ("unit", "manifestation", "title", "detail", "inspector"))

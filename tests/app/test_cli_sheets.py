@@ -35,7 +35,7 @@ def test_import_files_assigns_and_mails_each_owner_once(stack: Stack, tmp_path):
 def test_bad_sheet_files_nothing_and_says_where(stack: Stack, tmp_path):
     path = book(tmp_path / "s.xlsx", [row(), row(title="x", unit="zb-nowhere"), row(title="y", manifestation="zz-1")])
     refused(stack, "import", str(path), says="3")
-    refused(stack, "import", str(path), says="unit: 未知单位 zb-nowhere")
+    refused(stack, "import", str(path), says="未知单位：zb-nowhere")
     refused(stack, "import", str(path), "--dry-run", says="nothing filed")
     (tmp_path / "notes.xlsx").write_text("这不是表格")
     refused(stack, "import", str(tmp_path / "notes.xlsx"), says="file: 不是有效的 Excel（.xlsx）文件：notes.xlsx")
@@ -91,3 +91,39 @@ def test_an_imports_mail_waiting_on_the_relay_shows_on_its_items(stack: Stack, t
     assert json.loads(stack.cli("show", code, "--json"))["mail_waiting"] == 1
     assert "1 封待重发" in stack.cli("show", code)
     assert sum("✉" in line for line in stack.cli("ledger").splitlines()) == 3
+
+
+def test_the_template_filled_in_the_clerks_words_imports_without_an_edit(stack: Stack, tmp_path):
+    template = tmp_path / "立项表.xlsx"
+    assert "模板已写入" in stack.cli("import", "--template", str(template))
+    book = load_workbook(template)
+    sheet, lists = book["立项表"], book["lists"]
+    assert book.sheetnames[0] == "立项表" and sheet.freeze_panes == "A2" and lists.sheet_state == "hidden"
+    assert [c.value for c in sheet[1]] == ["单位", "具体表现", "问题", "问题描述", "类别", "督察员", "责任人", "编号"]
+    assert "必填" in sheet["A1"].comment.text and "选填" in sheet["G1"].comment.text
+    offered = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert offered["A2:A501"] == "=lists!$A$2:$A$6" and offered["E2:E501"] == "=lists!$E$2:$E$4"
+    column = {c: [cell.value for cell in lists[c][1:] if cell.value] for c in "ABEF"}
+    assert "政策法规处党支部" in column["A"] and column["E"] == ["立行立改", "限期整改", "长期整改"]
+    assert "周静" in column["F"]
+    # The clerk picks from each list and types names; the example sheet stays as it came.
+    lan2 = next(v for v in [c.value for c in lists["B"][1:]] if str(v).startswith("lan-2 "))
+    sheet.append(["政策法规处党支部", lan2, "群众诉求三天未回复", "12345 转办件", "立行立改", "周静", "黄磊", ""])
+    sheet.append(["信息中心党支部", lan2, "系统报修无人应答", "", "", "周静", "", ""])
+    book.save(template)
+    out = stack.cli("import", str(template))
+    assert "2 项已立项并交办" in out
+    items = json.loads(stack.cli("ledger", "--json"))
+    assert sorted((i["unit"], i["owner_email"]) for i in items) == [
+        ("信息中心党支部", "gao.peng@example.org"), ("政策法规处党支部", "huang.lei@example.org")]
+
+
+def test_file_by_names_and_an_unknown_unit_names_the_nearest(stack: Stack):
+    code = stack.cli("file", "--unit", "政策法规处", "--manifestation", "lan-1", "--title", "推诿",
+                     "--class", "限期整改", "--owner", "徐敏", "--as", "zhou.jing@example.org").split()[0]
+    shown = json.loads(stack.cli("show", code, "--json"))
+    assert shown["unit"] == "政策法规处党支部" and shown["deadline_class"] == "limited"
+    refused(stack, "file", "--unit", "政策法规党支部", "--manifestation", "lan-1", "--title", "x",
+            "--as", "zhou.jing@example.org", says="unit: 未知单位：政策法规党支部（相近的有：政策法规处党支部")
+    refused(stack, "file", "--unit", "审批", "--manifestation", "lan-1", "--title", "x",
+            "--as", "zhou.jing@example.org", says="“审批”可指多个：审批一处党支部、审批二处党支部")

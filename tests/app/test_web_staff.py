@@ -3,6 +3,7 @@ its export, the mail folder."""
 
 import json
 from io import BytesIO
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -74,6 +75,11 @@ def test_an_inspector_files_from_the_page(stack: Stack):
     sign_in(stack, client, INSPECTOR)
     form = client.get("/file")
     assert "ga-1" in form.text or "lan-1" in form.text
+    assert 'href="/file/template.xlsx"' in form.text  # many at once: the sheet to fill in
+    template = client.get("/file/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    assert "立项表.xlsx" in unquote(template.headers["content-disposition"])
+    assert portal().get("/file/template.xlsx").status_code == 303  # signed in only
     bad = client.post("/file", data={"csrf": csrf(form.text), "unit": "zb-xinxi", "manifestation": "nope",
                                      "title": "推诿"})
     assert bad.status_code == 400 and "负面清单中没有此项：nope" in bad.text and 'value="推诿"' in bad.text

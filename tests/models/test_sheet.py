@@ -53,24 +53,24 @@ def count(engine) -> int:
 
 
 ROW_CASES = [
-    ("unknown unit", {"unit": "zb-nowhere"}, "unit: 未知单位 zb-nowhere"),
-    ("numeric unit", {"unit": 123}, "unit: 未知单位 123"),
+    ("unknown unit", {"unit": "zb-nowhere"}, "unit: 未知单位：zb-nowhere（相近的有："),
+    ("unit fitting two", {"unit": "审批"}, "unit: “审批”可指多个：审批一处党支部、审批二处党支部"),
+    ("numeric unit", {"unit": 123}, "unit: 未知单位：123"),
     ("empty unit", {"unit": ""}, "unit: 不能为空"),
-    ("unknown manifestation", {"manifestation": "lan-99"}, "manifestation: 负面清单中没有此项 lan-99"),
-    ("manifestation in capitals", {"manifestation": "LAN-1"}, "manifestation: 负面清单中没有此项 LAN-1"),
+    ("unknown manifestation", {"manifestation": "lan-99"}, "manifestation: 负面清单中没有此项：lan-99"),
     ("empty manifestation", {"manifestation": None}, "manifestation: 不能为空"),
     ("empty title", {"title": ""}, "title: 不能为空"),
     ("blank title", {"title": "   "}, "title: 不能为空"),
     ("title too long", {"title": "长" * 201}, "title: 过长"),
     ("detail too long", {"detail": "长" * 4001}, "detail: 过长"),
-    ("bad class", {"class": "asap"}, "class: 须为 immediate / limited / long：asap"),
-    ("class in Chinese", {"class": "立行立改"}, "class: 须为"),
+    ("bad class", {"class": "asap"}, "class: 整改类别须为 立行立改 / 限期整改 / 长期整改：asap"),
     ("empty inspector", {"inspector": ""}, "inspector: 不能为空"),
-    ("unknown inspector", {"inspector": "ghost@example.org"}, "inspector: 未知或已停用人员 ghost@example.org"),
+    ("unknown inspector", {"inspector": "ghost@example.org"}, "inspector: 未知人员：ghost@example.org"),
     ("inspector without the right", {"inspector": "liang.xue@example.org"},
      "inspector: liang.xue@example.org 无立项权限"),
-    ("unknown owner", {"owner": "nobody@example.org"}, "owner: 未知或已停用人员 nobody@example.org"),
-    ("unit without a secretary", {"unit": "ducha"}, "owner: 单位 ducha 没有支部书记，请填写责任人"),
+    ("unknown owner", {"owner": "nobody@example.org"}, "owner: 未知人员：nobody@example.org"),
+    ("owner not in the unit", {"owner": "黄磊"}, "owner: 信息中心党支部没有名为“黄磊”的人员"),
+    ("unit without a secretary", {"unit": "ducha"}, "owner: 单位 督察处 没有支部书记，请填写责任人"),
     ("formula in title", {"title": '=HYPERLINK("http://x","点我")'}, "title: 公式不可导入"),
     ("formula in unit", {"unit": "=A1"}, "unit: 公式不可导入"),
     ("formula in detail", {"detail": "=1+1"}, "detail: 公式不可导入"),
@@ -95,7 +95,7 @@ def test_inactive_inspector_and_owner(engine, tmp_path):
     sheet = checked(engine, book(tmp_path / "s.xlsx", [row(inspector="wu.haitao@example.org"),
                                                         row(title="b", owner="liang.xue@example.org")]))
     assert [b.number for b in sheet.bad] == [2, 3]
-    assert "inspector: 未知或已停用人员" in sheet.bad[0].problems[0] and "owner:" in sheet.bad[1].problems[0]
+    assert "inspector: 人员已停用" in sheet.bad[0].problems[0] and "owner: 人员已停用" in sheet.bad[1].problems[0]
 
 
 def test_merged_cells_duplicates_and_every_bad_row_reported(engine, tmp_path):
@@ -185,6 +185,49 @@ def test_filing_is_all_new_rows_once_with_one_mail_per_owner(engine, policy, tmp
     with transaction(engine) as s:
         assert file_sheet(s, again, now=NOW, policy=policy) == []
     assert count(engine) == 5
+
+
+def test_a_sheet_in_the_clerks_words_files_as_one_in_codes(engine, policy, tmp_path):
+    """What the portal shows is what a sheet may say: the unit's name (or a part only it has),
+    the manifestation's words, the class in Chinese, people by name within the unit."""
+    words = book(tmp_path / "words.xlsx", [
+        row(unit="政策法规处党支部", manifestation="对职责范围内的事推诿扯皮、上推下卸", title="窗口推诿",
+            **{"class": "限期整改"}, inspector="周静", owner="黄磊"),
+        row(unit="信息中心", manifestation="LAN-2", title="不回应", **{"class": "立行立改"}, inspector="周静",
+            owner="宋 凯"),
+        row(unit="审批一处党支部", manifestation="lan-1 对职责范围内的事推诿扯皮、上推下卸", title="推诿",
+            **{"class": "long-term"}, inspector="zhou.jing@example.org", owner="")])
+    sheet = checked(engine, words)
+    assert not sheet.bad, [r.problems for r in sheet.bad]
+    assert [(r.values["unit"], r.values["manifestation"], r.values["deadline_class"], r.values["owner"])
+            for r in sheet.rows] == [("zb-zhengce", "lan-1", "limited", "huang.lei@example.org"),
+                                     ("zb-xinxi", "lan-2", "immediate", "song.kai@example.org"),
+                                     ("zb-shenpi1", "lan-1", "long", "")]
+    with transaction(engine) as s:
+        codes = file_sheet(s, sheet, now=NOW, policy=policy)
+        first = finding_by_code(s, codes[0])
+        assert first.deadline_class.value == "limited" and first.proposed_owner_id == person_by_email(
+            s, "huang.lei@example.org").id
+    # The same rows written in codes are the same rows: nothing is filed twice.
+    in_codes = book(tmp_path / "codes.xlsx", [
+        row(unit="zb-zhengce", manifestation="lan-1", title="窗口推诿", **{"class": "limited"},
+            owner="huang.lei@example.org")])
+    assert [r.existing for r in checked(engine, in_codes).rows] == [codes[0]]
+
+
+def test_a_name_two_people_share_in_a_unit_is_refused_naming_both(engine, tmp_path):
+    from models.people.org import Membership, Person, Role, Unit
+
+    with transaction(engine) as s:
+        unit = s.exec(select(Unit).where(Unit.code == "zb-zhengce")).one()
+        twin = Person(email="huang.lei2@example.org", name="黄磊")
+        s.add(twin)
+        s.flush()
+        s.add(Membership(person_id=twin.id, unit_id=unit.id, role=Role.owner))
+    sheet = checked(engine, book(tmp_path / "s.xlsx", [row(unit="政策法规处", owner="黄磊")]))
+    assert sheet.bad[0].problems == [
+        "owner: “黄磊”可指多个：huang.lei2@example.org、huang.lei@example.org（请写全称或代码） "
+        "(“黄磊” fits several: huang.lei2@example.org、huang.lei@example.org (give the full name or code))"]
 
 
 def test_a_failure_midway_files_nothing(engine, policy, tmp_path):
