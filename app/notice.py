@@ -9,7 +9,7 @@ from rich.markup import escape
 from app.output import out, print_json
 from messages import RuleError
 from models.deadlines.calendar import local_date
-from models.notices.notice import notice_for, notice_summary, publisher, refuse_if_published
+from models.notices.notice import notice_for, notice_summary, publisher, refuse_if_early, refuse_if_published
 from models.rounds.round import parse_month
 from services import context as ctx
 from store.db import reading
@@ -33,6 +33,8 @@ def notice_build(
         raise RuleError("required", field="as")
     with reading(ctx.ledger()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
+        if publish:
+            refuse_if_early(session, key, today=local_date(ctx.now(), ctx.settings().timezone))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"
     summary = run_notice(key, ctx.now().astimezone(UTC), publish=publish, publisher=who)
     _show(summary)

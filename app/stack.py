@@ -117,8 +117,11 @@ class ServerWatch(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.wait(1.0):
-            if self.server.poll() is None:
+        while not self.stopping.is_set():
+            # A plain sleep, not a timed Event.wait: a timed wait on a condition never returns
+            # when the clock is moved by libfaketime (make test-dates), and the watch went blind.
+            time.sleep(1.0)
+            if self.stopping.is_set() or self.server.poll() is None:
                 continue
             err.print(f"[yellow]![/] Prefect server exited ({self.server.returncode}); starting it again …")
             try:
@@ -126,7 +129,7 @@ class ServerWatch(threading.Thread):
                 err.print("[green]✓[/] Prefect server is back; served runs catch up, reconcile repairs the rest")
             except SystemExit as exc:
                 err.print(f"[red]✗[/] {exc}; trying again in 5 s")
-                self.stopping.wait(5.0)
+                time.sleep(5.0)
 
     def stop(self) -> subprocess.Popen[bytes]:
         self.stopping.set()

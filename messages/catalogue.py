@@ -182,6 +182,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "no_notice": ("{value} 还没有通报草稿，请先生成", "no draft notice for {value}: build it first"),
     "month_ahead": ("{value} 尚未开始，不能生成通报", "{value} has not begun: no notice yet"),
+    "notice_early": (
+        "{value} 尚未结束，{day} 起方可发布通报（现在可以生成草稿核对）",
+        "{value} has not ended: its notice can be published from {day} (a draft may be built now)",
+    ),
+    "notice_round_open": (
+        "{value} 的督察轮次尚未结束，请先结束轮次再发布通报（rectiflow round close {value}）",
+        "the round of {value} is still open: close it before publishing (rectiflow round close {value})",
+    ),
     # sheet_file
     "sheet_too_big": (
         "表格文件过大：{value}（上限 {limit} MiB，解压后上限 {unpacked} MiB）",

@@ -131,7 +131,8 @@ def _table(doc: Any, header: list[str], rows: list[list[str]], colours: list[str
 
 
 def notice_document(figures: dict[str, Any], *, number: str, title: str, issuer: str, dated: date,
-                    chart_png: bytes, copy_to: str = "", draft: bool = False) -> bytes:
+                    chart_png: bytes, copy_to: str = "", draft: str = "") -> bytes:
+    """The notice as a Word file; `draft`: the line that marks a draft (as of which moment)."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -143,7 +144,7 @@ def notice_document(figures: dict[str, Any], *, number: str, title: str, issuer:
     core.title, core.author, core.subject = title, issuer, number
 
     if draft:
-        _para(doc, "（草稿，未发布）", align=WD_ALIGN_PARAGRAPH.RIGHT, font=HEADING_FONT, size=12, colour=RED)
+        _para(doc, draft, align=WD_ALIGN_PARAGRAPH.RIGHT, font=HEADING_FONT, size=12, colour=RED)
     mark = f"{issuer}文件"
     size = min(36.0, TEXT_WIDTH_PT / len(mark) * 0.95)  # the mark spans the line, never wraps
     _para(doc, mark, align=WD_ALIGN_PARAGRAPH.CENTER, spacing=size * 1.6, font=TITLE_FONT, size=size,

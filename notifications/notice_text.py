@@ -97,7 +97,7 @@ def markdown(figures: dict[str, Any], *, number: str, title: str, issuer: str, s
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    badge = "（草稿 draft）" if status == "draft" else "（已发布 published）"
+    badge = f"（草稿 draft，数据截至 {figures.get('cutoff', '')}）" if status == "draft" else "（已发布 published）"
     lines = [f"# {title}{badge}", "", f"**{issuer}** · {number} · {cn_date(dated)}", "", "各党支部：", ""]
     for i, sec in enumerate(sections(figures)):
         lines += [f"## {numbered(i, sec.heading)}", ""]

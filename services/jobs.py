@@ -5,12 +5,13 @@ a time), then delivers the mail they queued."""
 
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from models.deadlines.calendar import WorkCalendar, local_date
+from models.deadlines.calendar import WorkCalendar, local_date, month_bounds
 from models.deadlines.sweep import sweep
 from models.notices.notice import notice_for
 from models.rounds.round import Round, RoundStatus, close_round, first_working_day, open_round, teams_of
@@ -113,23 +114,41 @@ class NoticeDue:
 
 
 def notice_due(at: datetime) -> NoticeDue:
-    """Whether the scheduled notice run should act today: a working day after this month's
-    round closed (which it closes, if still open), with no notice yet (or only a draft, when
-    notices publish themselves)."""
+    """Whether the scheduled notice run acts today (a working day). Once a month has ended:
+    its round closed (if still open) and its notice built again as of the month's end,
+    published when notices publish themselves; the draft it had was as of an earlier moment.
+    Within a month, after its round closed: a draft, never published (the month runs on)."""
     settings = ctx.settings()
     with transaction(ctx.ledger()) as session:
         today = local_date(at, settings.timezone)
+        if not WorkCalendar.from_session(session).is_workday(today):
+            return NoticeDue(False, f"{today:%Y-%m}", f"{today} is not a working day")
+        ended = today.replace(day=1) - timedelta(days=1)
+        last = f"{ended:%Y-%m}"
+        rnd = session.exec(select(Round).where(Round.month == last)).first()
+        notice = notice_for(session, last)
+        if rnd is not None or notice is not None:  # a month the bureau worked in
+            if rnd is not None and rnd.status is RoundStatus.open:
+                close_round(session, month=last, now=at)
+            final = notice is not None and notice.built_at >= month_end(last, settings.timezone)
+            state = notice.status.value if notice else "none"
+            if state != "published" and (not final or settings.notice_auto_publish):
+                return NoticeDue(True, last, f"{last} has ended; notice is {state}", settings.notice_auto_publish)
         month = f"{today:%Y-%m}"
         rnd = session.exec(select(Round).where(Round.month == month)).first()
         closes_on = rnd.closes_on if rnd else date(today.year, today.month, min(settings.round_close_day, 28))
-        if not WorkCalendar.from_session(session).is_workday(today) or today <= closes_on:
+        if today <= closes_on:
             return NoticeDue(False, month, f"round closes on {closes_on}; today is {today}")
         if rnd is not None and rnd.status is RoundStatus.open:
             close_round(session, month=month, now=at)
         notice = notice_for(session, month)
         state = notice.status.value if notice else "none"
-        due = state == "none" or (state == "draft" and settings.notice_auto_publish)
-        return NoticeDue(due, month, f"notice is {state}", settings.notice_auto_publish)
+        return NoticeDue(state == "none", month, f"notice is {state} (a draft until the month ends)")
+
+
+def month_end(month: str, timezone: str) -> datetime:
+    year, mon = (int(part) for part in month.split("-"))
+    return month_bounds(year, mon, ZoneInfo(timezone))[3]
 
 
 def notice_month(month: str, at: datetime, *, publish: bool, publisher: str) -> dict[str, Any]:

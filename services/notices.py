@@ -1,7 +1,8 @@
 """The monthly notice (通报): built from the ledger in every format into the shared folder
 (replacing its draft), and published (frozen, mailed). A published notice never changes."""
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,8 +11,9 @@ from sqlmodel import select
 
 from messages import RuleError
 from models.deadlines.calendar import local_date, month_bounds
+from models.items.finding import STATE_LABELS, State
 from models.ledger.export import ledger_workbook
-from models.ledger.views import ledger_views
+from models.ledger.views import ItemView, ledger_views
 from models.notices.figures import month_figures
 from models.notices.notice import (
     issuer_name,
@@ -20,10 +22,12 @@ from models.notices.notice import (
     notice_summary,
     notice_title,
     publish,
+    refuse_if_early,
     refuse_if_published,
     save_draft,
 )
 from models.people.org import Unit, UnitKind
+from models.policy import Policy
 from models.rounds.round import parse_month
 from notifications.chart import trend_chart
 from notifications.notice_doc import notice_document
@@ -49,8 +53,12 @@ def build_notice(month: str, at: datetime) -> dict[str, Any]:
         figures = month_figures(session, year=year, month=mon, now=when,
                                 compliance=load_compliance_policy(settings.compliance_file),
                                 deadlines=load_deadline_policy(settings.escalation_file), timezone=settings.timezone)
-        views = [v for v in ledger_views(session, now=min(when, month_end), policy=ctx.policy(settings))
-                 if v.filed_at < month_end]
+        cutoff = min(when, month_end)
+        policy = ctx.policy(settings)
+        # The ledger as the figures read it: the last instant of the month (its last day, not
+        # the next month's first), each item in the state and colour it had then.
+        views = as_of_cutoff([v for v in ledger_views(session, now=cutoff - timedelta(microseconds=1), policy=policy)
+                              if v.filed_at < cutoff], figures.open_at_cutoff, policy)
         issuer = issuer_name(session, settings.notice_issuer)
         copy_to = "，".join(session.exec(select(Unit.name).where(
             Unit.kind.in_([UnitKind.leadership, UnitKind.discipline])).order_by(Unit.id)))  # type: ignore[attr-defined]
@@ -59,7 +67,7 @@ def build_notice(month: str, at: datetime) -> dict[str, Any]:
     data = figures.as_json()
     chart = trend_chart(data["trend"])
     docx = notice_document(data, number=number, title=title, issuer=issuer, dated=dated, chart_png=chart,
-                           copy_to=copy_to, draft=True)
+                           copy_to=copy_to, draft=f"（草稿，数据截至 {figures.cutoff}，未发布）")
     xlsx = ledger_workbook(views, language=settings.language)
     folder = settings.notice_dir / month
     with transaction(ctx.ledger()) as session:
@@ -72,6 +80,22 @@ def build_notice(month: str, at: datetime) -> dict[str, Any]:
         return notice_summary(notice, timezone=settings.timezone)
 
 
+def as_of_cutoff(views: list[ItemView], open_then: dict[str, int], policy: Policy) -> list[ItemView]:
+    """Each row as it stood at the cutoff: open then (closed since: shown open), with the
+    escalation level it had then; closed then: no colour."""
+    shown = []
+    for v in views:
+        level = open_then.get(v.code)
+        if level is None:
+            shown.append(replace(v, escalation_level=0, colour=""))
+            continue
+        state = State.assigned if v.state is State.closed else v.state
+        label = STATE_LABELS[state][0 if policy.language == "zh" else 1]
+        shown.append(replace(v, state=state, state_label=label, escalation_level=level,
+                             colour=policy.level_colours.get(level, "") if level else ""))
+    return shown
+
+
 def publish_notice(month: str, at: datetime, actor: str) -> dict[str, Any]:
     """Freeze the month's draft as it was reviewed (its figures and date), with the Word
     file's draft mark removed, and queue one mail per recipient."""
@@ -82,6 +106,7 @@ def publish_notice(month: str, at: datetime, actor: str) -> dict[str, Any]:
         if draft is None:
             raise RuleError("no_notice", field="month", value=month)
         refuse_if_published(draft)
+        refuse_if_early(session, month, today=local_date(when, settings.timezone))
         docx = notice_document(dict(draft.figures), number=draft.number, title=draft.title, issuer=draft.issuer,
                                dated=local_date(draft.built_at, settings.timezone), copy_to=draft.copy_to,
                                chart_png=Path(draft.files["chart"]["path"]).read_bytes())

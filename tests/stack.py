@@ -12,6 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow_async
+from prefect.logging.handlers import APILogHandler
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -67,6 +68,10 @@ async def execute(run_id: UUID) -> FlowRun:
                              return_type="state")
     except Pause:
         pass  # the pass suspended: the process would exit here
+    finally:
+        # ... and exiting, a worker's process sends the logs it still holds, as here: the log
+        # worker's own timed flush never fires under libfaketime (make test-dates).
+        await APILogHandler.aflush()
     return await read_run(run_id)
 
 

@@ -15,21 +15,22 @@ from messages import labels
 from models.ledger.views import ItemView
 from models.text import scrub
 
-COLUMNS = [  # (zh, en, attribute or function, width)
+COLUMNS = [  # (zh, en, attribute or function of the view and the language, width)
     ("编号", "Code", "code", 18), ("状态", "State", "state_label", 9), ("单位", "Unit", "unit", 18),
-    ("具体表现", "Manifestation", lambda v: f"{v.manifestation_id} {v.manifestation}", 36),
+    ("具体表现", "Manifestation", lambda v, _: f"{v.manifestation_id} {v.manifestation}", 36),
     ("问题", "Problem", "title", 30), ("问题描述", "Detail", "detail", 40),
     ("整改类别", "Class", "deadline_class_label", 10), ("责任人", "Owner", "owner", 10),
     ("责任人邮箱", "Owner email", "owner_email", 26), ("签收时间", "Acknowledged", "acknowledged", 17),
-    ("立项时间", "Filed", lambda v: v.filed_at.strftime("%Y-%m-%d"), 12),
+    ("立项时间", "Filed", lambda v, _: v.filed_at.strftime("%Y-%m-%d"), 12),
     ("原定期限", "Original due", "original_due_on", 12), ("当前期限", "Due", "due_on", 12),
-    ("暂定", "Provisional", lambda v: "是" if v.due_provisional else "", 6),
+    ("暂定", "Provisional", lambda v, lang: ("是" if lang == "zh" else "yes") if v.due_provisional else "", 6),
     ("剩余工作日", "Working days left", "working_days_left", 10), ("督办级别", "Level", "escalation_level", 8),
-    ("颜色", "Colour", "colour", 8), ("延期次数", "Extensions", "extensions", 8),
+    ("颜色", "Colour", lambda v, lang: labels.colour_label(v.colour, lang), 8),
+    ("延期次数", "Extensions", "extensions", 8),
     ("反弹（前次）", "Recurrence of", "recurrence_of", 18), ("分解自", "Split from", "parent", 18),
 ]
 FILLS = labels.FILLS
-COLOUR_COLUMN = next(i for i, c in enumerate(COLUMNS, start=1) if c[2] == "colour")  # the rows' fill follows it
+COLOUR_COLUMN = next(i for i, c in enumerate(COLUMNS, start=1) if c[0] == "颜色")  # the rows' fill follows it
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -59,7 +60,7 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
         cell.font, cell.alignment = bold, wrap
         header.append(cell)
     ws.append(header)
-    getters = [(lambda v, g=get: g(v)) if callable(get) else attrgetter(get) for _, _, get, _ in COLUMNS]
+    getters = [(lambda v, g=get: g(v, language)) if callable(get) else attrgetter(get) for _, _, get, _ in COLUMNS]
     rows = 1
     for view in views:
         # An empty field is no cell at all (openpyxl writes nothing for None): a fifth of the cells.
@@ -70,7 +71,8 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
     colour = get_column_letter(COLOUR_COLUMN)
     for name, fill in FILLS.items() if rows > 1 else ():  # no item, no range to colour ("A2:X1" is no range)
         ws.conditional_formatting.add(f"A2:{last}{rows}", FormulaRule(
-            formula=[f'${colour}2="{name}"'], fill=PatternFill("solid", start_color=fill, end_color=fill)))
+            formula=[f'${colour}2="{labels.colour_label(name, language)}"'],
+            fill=PatternFill("solid", start_color=fill, end_color=fill)))
     out = BytesIO()
     book.save(out)
     return out.getvalue()

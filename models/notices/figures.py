@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from messages.labels import zone_name
 from models.deadlines.calendar import WorkCalendar, local_day, month_bounds
 from models.deadlines.escalation import DeadlinePolicy, Escalation
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review
@@ -93,6 +94,11 @@ class MonthFigures:
     late_parts: list[NamedItem] = field(default_factory=list)
     # 委托: who stood in for whom this month (person, delegate, first day, last day).
     absences: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # The moment every figure stands at, as people read it (the month's end, or the build's
+    # moment for a month still running); and each item open then, with the escalation level it
+    # had then, so the ledger mailed with the notice shows the same moment.
+    cutoff: str = ""
+    open_at_cutoff: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,8 +154,11 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
 
     codes = {f.id: f.code for f in findings}
     late_parts: list[NamedItem] = []
+    open_then: dict[str, int] = {}
     for f in findings:
         filed, closed = local_day(f.filed_at, tz), local_day(f.closed_at, tz)
+        if open_at_cutoff(f):
+            open_then[f.code] = levels.get(f.id, 0)
         if f.parent_id is not None:  # a sub-item: listed when late, never counted
             late_open = open_at_cutoff(f) and f.due_on and f.due_on < as_of
             late_closed = closed and first <= closed <= last and f.due_on and closed > f.due_on
@@ -202,6 +211,8 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         red_items=sorted(red_items, key=lambda i: i.code), good_examples=goods,
         compliance_rate=round(result.rate, 1), target=result.target, target_met=result.met)
     figures.late_parts = sorted(late_parts, key=lambda i: (i.unit, i.code))
+    figures.cutoff = f"{cutoff.astimezone(tz):%Y-%m-%d %H:%M} {zone_name(timezone)}"
+    figures.open_at_cutoff = open_then
     figures.absences = [(people.get(a.person_id, ""), people.get(a.delegate_id, ""), a.first_day.isoformat(),
                          (min(a.last_day, local_day(a.ended_at, tz) or a.last_day)).isoformat())
                         for a in session.exec(select(Absence).where(Absence.starts_at < cutoff, Absence.ends_at > start)

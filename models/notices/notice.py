@@ -3,7 +3,7 @@
 Publishing mails it (through the outbox, once per person) to leadership, supervisors and
 every branch secretary, and records who published it in the audit log."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,7 @@ from models.items.lifecycle import PUBLISHERS
 from models.outbox import enqueue
 from models.people.directory import holders, person_by_email, roles_of
 from models.people.org import Person, Role, Unit, UnitKind
+from models.rounds.round import Round, RoundStatus
 
 
 class NoticeStatus(StrEnum):
@@ -79,6 +80,18 @@ def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:
         assert notice.published_at is not None
         raise RuleError("notice_published", field="month", value=notice.month,
                         when=notice.published_at)
+
+
+def refuse_if_early(session: Session, month: str, *, today: date) -> None:
+    """A notice is an official record of a whole month: published only once the month has
+    ended (naming the first day it may be) and its round is closed."""
+    year, mon = (int(part) for part in month.split("-"))
+    following = date(year + mon // 12, mon % 12 + 1, 1)
+    if today < following:
+        raise RuleError("notice_early", field="month", value=month, day=following.isoformat())
+    rnd = session.exec(select(Round).where(Round.month == month)).first()
+    if rnd is not None and rnd.status is RoundStatus.open:
+        raise RuleError("notice_round_open", field="month", value=month)
 
 
 def save_draft(session: Session, *, month: str, number: str, title: str, issuer: str,

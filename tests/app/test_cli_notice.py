@@ -37,7 +37,8 @@ def test_build_then_publish_mails_the_frozen_notice_once(stack: Stack):
     assert "发现 4  销号 3（按期 2）  逾期 1  红色 1" in out
     folder = stack.data_dir / "notices" / "2026-10"
     docx, xlsx = folder / "通报-2026-10.docx", folder / "整改台账-2026-10.xlsx"
-    assert Document(str(docx)).paragraphs[0].text == "（草稿，未发布）" and xlsx.stat().st_size > 0
+    assert Document(str(docx)).paragraphs[0].text == "（草稿，数据截至 2026-11-01 00:00 北京时间，未发布）"
+    assert xlsx.stat().st_size > 0
     assert list(stack.sink.folder.glob("*.eml")) == []  # a draft mails no one
 
     out = stack.cli("notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org")
@@ -96,10 +97,81 @@ def test_the_scheduled_run_waits_for_the_round_then_drafts_once(stack: Stack):
         rnd = s.exec(select(Round)).one()
         assert rnd.status is RoundStatus.closed  # the round closed on its day
     again = asyncio.run(monthly_notice(now="2026-10-22T10:00:00+08:00"))
-    assert again["due"] is False and again["reason"] == "notice is draft"
+    assert again["due"] is False and again["reason"] == "notice is draft (a draft until the month ends)"
     md = asyncio.run(artifact("notice-2026-10", flow_run_id=UUID(drafted["flow_run_id"])))
-    assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿 draft）")
+    assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿 draft，数据截至 2026-10-21 10:00 "
+                              "北京时间）")  # a month still running: as of the run
     assert "| 【红】审批一处党支部 |" in md.data
     # A draft mails no one: the sink holds the scenario's mail and the round's checklists only.
     assert not [m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【通报】")]
     assert len([m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【2026-10 督察】")]) == 3
+
+
+def _figures_said(text: str) -> dict[str, int]:
+    """The totals a reader finds in the notice's words (Word or artifact)."""
+    import re
+
+    said = {}
+    for key, pattern in (("found", r"发现问题(\d+)个"), ("closed", r"整改销号(\d+)个"),
+                         ("overdue", r"逾期未整改(\d+)个"), ("level1", r"蓝色督办(\d+)个"),
+                         ("level2", r"黄色督办(\d+)个"), ("level3", r"红色督办(\d+)个")):
+        found = re.search(pattern, text)
+        assert found, (key, text[:400])
+        said[key] = int(found.group(1))
+    return said
+
+
+def test_every_figure_of_one_notice_agrees_word_excel_and_artifact(stack: Stack):
+    """The Word notice, the Excel ledger mailed with it and the artifact come from one moment,
+    the month's end, and say the same numbers, whatever happened to the items since."""
+    from datetime import date
+
+    codes = build_october(stack.engine, Policy())  # with an item filed in November, after the cutoff
+    stack.cli("notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org")
+    folder = stack.data_dir / "notices" / "2026-10"
+    word = "\n".join(p.text for p in Document(str(folder / "通报-2026-10.docx")).paragraphs)
+    with transaction(stack.engine) as s:
+        notice = s.exec(select(Notice).where(Notice.month == "2026-10")).one()
+        figures = dict(notice.figures)
+    md = asyncio.run(artifact("notice-2026-10", flow_run_id=None)).data
+    totals = {k: figures["totals"][k] for k in ("found", "closed", "overdue", "level1", "level2", "level3")}
+    assert _figures_said(word) == totals == _figures_said(md)
+    del totals["closed"]  # the ledger lists every item, not when each closed: the rest it shows
+    assert figures["cutoff"] == "2026-11-01 00:00 北京时间"
+
+    sheet = load_workbook(folder / "整改台账-2026-10.xlsx").active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    open_rows = [r for r in rows if r["状态"] not in ("已销号", "已撤销")]
+    counted = {
+        "found": sum(1 for r in rows if str(r["立项时间"]).startswith("2026-10") and r["状态"] != "已撤销"),
+        "overdue": sum(1 for r in open_rows if (r["剩余工作日"] or 0) < 0),
+        "level1": sum(1 for r in open_rows if r["颜色"] == "蓝"),
+        "level2": sum(1 for r in open_rows if r["颜色"] == "黄"),
+        "level3": sum(1 for r in open_rows if r["颜色"] == "红"),
+    }
+    assert counted == totals, (counted, totals, rows)
+    assert not {r["颜色"] for r in rows} - {"蓝", "黄", "红", None}  # colours in words, never `red`
+    assert codes["red"] in {r["编号"] for r in rows if r["颜色"] == "红"} and codes["november"] not in {
+        r["编号"] for r in rows}
+    assert date.fromisoformat(figures["as_of"]) == date(2026, 10, 31)
+
+
+def test_a_month_that_has_not_ended_is_drafted_not_published(stack: Stack):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    month = f"{today:%Y-%m}"
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    refused(stack, "notice", "build", month, "--publish", "--as", "sun.hongmei@example.org",
+            says=f"month: {month} 尚未结束，{following.isoformat()} 起方可发布通报")
+    out = stack.cli("notice", "build", month)  # a draft, any day, says as of when
+    assert "草稿" in out
+    first = Document(str(stack.data_dir / "notices" / month / f"通报-{month}.docx")).paragraphs[0].text
+    assert first.startswith("（草稿，数据截至 ") and "北京时间" in first
+    # An ended month whose round is still open: close the round first.
+    build_october(stack.engine, Policy())
+    stack.cli("round", "open", "2026-10")
+    refused(stack, "notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org",
+            says="2026-10 的督察轮次尚未结束")
