@@ -1,18 +1,21 @@
 """The demo: the seed organisation and a handful of sample findings across the branches."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
-from models.deadlines.calendar import local_date
+from models.deadlines.calendar import WorkCalendar, local_date
 from models.items import commands
 from models.items.finding import Finding
 from models.items.split import Part, split
+from models.outbox import MailStatus, Notification
 from models.people.absence import declare_absence
 from models.people.channels import ChannelKind, set_channel
 from models.people.directory import person_by_email
 from models.people.org import Person
+from models.policy import Policy
 from services import context as ctx
 from services.organisation import load
 from store.db import transaction
@@ -36,6 +39,43 @@ SAMPLES = [  # unit, manifestation, inspector, title, detail
 ]
 
 
+# Last month, already history: one item closed on time, one closed late, so the demo has a
+# month that has ended, whose notice may be published (a month still running may not).
+LAST_MONTH = [  # unit, manifestation, inspector, title, working days to close
+    ("zb-shenpi2", "lan-1", "zheng.yun@example.org", "首问负责制落实不到位", 3),
+    ("zb-zhengce", "lan-2", "wu.haitao@example.org", "群众来信未按期答复", 9),
+]
+
+
+def _last_month(session: Session, policy: Policy) -> list[str]:
+    """File, assign, hand in and close last month's items at their own moments; the mail they
+    made then is history, not sent now."""
+    tz = ZoneInfo(ctx.settings().timezone)
+    calendar = WorkCalendar.from_session(session)
+    this_month = local_date(ctx.now(), ctx.settings().timezone).replace(day=1)
+    last_day = this_month - timedelta(days=1)
+    day = calendar.add_working_days(last_day.replace(day=3), 1).day
+    codes = []
+    first_mail = session.exec(select(func.max(Notification.id))).one() or 0
+    for unit, manifestation, inspector, title, days in LAST_MONTH:
+        at = datetime.combine(day, time(10), tz)
+        f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
+                                  manifestation=manifestation, title=title, detail="上月督察发现。", now=at,
+                                  policy=policy, deadline_class="immediate")
+        commands.assign(session, actor=None, finding=f, now=at, policy=policy, mail=False)
+        done = datetime.combine(min(calendar.add_working_days(day, days).day, last_day), time(16), tz)
+        owner = session.get(Person, f.owner_id)
+        assert owner is not None
+        commands.submit(session, actor=owner, finding=f, account="已整改，附整改报告。", files=[], now=done,
+                        policy=policy)
+        commands.accept(session, actor=person_by_email(session, inspector), finding=f,
+                        now=done + timedelta(hours=1), policy=policy)
+        codes.append(f.code)
+    for mail in session.exec(select(Notification).where(Notification.id > first_mail)):
+        mail.status = MailStatus.cancelled
+    return codes
+
+
 def load_demo() -> list[str]:
     """Load the demo organisation; file the sample findings once (none if any exist), in one
     transaction. Their case runs are started by the caller (or by reconcile)."""
@@ -52,8 +92,9 @@ def load_demo() -> list[str]:
         declare_absence(session, actor=away, person=away, delegate=stand_in, first=today,
                         last=today + timedelta(days=6), reason="参加集中培训", now=ctx.now(),
                         timezone=ctx.settings().timezone)
-        codes = []
         policy = ctx.policy()
+        _last_month(session, policy)
+        codes = []
         for unit, manifestation, inspector, title, detail in SAMPLES:
             f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
                                       manifestation=manifestation, title=title, detail=detail,

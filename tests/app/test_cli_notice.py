@@ -175,3 +175,22 @@ def test_a_month_that_has_not_ended_is_drafted_not_published(stack: Stack):
     stack.cli("round", "open", "2026-10")
     refused(stack, "notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org",
             says="2026-10 的督察轮次尚未结束")
+
+
+def test_the_demo_has_an_ended_month_to_publish_and_mails_no_history(stack: Stack):
+    """The README's walk-through publishes last month: the demo's items of that month are
+    history (closed then), and their mail of then is never sent now."""
+    import json
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    stack.cli("demo")
+    last = f"{datetime.now(ZoneInfo('Asia/Shanghai')).date().replace(day=1) - timedelta(days=1):%Y-%m}"
+    items = json.loads(stack.cli("ledger", "--json"))
+    closed = [i for i in items if i["state"] == "closed"]
+    assert len(closed) == 2 and all(i["filed_at"][:7] == last for i in closed), items
+    out = stack.cli("notice", "build", last, "--publish", "--as", "sun.hongmei@example.org")
+    assert "已发布" in out and "发现 2  销号 2（按期 1）" in out
+    mails = wait_until(lambda: [m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【通报】")] or None,
+                       timeout=30, what="the notice's mail")
+    assert mails and not [m for m in mails_in(stack.sink.folder) if "待验收" in m["Subject"] or "销号" in m["Subject"]]
