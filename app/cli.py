@@ -65,6 +65,7 @@ def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, pe
 def _register() -> None:
     from app import items, operate
     from app.absences import absence_app, absence_declare, absence_end, absence_list
+    from app.clock import clock_ahead, clock_app, clock_reset, clock_show
     from app.compliance import compliance
     from app.notice import notice_app, notice_build, notice_show
     from app.round import round_app, round_assign, round_close, round_open
@@ -93,6 +94,9 @@ def _register() -> None:
     notice_app.command("build")(refusals(notice_build))
     notice_app.command("show")(refusals(notice_show))
     app.add_typer(notice_app, name="notice")
+    for name, fn in (("ahead", clock_ahead), ("show", clock_show), ("reset", clock_reset)):
+        clock_app.command(name)(refusals(fn))
+    app.add_typer(clock_app, name="clock")
     for name, fn in (("up", operate.up), ("demo", operate.demo), ("rehearse", operate.rehearse),
                      ("check", operate.check_cmd), ("portal", operate.portal)):
         app.command(name)(fn)

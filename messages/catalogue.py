@@ -175,6 +175,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件内部结构异常（解压后过大或条目过多）：{value}",
         "the file's inner structure is suspicious (too large when unpacked, or too many parts): {value}",
     ),
+    "clock_not_embedded": (
+        "只有本机演示环境（rectiflow up）的时钟可以调整；正式部署使用服务器时钟",
+        "only the embedded demo stack's clock can move (rectiflow up); a deployment keeps the machine's clock",
+    ),
     # notice
     "notice_published": (
         "{value} 的通报已于 {when} 发布，不能再修改",

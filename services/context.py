@@ -1,7 +1,7 @@
 """What every use case needs: the settings, the ledger, the rule policy, the secret and the
 clock, each defined once (the CLI, the portal and the flows' tasks all take them here)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -12,6 +12,7 @@ from models.policy import Policy
 from services.opening import ledger_for
 from services.opening import secret as secret_of
 from services.rulebook import load_deadline_policy
+from store import clock
 from store.settings import Settings, get_settings
 
 
@@ -48,4 +49,7 @@ def policy(s: Settings | None = None) -> Policy:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The moment every rule is told: the machine's clock, or on the embedded demo stack a
+    later one every process of it agrees on (`rectiflow clock ahead`)."""
+    s = settings()
+    return datetime.now(UTC) + (clock.shift(s.data_dir) if s.embedded else timedelta(0))
