@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.output import err, lang, out
+from app.output import err, lang, out, show_mail
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
@@ -79,8 +79,6 @@ def audit_verify() -> None:
 
 def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail that failed for good")) -> None:
     """Mail that failed, and mail waiting for the relay (tried, not yet accepted)."""
-    from rich.markup import escape
-    from rich.table import Table
     from sqlmodel import select
 
     from models.items.finding import Finding
@@ -94,18 +92,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     if not rows:
         out.print("没有待重发或失败的邮件 (no mail waiting or failed)")
         return
-    table = Table()
-    table.add_column("id")
-    table.add_column("事项 item", no_wrap=True)  # which item a waiting mail is about
-    for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", "下次 next", "错误 error"):
-        table.add_column(col)
-    for r in rows:
-        to = r.recipient_email + (f" ({r.dedupe_key.rpartition('@')[2]})" if r.channel_id else "")  # a messenger
-        table.add_row(str(r.id), codes.get(r.finding_id, "—"), r.status.value, escape(to), r.template,
-                      str(r.attempts),
-                      f"{r.next_attempt_at:%Y-%m-%d %H:%M}" if r.status.value != "failed" else "—",
-                      escape(r.error[:120]))
-    out.print(table)
+    show_mail(rows, codes, lang(), ctx.settings().timezone)
 
 
 def mail_retry(ids: list[int] = typer.Argument(None, help="outbox ids (from `rectiflow mail list`)"),

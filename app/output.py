@@ -156,3 +156,33 @@ def show_ledger_narrow(views: list[ItemView], lang: str) -> None:
             due += f"（{moved}）" if lang == "zh" else f" ({moved})"
         out.print(f"  {escape(v.unit)}{sep}{L['owner']} {escape(v.owner or '—')}{sep}{due}")
         out.print(f"  {escape(v.title)}", overflow="fold")
+
+
+def show_mail(rows: list[Any], codes: dict[int, str], lang: str, timezone: str) -> None:
+    """`rectiflow mail list`: a table where it fits, else each mail in three short lines."""
+    def to(r: Any) -> str:
+        return r.recipient_email + (f" ({r.dedupe_key.rpartition('@')[2]})" if r.channel_id else "")  # a messenger
+
+    def next_try(r: Any) -> str:
+        return local_time(r.next_attempt_at, timezone) if r.status.value != "failed" else "—"
+
+    status = {k: labels.label(labels.MAIL_STATUS, k, lang) for k in labels.MAIL_STATUS}
+    if out.width < WIDE:
+        for r in rows:
+            out.print(f"[bold]#{r.id}[/] {codes.get(r.finding_id, '—')} {status[r.status.value]}"
+                      f" · 尝试 {r.attempts} · 下次 {next_try(r)}" if lang == "zh" else
+                      f"[bold]#{r.id}[/] {codes.get(r.finding_id, '—')} {status[r.status.value]}"
+                      f" · attempts {r.attempts} · next {next_try(r)}")
+            out.print(f"  {escape(to(r))} · {r.template}", overflow="fold")
+            if r.error:
+                out.print(f"  {escape(r.error[:120])}", overflow="fold")
+        return
+    table = Table()
+    table.add_column("id")
+    table.add_column("事项 item", no_wrap=True)  # which item a waiting mail is about
+    for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", f"下次 next ({timezone})", "错误 error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), codes.get(r.finding_id, "—"), status[r.status.value], escape(to(r)), r.template,
+                      str(r.attempts), next_try(r), escape(r.error[:120]))
+    out.print(table)

@@ -55,6 +55,14 @@ ROLES: dict[str, tuple[str, str]] = {
     "admin": ("管理员", "admin"),
 }
 
+MAIL_STATUS: dict[str, tuple[str, str]] = {
+    "pending": ("待发送", "waiting"),
+    "sending": ("发送中", "sending"),
+    "sent": ("已发送", "sent"),
+    "failed": ("发送失败", "failed"),
+    "cancelled": ("已取消", "cancelled"),
+}
+
 TIERS: dict[str, tuple[str, str]] = {
     "advanced": ("先进", "advanced"),
     "middle": ("中间", "middle"),

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web import absences, channels, dashboard, health, item, mailfolder, parts, staff
+from app.web import absences, channels, dashboard, health, icon, item, mailfolder, parts, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
 from app.web.pages import CSRF_FAILED, refusal
@@ -60,6 +60,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(health.router)
+    app.include_router(icon.router)
     app.include_router(parts.router)  # before item's /l/{token}/{action}
     app.include_router(item.router)
     app.include_router(staff.router)

@@ -62,8 +62,11 @@ def test_sign_in_by_mail_once_then_a_session(stack: Stack):
 def test_roles_decide_what_each_page_allows(stack: Stack):
     owner = portal()
     sign_in(stack, owner, OWNER)  # a branch secretary: no ledger, no filing, no mail folder
-    for path in ("/ledger", "/file", "/mail", "/ledger.xlsx"):
+    for path in ("/ledger", "/file", "/mail", "/ledger.xlsx", "/file/template.xlsx"):
         assert owner.get(path).status_code == 403, path
+    icon = portal().get("/favicon.ico")  # every page's icon is there, for anyone
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon" and icon.content[:4] == (
+        b"\x00\x00\x01\x00")
     inspector = portal()
     sign_in(stack, inspector, INSPECTOR)
     assert inspector.get("/mail").status_code == 403  # the mail folder is the admin's

@@ -2,7 +2,11 @@
 traceback; mail that the relay refused is visible and can be sent again."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
@@ -86,7 +90,12 @@ def test_refused_mail_is_shown_and_sent_again_on_request(stack: Stack, monkeypat
                              "error = 'SMTPRecipientsRefused: 550'")
     assert "1 封发送失败" in stack.cli("show", code)
     listed = stack.cli("mail", "list", "--failed")
-    assert "550" in listed and "failed" in listed and code in listed
+    assert "550" in listed and "发送失败" in listed and code in listed
+    # On an 80-column terminal each mail is a few short lines: nothing squeezed to "…".
+    narrow = subprocess.run([str(Path(sys.executable).parent / "rectiflow"), "mail", "list", "--failed"],
+                            env={**os.environ, "COLUMNS": "80"}, capture_output=True, text=True, check=True).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 80 and "…" not in narrow
+    assert code in narrow and "gao.peng@example.org" in narrow and "SMTPRecipientsRefused: 550" in narrow
     page = portal().get(link)
     assert 'id="mail-trouble"' in page.text and "1 封发送失败" in page.text
     before = len(mails(stack.sink.folder))
