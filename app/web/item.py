@@ -2,6 +2,7 @@
 by a signed-in staff member; its forms apply the same lifecycle commands as the CLI, then
 wake the item's case run. A link does one action: used again, it says so."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.web.deps import Now, Reading, SignedIn, check_visitor
-from app.web.pages import page, refusal
+from app.web.pages import language_of, page, refusal
 from app.web.parts import part_file, parts_context
 from app.web.security import (
     SESSION_COOKIE,
@@ -54,7 +55,7 @@ OFFERED = tuple(ACTIONS.values())
 
 
 def _context(session: Session, finding: Finding, visitor: Visitor, base: str, now: datetime) -> dict[str, Any]:
-    view = item_view(session, finding, now=now, policy=ctx.policy())
+    view = item_view(session, finding, now=now, policy=replace(ctx.policy(), language=language_of(visitor)))
     people = {p.id: p.name for p in session.exec(select(Person))}
     evidence = []
     for ev in session.exec(select(Evidence).where(Evidence.finding_id == finding.id).order_by(Evidence.id.desc())):  # type: ignore[union-attr]

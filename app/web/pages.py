@@ -7,11 +7,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from app.web.security import set_anchor
 from messages import labels
+from messages.portal import PORTAL
 from models.deadlines.calendar import local_time
-from models.items.lifecycle import event_note
+from models.items.lifecycle import action_label, event_note
 from services import context as ctx
 
 TEMPLATES = Environment(
@@ -22,26 +24,39 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.globals["colours"] = labels.COLOURS  # names of the escalation colours
-TEMPLATES.globals["note"] = event_note  # a history row's detail (escalations: level, colour, to whom)
 
 
 def _local(at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local_time(at, ctx.settings().timezone, fmt)
 
 
-def _zone() -> str:
-    return labels.zone_name(ctx.settings().timezone)
-
-
 TEMPLATES.filters["local"] = _local
-TEMPLATES.globals["zone"] = _zone
 CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
+
+
+def language_of(visitor: Any) -> str:
+    """The page's language: its reader's own (set per person), else the bureau's."""
+    own = getattr(getattr(visitor, "person", None), "language", None)
+    return own if own in ("zh", "en") else ctx.settings().language
+
+
+def say(language: str, key: str, **fields: Any) -> Markup:
+    """A page's words from the catalogue (messages/portal.py), its fields escaped."""
+    zh, en = PORTAL[key]
+    text = zh if language == "zh" else en
+    return Markup(text).format(**fields) if fields else Markup(text)
 
 
 def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
     visitor = context.get("visitor")
+    language = context.get("lang") or language_of(visitor)
     html = TEMPLATES.get_template(template).render(
-        {"request": request, "visitor": visitor, "flash": request.query_params.get("done", ""), **context})
+        {"request": request, "visitor": visitor, "flash": request.query_params.get("done", ""),
+         "lang": language, "t": lambda key, **fields: say(language, key, **fields),
+         "zone": lambda: labels.zone_name(ctx.settings().timezone, language),
+         "label": lambda kind: action_label(kind, language),
+         "note": lambda kind, data: event_note(kind, data, language),
+         **{k: v for k, v in context.items() if k != "label"}})
     response = HTMLResponse(html, status_code=status)
     set_anchor(request, response)
     return response
@@ -56,5 +71,6 @@ def back_from(path: str) -> str:
 
 
 def refusal(request: Request, message: str, *, status: int = 400, **extra: Any) -> HTMLResponse:
-    return page(request, "message.html", {"title": "未能完成 (refused)", "message": message, "visitor": None,
+    language = language_of(None)
+    return page(request, "message.html", {"title": say(language, "refused"), "message": message, "visitor": None,
                                           "back": back_from(request.url.path), **extra}, status=status)

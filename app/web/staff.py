@@ -1,6 +1,7 @@
 """Staff pages behind a passwordless sign-in: filing a finding, the round's checklist, the
 ledger with colours and its Excel export, and (embedded stack only) the mail folder."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import FILERS, NOT_FILER, Acting, ActingFiler, Filer, LedgerReader, Now, Reading, SignedIn
-from app.web.pages import page, refusal
+from app.web.pages import language_of, page, refusal
 from app.web.security import (
     SESSION_COOKIE,
     Visitor,
@@ -113,7 +114,8 @@ async def logout(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Response:
-    mine = ledger_views(session, now=now, policy=ctx.policy(), query=LedgerQuery(
+    policy = replace(ctx.policy(), language=language_of(visitor))
+    mine = ledger_views(session, now=now, policy=policy, query=LedgerQuery(
         owner_id=visitor.person.id, states=(State.assigned, State.submitted)))
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
                                        "reader": visitor.has(*READERS), "watcher": visitor.has(*WATCHERS),
