@@ -65,10 +65,10 @@ def test_export_is_a_real_ledger_workbook(stack: Stack, tmp_path):
     assert ws.title == "整改台账" and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:T3"
     assert [c.value for c in ws[1]][:3] == ["编号", "状态", "单位"] and ws["J1"].value == "签收时间"
     assert ws["E2"].value.startswith("'@HYPERLINK") and ws["F3"].value == "'-2+3"
-    assert ws["P3"].value == 3 and ws["Q3"].value == "red" and ws["J3"].value is None  # not signed for
+    assert ws["P3"].value == 3 and ws["Q3"].value == "红" and ws["J3"].value is None  # not signed for
     # Each row takes its colour's fill from one conditional format per colour, on the colour column.
     rules = {r.formula[0]: r.dxf.fill.fgColor.rgb for cf in ws.conditional_formatting for r in cf.rules}
-    assert rules['$Q2="red"'].endswith("F8D0D0") and rules['$Q2="blue"'].endswith("DCE8F7")
+    assert rules['$Q2="红"'].endswith("F8D0D0") and rules['$Q2="蓝"'].endswith("DCE8F7")
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"A2:T3"}
     refused(stack, "ledger", "--export", str(tmp_path / "台账.csv"), says="export: 不是有效的 Excel")
 

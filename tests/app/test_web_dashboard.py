@@ -44,10 +44,16 @@ def test_portal_times_are_the_bureaus_and_say_so(monkeypatch):
     from datetime import UTC, datetime
 
     from app.web.pages import TEMPLATES
+    from messages.labels import zone_name
     from store.settings import get_settings
 
-    local, zone = TEMPLATES.filters["local"], TEMPLATES.globals["zone"]
+    local = TEMPLATES.filters["local"]
+
+    def zone() -> str:  # what a page says beside a time (app/web/pages.py: page)
+        return zone_name(get_settings().timezone)
+
     assert (local(datetime(2026, 11, 26, 23, 30, tzinfo=UTC)), zone()) == ("2026-11-27 07:30", "北京时间")
+    assert zone_name(get_settings().timezone, "en") == "Beijing time"
     monkeypatch.setenv("RECTIFLOW_TIMEZONE", "Europe/Berlin")
     get_settings.cache_clear()
     try:
