@@ -5,6 +5,7 @@ Overdue is derived from the due date, never a state. Commands whose target is No
 the state and change an attribute beside it (owner, extension).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from messages import RuleError
-from messages.labels import slip
+from messages.labels import ROLES, slip
 from models.audit.chain import Event
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
@@ -143,6 +144,12 @@ SYSTEM_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def role_names(roles: Iterable[str]) -> tuple[str, str]:
+    """Roles as people call them, (Chinese, English): 督察员、机关党委 / inspector, ..."""
+    ordered = [r for r in ROLES if r in set(roles)]
+    return "、".join(ROLES[r][0] for r in ordered), ", ".join(ROLES[r][1] for r in ordered)
+
+
 def action_words(kind: str) -> tuple[str, str]:
     """How an audit event's kind reads to people, (Chinese, English): "submit" -> 提交整改材料."""
     try:
@@ -222,7 +229,6 @@ def check(session: Session, command: Command, *, actor: Person | None,
     """Refuse with a RuleError unless this actor may apply this command now (at `now`, also
     for the people they stand in for; separation of duties then binds them all)."""
     t = TRANSITIONS[command]
-    label = COMMAND_LABELS[command][0 if language == "zh" else 1]
     if actor is not None and not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
     held = standing(session, actor, finding)
@@ -230,13 +236,12 @@ def check(session: Session, command: Command, *, actor: Person | None,
         held = standing(session, actor, finding, now=now)
     if not held & t.who:
         raise RuleError("forbidden", field="as", actor=actor.email if actor else "system",
-                        command=label, need=", ".join(sorted(t.who)))
+                        command=COMMAND_LABELS[command], need=role_names(t.who))
     state = finding.state if finding is not None else None
     if state not in t.sources:
         assert finding is not None
-        raise RuleError("bad_state", field="code", code=finding.code,
-                        state=STATE_LABELS[finding.state][0 if language == "zh" else 1],
-                        command=label)
+        raise RuleError("bad_state", field="code", code=finding.code, state=STATE_LABELS[finding.state],
+                        command=COMMAND_LABELS[command])
     if t.verifier and finding is not None and actor is not None:
         selves = {actor.id} | ({p.id for p in stands_for(session, actor.id, now)} if now else set())  # type: ignore[arg-type]
         if finding.owner_id in selves:

@@ -13,7 +13,7 @@ from messages import RuleError
 from models.audit.chain import append_event
 from models.columns import enum_type, json_type, utc
 from models.deadlines.calendar import local_date
-from models.items.lifecycle import PUBLISHERS
+from models.items.lifecycle import PUBLISHERS, role_names
 from models.outbox import enqueue
 from models.people.directory import holders, person_by_email, roles_of
 from models.people.org import Person, Role, Unit, UnitKind
@@ -116,8 +116,8 @@ def publisher(session: Session, email: str) -> str:
     """Who may publish a notice: a supervisor, an admin or a leader."""
     person = person_by_email(session, email)
     if not roles_of(session, person) & set(PUBLISHERS):
-        raise RuleError("forbidden", field="as", actor=person.name, command="发布通报",
-                        need=" / ".join(r.value for r in PUBLISHERS))
+        raise RuleError("forbidden", field="as", actor=person.name, command=("发布通报", "publish the notice"),
+                        need=role_names(PUBLISHERS))
     return person.email
 
 

@@ -76,7 +76,7 @@ def test_ledger_reads_whole_at_80_columns_and_as_a_table_when_wide(stack: Stack,
     (["--manifestation", "lan-42"], "manifestation: 负面清单中没有此项：lan-42"),
     (["--class", "asap"], "class: 整改类别须为"),
     (["--title", " "], "title: 不能为空"),
-    (["--as", MEMBER], "as: liang.xue@example.org 无权执行“立项”"),
+    (["--as", MEMBER], "as: liang.xue@example.org 无权执行“立项”（需要：督察员、机关党委、管理员）"),
     (["--as", "stranger@example.org"], "as: 未知人员：stranger@example.org"),
     (["--owner", "ghost@example.org"], "owner: 未知人员"),
 ])
