@@ -138,6 +138,30 @@ PORTAL: dict[str, tuple[str, str]] = {
     "note": ("说明", "Note"),
     "not_your_item": ("您无权查看此事项", "This item is not yours to see"),
     "unknown_action": ("未知操作：{action}", "Unknown action: {action}"),
+    # refusals the portal itself makes
+    "not_reader": ("台账仅对督察、机关党委、领导和纪检开放", "The ledger is for inspectors, supervisors, leadership "
+                   "and discipline inspection"),
+    "not_watcher": ("总览仅对机关党委、领导、纪检和管理员开放", "The overview is for supervisors, leadership, "
+                    "discipline inspection and admins"),
+    "not_filer": ("只有督察员、机关党委或管理员可以立项", "Only inspectors, supervisors and admins file findings"),
+    "forbidden": ("您无权访问此页面", "This page is not for your role"),
+    "mail_embedded_only": ("邮件夹仅在本机内嵌模式下提供", "The mail folder exists on the embedded stack only"),
+    "mail_admins_only": ("邮件夹仅对管理员开放", "The mail folder is for admins only"),
+    "no_such_mail": ("没有这封邮件：{name}", "No such mail: {name}"),
+    "not_found": ("页面不存在", "No such page"),
+    "method_not_allowed": ("不支持此操作方式", "This page does not take that request"),
+    "bad_request": ("请求无效：{detail}", "Bad request: {detail}"),
+    "bad_parameter": ("请求参数有误：{fields}", "Bad parameter: {fields}"),
+    "csrf_failed": ("表单已失效或来源不明，请刷新页面后重试", "The form has expired or came from elsewhere: reload "
+                    "the page and try again"),
+    "too_large": ("提交的内容过大（上限 {kib} KiB），未作任何更改", "Too large (at most {kib} KiB): nothing was "
+                  "changed"),
+    "no_round_for_you": ("{month} 没有分配给您的、进行中的督察", "{month}: no open round assigned to you"),
+    "round_recorded_title": ("{month} 督察结果已录入", "{month}: results recorded"),
+    "round_recorded": ("{results} 条结果已录入，{filed} 项问题立项：{codes}；本月无问题单位：{clean}",
+                       "{results} results recorded, {filed} findings filed: {codes}; units with nothing found: "
+                       "{clean}"),
+    "none": ("无", "none"),
     "fresh_sent_title": ("已发送新链接", "A fresh link is on its way"),
     "fresh_sent": ("新的链接已发送至 {email}，请查收邮件。", "A fresh link was mailed to {email}."),
 }

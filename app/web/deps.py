@@ -16,9 +16,8 @@ from services import context as ctx
 from store.db import reading
 
 FILERS = roles_for(Command.file)
-NOT_READER = "台账仅对督察、机关党委、领导和纪检开放 (not for your role)"
-NOT_WATCHER = "总览仅对机关党委、领导、纪检和管理员开放 (supervisors, leadership, discipline, admins)"
-NOT_FILER = "只有督察员、机关党委或管理员可以立项 (inspectors, supervisors, admins)"
+# Why a role is refused a page: keys of messages/portal.py.
+NOT_READER, NOT_WATCHER, NOT_FILER = "not_reader", "not_watcher", "not_filer"
 
 
 def _reading() -> Iterator[Session]:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.web.deps import Now, Reading, SignedIn, check_visitor
-from app.web.pages import language_of, page, refusal
+from app.web.pages import language_of, page, refusal, say, words
 from app.web.parts import part_file, parts_context
 from app.web.security import (
     SESSION_COOKIE,
@@ -118,7 +118,7 @@ def staff_page(request: Request, code: str, visitor: SignedIn, session: Reading,
 
 def _may_view(session: Session, visitor: Visitor, finding: Finding) -> None:
     if not may_view(session, visitor, finding):
-        raise Forbidden("您无权查看此事项 (not your item)")
+        raise Forbidden("not_your_item")
 
 
 async def _form(request: Request) -> Any:
@@ -174,7 +174,7 @@ async def link_action(request: Request, token: str, action: str) -> Response:
     if action == "fresh":
         return await _fresh(request, token)
     if action not in ACTIONS:
-        return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
+        return refusal(request, words("unknown_action", action=action[:40]), status=404)
     await run_in_threadpool(_check_link, token)  # a bad or used link reads (and spools) nothing
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
@@ -197,7 +197,7 @@ def _checked_in_session(cookie: str | None, action: str, form: Any, uploads: lis
 @router.post("/items/{code}/{action}")
 async def staff_action(request: Request, code: str, action: str) -> Response:
     if action not in ACTIONS:
-        return refusal(request, f"未知操作 (unknown action): {action[:40]}", status=404)
+        return refusal(request, words("unknown_action", action=action[:40]), status=404)
     await run_in_threadpool(check_visitor, request)  # before reading the body
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
@@ -223,10 +223,12 @@ async def _fresh(request: Request, token: str) -> Response:
     await run_in_threadpool(_check_fresh, token)
     form = await request.form()
     with reading(ctx.ledger()) as session:  # the CSRF token belongs to the link's page
-        require_csrf(link_visitor(session, token, allow_expired=True).anchor, form.get("csrf"))
+        holder = link_visitor(session, token, allow_expired=True)
+        require_csrf(holder.anchor, form.get("csrf"))
+        language = language_of(holder)
     email = await send_fresh_link(lambda session: _link_holder(session, token))
-    return page(request, "message.html", {"title": "已发送新链接 (a fresh link is on its way)", "visitor": None,
-                                          "message": f"新的链接已发送至 {email}，请查收邮件。"})
+    return page(request, "message.html", {"title": say(language, "fresh_sent_title"), "visitor": None,
+                                          "lang": language, "message": say(language, "fresh_sent", email=email)})
 
 
 def _file_response(session: Session, finding: Finding, file_id: int, inline: bool) -> Response:

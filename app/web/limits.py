@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
-from app.web.pages import refusal
+from app.web.pages import refusal, words
 from store.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -78,12 +78,10 @@ class BodyLimit:
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    response = refusal(Request(scope), TOO_LARGE.format(kib=limit // 1024), status=413)
+    response = refusal(Request(scope), words("too_large", kib=limit // 1024), status=413)
     await response(scope, _nothing, send)
 
 
 async def _nothing() -> Message:
     return {"type": "http.disconnect"}
 
-
-TOO_LARGE = "提交的内容过大（上限 {kib} KiB），未作任何更改 (request too large; nothing was changed)"

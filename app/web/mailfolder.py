@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from app.web.deps import Reading
-from app.web.pages import page, refusal
+from app.web.pages import page, refusal, words
 from app.web.security import NotHere, Visitor, signed_in
 from models.people.channels import shortened
 from models.people.org import Role
@@ -79,8 +79,8 @@ def _addressed(message: dict[str, Any]) -> str:
 def _admin(request: Request, session: Reading) -> Visitor:
     """An admin of the embedded stack (the mail folder exists nowhere else)."""
     if not request.app.state.mail_folder:
-        raise NotHere("邮件夹仅在本机内嵌模式下提供 (embedded stack only)")
-    return signed_in(session, request, (Role.admin,), "邮件夹仅对管理员开放 (admins only)")
+        raise NotHere("mail_embedded_only")
+    return signed_in(session, request, (Role.admin,), "mail_admins_only")
 
 
 Admin = Annotated[Visitor, Depends(_admin)]
@@ -102,7 +102,7 @@ def mail_list(request: Request, visitor: Admin) -> Response:
 @router.get("/mail/{name}", response_class=HTMLResponse)
 def mail_view(request: Request, name: str, visitor: Admin) -> Response:
     if not NAME.match(name) or not (ctx.settings().mail_dir / name).is_file():
-        return refusal(request, f"没有这封邮件 (no such mail): {name[:80]}", status=404)
+        return refusal(request, words("no_such_mail", name=name[:80]), status=404)
     mail = _read(name)
     files = [p.get_filename() for p in mail.walk() if p.get_filename()]
     return page(request, "mail_view.html", {"visitor": visitor, "mail": mail, "name": name,

@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.web import absences, channels, dashboard, health, icon, item, mailfolder, parts, staff
 from app.web.headers import SecurityHeaders
-from app.web.limits import TOO_LARGE, BodyLimit, BodyTooLarge
-from app.web.pages import CSRF_FAILED, refusal
+from app.web.limits import BodyLimit, BodyTooLarge
+from app.web.pages import language_of, refusal, words
 from app.web.security import CsrfFailed, Forbidden, NotHere, SignInNeeded
 from messages import RuleError
 from services import context as ctx
@@ -23,35 +23,36 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> HTMLResponse:
-        return refusal(request, TOO_LARGE.format(kib=exc.limit // 1024), status=413)
+        return refusal(request, words("too_large", kib=exc.limit // 1024), status=413)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
         # Starlette's own refusals (form limits, unknown pages, wrong methods) as the portal's page.
-        text = {404: "页面不存在 (not found)", 405: "不支持此操作方式 (method not allowed)"}.get(
-            exc.status_code, f"请求无效 (bad request): {str(exc.detail)[:200]}")
+        known = {404: "not_found", 405: "method_not_allowed"}
+        text = words(known[exc.status_code]) if exc.status_code in known else words(
+            "bad_request", detail=str(exc.detail)[:200])
         return refusal(request, text, status=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors()[:5])
-        return refusal(request, f"请求参数有误 (bad parameter): {fields}"[:300], status=400)
+        return refusal(request, words("bad_parameter", fields=fields[:200]), status=400)
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> HTMLResponse:
-        return refusal(request, exc.render("zh", zone=ctx.settings().timezone))
+        return refusal(request, exc.render(language_of(None), zone=ctx.settings().timezone))
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
-        return refusal(request, CSRF_FAILED, status=403)
+        return refusal(request, words("csrf_failed"), status=403)
 
     @app.exception_handler(NotHere)
     async def not_here(request: Request, exc: NotHere) -> HTMLResponse:
-        return refusal(request, str(exc), status=404)
+        return refusal(request, words(str(exc) or "not_found"), status=404)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
-        return refusal(request, str(exc), status=403)
+        return refusal(request, words(str(exc) or "forbidden"), status=403)
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:

@@ -31,7 +31,6 @@ def _local(at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 TEMPLATES.filters["local"] = _local
-CSRF_FAILED = "表单已失效或来源不明，请刷新页面后重试 (CSRF check failed)"
 
 
 def language_of(visitor: Any) -> str:
@@ -45,6 +44,11 @@ def say(language: str, key: str, **fields: Any) -> Markup:
     zh, en = PORTAL[key]
     text = zh if language == "zh" else en
     return Markup(text).format(**fields) if fields else Markup(text)
+
+
+def words(key: str, **fields: Any) -> Markup:
+    """The catalogue's words in the bureau's language, for a page with no reader known (a refusal)."""
+    return say(language_of(None), key, **fields)
 
 
 def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import FILERS, NOT_FILER, Acting, ActingFiler, Filer, LedgerReader, Now, Reading, SignedIn
-from app.web.pages import language_of, page, refusal
+from app.web.pages import language_of, page, refusal, say, words
 from app.web.security import (
     SESSION_COOKIE,
     Visitor,
@@ -189,10 +189,12 @@ async def round_record(request: Request, _visitor: Acting) -> Response:  # check
     visitor, month, sheet = outcome
     batch = await record_round_checklist(month, sheet)
     codes = batch.codes
-    message = (f"{batch.results} 条结果已录入，{len(codes)} 项问题立项：{'、'.join(codes) or '无'}；"
-               f"本月无问题单位：{'、'.join(batch.clean) or '无'}")
-    return page(request, "message.html", {"visitor": visitor, "title": f"{month} 督察结果已录入 (recorded)",
-                                          "message": message})
+    language = language_of(visitor)
+    none = say(language, "none")
+    message = say(language, "round_recorded", results=batch.results, filed=len(codes),
+                  codes="、".join(codes) or none, clean="、".join(batch.clean) or none)
+    return page(request, "message.html", {"visitor": visitor, "title": say(language, "round_recorded_title",
+                                                                           month=month), "message": message})
 
 
 def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visitor, str, Sheet]:
@@ -204,7 +206,7 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
         require_csrf(visitor.anchor, form.get("csrf"))
         rnd, units = _my_round(session, visitor, month)
         if rnd is None or rnd.status is not RoundStatus.open or not units:
-            return refusal(request, f"{month[:7]} 没有分配给您的、进行中的督察 (no open round assigned to you)")
+            return refusal(request, words("no_round_for_you", month=month[:7]))
         mans = manifestations(session)
         rows, number = [], 0
         for unit in units:

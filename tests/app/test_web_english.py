@@ -79,3 +79,33 @@ def test_an_english_owners_page_in_a_browser(stack: Stack, monkeypatch):
         page.goto(base + link_in(last_mail(stack, to=ENGLISH_OWNER, subject=code)))
         assert page.locator("#ack-card h2").inner_text() == "Acknowledge"
         shot(page, "owner-item-english")
+
+
+ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+
+
+def test_chinese_refusals_say_no_english(stack: Stack):
+    """The portal's own refusals, in a Chinese bureau: every word Chinese (before, each said
+    its English in brackets)."""
+    from tests.app.web import ADMIN, OWNER, message, sign_in
+
+    owner = portal()
+    sign_in(stack, owner, OWNER)  # a branch secretary: not the ledger's reader
+    answers = {
+        "not found": portal().get("/nowhere"),
+        "wrong method": portal().put("/login"),
+        "no form token": portal().post("/login", data={"email": "x@example.org"}),
+        "not the role": owner.get("/ledger"),
+        "bad parameter": portal().get("/l/x.y/files/many"),
+        "unknown action": portal().post("/l/x.y/zz"),  # what was typed is shown as typed
+        "bad link": portal().get("/l/nonsense"),
+    }
+    admin = portal()
+    sign_in(stack, admin, ADMIN)
+    answers["no such mail"] = admin.get("/mail/1.eml")
+    typed = ("1.eml", "zz")  # shown back as typed
+    for case, answer in answers.items():
+        said = message(answer.text)
+        for value in typed:
+            said = said.replace(value, "")
+        assert answer.status_code >= 400 and said and ENGLISH_WORD.findall(said) == [], (case, said)
