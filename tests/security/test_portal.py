@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.web.security import SESSION_COOKIE
+from messages.portal import PORTAL
 from models.items.evidence import EvidenceFile
 from models.items.finding import State
 from models.people.directory import finding_by_code, person_by_email
@@ -256,7 +257,7 @@ def test_every_form_route_refuses_a_missing_or_foreign_csrf_token(stack: Stack):
         path = route.format(link=link, code=code)
         for token in (None, foreign):
             refused = client.post(path, data=data if token is None else {**data, "csrf": token})
-            assert refused.status_code == 403 and "CSRF" in message(refused.text), (path, token, refused.status_code)
+            assert refused.status_code == 403 and message(refused.text) == PORTAL["csrf_failed"][0], (path, token)
     assert fingerprint(stack.engine) == before
     assert client.get("/ledger").status_code == 200  # and the session still stands
 
