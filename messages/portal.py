@@ -2,6 +2,8 @@
 language (the person's own, else RECTIFLOW_LANGUAGE), every word from here. `{name}` fields
 are filled by the page."""
 
+from messages.staff_pages import STAFF_PAGES
+
 PORTAL: dict[str, tuple[str, str]] = {
     # the frame
     "brand": ("整改督办", "Rectification"),
@@ -165,3 +167,6 @@ PORTAL: dict[str, tuple[str, str]] = {
     "fresh_sent_title": ("已发送新链接", "A fresh link is on its way"),
     "fresh_sent": ("新的链接已发送至 {email}，请查收邮件。", "A fresh link was mailed to {email}."),
 }
+# The staff pages' words join the owner's: a key means one thing across the portal.
+assert not PORTAL.keys() & STAFF_PAGES.keys(), PORTAL.keys() & STAFF_PAGES.keys()
+PORTAL.update(STAFF_PAGES)

@@ -34,9 +34,10 @@ def _shown(channel: Channel) -> str:
     return shortened(channel.target)
 
 
-def my_channels(person_id: int) -> list[ChannelView]:
+def my_channels(person_id: int, language: str = "zh") -> list[ChannelView]:
     with reading(ctx.ledger()) as session:
-        return [ChannelView(c.kind.value, CHANNEL_LABELS[c.kind][0], _shown(c), bool(c.secret), c.everything)
+        return [ChannelView(c.kind.value, CHANNEL_LABELS[c.kind][language == "en"], _shown(c), bool(c.secret),
+                            c.everything)
                 for c in session.exec(select(Channel).where(Channel.person_id == person_id,
                                                            Channel.active == True)  # noqa: E712
                                       .order_by(Channel.id))]

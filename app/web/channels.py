@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import Acting, SignedIn
-from app.web.pages import page
+from app.web.pages import language_of, page
 from app.web.security import require_csrf
 from models.people.channels import CHANNEL_LABELS, ChannelKind
 from services import context as ctx
@@ -17,9 +17,10 @@ router = APIRouter()
 
 @router.get("/me/channels", response_class=HTMLResponse)
 def channels_page(request: Request, visitor: SignedIn) -> Response:
+    language = language_of(visitor)
     return page(request, "channels.html", {
-        "visitor": visitor, "channels": my_channels(visitor.person.id),  # type: ignore[arg-type]
-        "kinds": [(k.value, CHANNEL_LABELS[k][0]) for k in ChannelKind],
+        "visitor": visitor, "channels": my_channels(visitor.person.id, language),  # type: ignore[arg-type]
+        "kinds": [(k.value, CHANNEL_LABELS[k][language == "en"]) for k in ChannelKind],
         "webhook_hosts": ", ".join(ctx.settings().allowed_webhook_hosts)})
 
 

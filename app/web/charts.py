@@ -3,6 +3,7 @@ on a phone (each scales to the screen's width and keeps its text at a legible si
 
 from markupsafe import Markup, escape
 
+from app.web.pages import say
 from messages.labels import COLOURS
 from models.notices.figures import TrendPoint
 from services.overview import BranchStand
@@ -22,7 +23,7 @@ def _text(x: float, y: float, text: object, *, anchor: str = "start", fill: str 
             f"{escape(str(text))}</text>")
 
 
-def colours_by_branch(branches: list[BranchStand]) -> Markup:
+def colours_by_branch(branches: list[BranchStand], language: str = "zh") -> Markup:
     """One bar per branch: its open items, blue / yellow / red / not escalated."""
     label_w, bar_w, row_h = 100, WIDTH - 100 - 30, 26
     most = max([b.open for b in branches] + [1])
@@ -46,16 +47,17 @@ def colours_by_branch(branches: list[BranchStand]) -> Markup:
     lx = float(label_w)
     for c in COLOURS.values():
         body.append(f'<rect x="{lx:.0f}" y="{legend_y:.0f}" width="10" height="10" fill="#{c.swatch}"/>')
-        body.append(_text(lx + 13, legend_y + 9, f"{c.zh}色督办"))
+        name = c.zh if language == "zh" else c.en
+        body.append(_text(lx + 13, legend_y + 9, say(language, "chart_slip", colour=name)))
         lx += 64
     body.append(f'<rect x="{lx:.0f}" y="{legend_y:.0f}" width="10" height="10" fill="{NONE_FILL}"/>')
-    body.append(_text(lx + 13, legend_y + 9, "未督办"))
-    return _svg(legend_y + 16, body, "各支部在办事项督办颜色")
+    body.append(_text(lx + 13, legend_y + 9, say(language, "chart_no_slip")))
+    return _svg(legend_y + 16, body, say(language, "chart_colours_label"))
 
 
-def trend(points: list[TrendPoint]) -> Markup:
+def trend(points: list[TrendPoint], language: str = "zh") -> Markup:
     """Found and closed per month (bars) and the compliance rate against the target (lines);
-    a month with no rate (before the campaign or the first finding) says 无数据."""
+    a month with no rate (before the campaign or the first finding) says 无数据 (no data)."""
     left, right, top, plot_h = 26, 26, 10, 120
     plot_w = WIDTH - left - right
     step = plot_w / max(len(points), 1)
@@ -70,7 +72,8 @@ def trend(points: list[TrendPoint]) -> Markup:
     blank = next((i for i, p in enumerate(points) if p.rate is not None), len(points))
     if blank:
         body.append(f'<rect x="{left}" y="{top}" width="{step * blank:.1f}" height="{plot_h}" fill="#f0f0f0"/>')
-        body.append(_text(left + step * blank / 2, top + plot_h / 2, "无数据", anchor="middle", fill="#999", size=12))
+        body.append(_text(left + step * blank / 2, top + plot_h / 2, say(language, "no_data"), anchor="middle",
+                          fill="#999", size=12))
     for i, p in enumerate(points):
         x = left + i * step
         for j, (n, fill) in enumerate(((p.found, FOUND), (p.closed, CLOSED))):
@@ -87,29 +90,32 @@ def trend(points: list[TrendPoint]) -> Markup:
         body.append(f'<polyline points="{" ".join(rate_pts)}" fill="none" stroke="{RATE}" stroke-width="2"/>')
         body += [f'<circle cx="{pt.split(",")[0]}" cy="{pt.split(",")[1]}" r="2.5" fill="{RATE}"/>' for pt in rate_pts]
     ly = base + 26
-    legend = ((FOUND, "发现"), (CLOSED, "销号"), (RATE, "达标率"), (TARGET, "目标"))
+    legend = tuple((fill, say(language, key)) for fill, key in (
+        (FOUND, "chart_found"), (CLOSED, "chart_closed"), (RATE, "chart_rate"), (TARGET, "chart_target")))
     for k, (fill, name) in enumerate(legend):
         lx = left + k * 80
         body.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{fill}"/>')
         body.append(_text(lx + 13, ly, name))
-    return _svg(ly + 6, body, "近12个月发现、销号与达标率")
+    return _svg(ly + 6, body, say(language, "chart_trend_label"))
 
 
-def compliance(rate: float, target: int, branches: list[BranchStand]) -> Markup:
+def compliance(rate: float, target: int, branches: list[BranchStand], language: str = "zh") -> Markup:
     """The share of compliant branches against the year's target, then each branch's score."""
     label_w, bar_w = 100, WIDTH - 100 - 40
-    body = [_text(0, 16, "达标支部比例"),
+    body = [_text(0, 16, say(language, "chart_share")),
             f'<rect x="{label_w}" y="4" width="{bar_w}" height="18" fill="#eee"/>',
             f'<rect x="{label_w}" y="4" width="{bar_w * min(rate, 100) / 100:.1f}" height="18" '
             f'fill="{CLOSED if rate >= target else RATE}"/>',
             f'<line x1="{label_w + bar_w * target / 100:.1f}" y1="0" x2="{label_w + bar_w * target / 100:.1f}" '
             f'y2="26" stroke="{TARGET}" stroke-width="2"/>',
             _text(label_w + bar_w + 4, 16, f"{rate:g}%"),
-            _text(label_w + bar_w * target / 100, 36, f"目标 {target}%", anchor="middle", fill=TARGET, size=9)]
+            _text(label_w + bar_w * target / 100, 36, say(language, "chart_target_at", target=target), anchor="middle",
+                  fill=TARGET, size=9)]
     for i, b in enumerate(branches):
         y = 46 + i * 24
         body.append(_text(0, y + 12, b.name))
         body.append(f'<rect x="{label_w}" y="{y}" width="{bar_w * b.score / 100:.1f}" height="16" '
                     f'fill="{CLOSED if b.compliant else RATE}"/>')
-        body.append(_text(label_w + bar_w * b.score / 100 + 4, y + 12, f"{b.score}{'' if b.compliant else ' 未达标'}"))
-    return _svg(46 + len(branches) * 24 + 4, body, "达标率对照年度目标")
+        below = "" if b.compliant else say(language, "chart_below")
+        body.append(_text(label_w + bar_w * b.score / 100 + 4, y + 12, f"{b.score}{below}"))
+    return _svg(46 + len(branches) * 24 + 4, body, say(language, "chart_compliance"))

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.web import charts
 from app.web.deps import Now, Watcher
-from app.web.pages import page
+from app.web.pages import language_of, page
 from services.overview import overview
 
 router = APIRouter()
@@ -16,7 +16,8 @@ router = APIRouter()
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request, visitor: Watcher, now: Now) -> Response:
     ov = await run_in_threadpool(overview, now=now)
+    language = language_of(visitor)
     return page(request, "dashboard.html", {
-        "visitor": visitor, "ov": ov,
-        "by_branch": charts.colours_by_branch(ov.branches), "trend": charts.trend(ov.trend),
-        "compliance": charts.compliance(ov.compliance_rate, ov.target, ov.branches)})
+        "visitor": visitor, "ov": ov, "by_branch": charts.colours_by_branch(ov.branches, language),
+        "trend": charts.trend(ov.trend, language),
+        "compliance": charts.compliance(ov.compliance_rate, ov.target, ov.branches, language)})

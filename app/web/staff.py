@@ -122,15 +122,16 @@ def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Res
                                        "mail_folder": request.app.state.mail_folder and visitor.has(Role.admin)})
 
 
-def _catalogue(session: Session) -> dict[str, Any]:
+def _catalogue(session: Session, language: str = "zh") -> dict[str, Any]:
     units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
     return {"units": units, "manifestations": manifestations(session),
-            "classes": [(c.value, CLASS_LABELS[c][0]) for c in DeadlineClass]}
+            "classes": [(c.value, CLASS_LABELS[c][language == "en"]) for c in DeadlineClass]}
 
 
 @router.get("/file", response_class=HTMLResponse)
 def file_form(request: Request, visitor: Filer, session: Reading) -> Response:
-    return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "", **_catalogue(session)})
+    return page(request, "file.html", {"visitor": visitor, "values": {}, "problem": "",
+                                       **_catalogue(session, language_of(visitor))})
 
 
 @router.post("/file", response_class=HTMLResponse)
@@ -144,15 +145,17 @@ async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # che
             manifestation=values["manifestation"], title=values["title"], detail=values["detail"],
             deadline_class=values["class"] or None, owner=values["owner"].strip() or None)
     except RuleError as exc:
-        problem = exc.render("zh", fields=FILE_FIELDS, zone=ctx.settings().timezone)
+        language = language_of(visitor)
+        fields = {name: str(say(language, key)) for name, key in FILE_FIELDS.items()}
+        problem = exc.render(language, fields=fields, zone=ctx.settings().timezone)
         return page(request, "file.html", {"visitor": visitor, "values": values, "problem": problem,
                                            **form_choices}, status=400)
     return RedirectResponse(f"/items/{quote(filed.code)}?done=file", status_code=303)
 
 
-# The filing form's own labels, for naming the field a refusal is about.
-FILE_FIELDS = {"unit": "单位", "manifestation": "具体表现", "title": "问题", "detail": "问题描述", "class": "整改类别",
-               "owner": "责任人"}
+# The filing form's own labels (catalogue keys), for naming the field a refusal is about.
+FILE_FIELDS = {"unit": "field_unit", "manifestation": "manifestation", "title": "field_title", "detail": "field_detail",
+               "class": "field_class", "owner": "owner"}
 
 
 def _filing_form(request: Request, form: Any) -> tuple[Visitor, dict[str, Any]]:
@@ -160,7 +163,7 @@ def _filing_form(request: Request, form: Any) -> tuple[Visitor, dict[str, Any]]:
     with reading(ctx.ledger()) as session:
         visitor = signed_in(session, request, FILERS, NOT_FILER)
         require_csrf(visitor.anchor, form.get("csrf"))
-        return visitor, _catalogue(session)
+        return visitor, _catalogue(session, language_of(visitor))
 
 
 def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | None, list[Unit]]:
@@ -228,21 +231,26 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
     return visitor, rnd.month, sheet
 
 
-def _ledger(session: Session, request: Request, now: datetime) -> tuple[list[Any], dict[str, str]]:
-    """The ledger as the page's filters select it (filtered by the database)."""
+def _ledger(session: Session, request: Request, now: datetime,
+            language: str | None = None) -> tuple[list[Any], dict[str, str]]:
+    """The ledger as the page's filters select it (filtered by the database), its words in the
+    reader's language (the bureau's when none is given)."""
     q = {k: request.query_params.get(k, "")[:40] for k in ("unit", "colour", "state", "month")}
-    return ledger_views(session, now=now, policy=ctx.policy(), query=LedgerQuery(**q)), q
+    policy = ctx.policy() if language is None else replace(ctx.policy(), language=language)
+    return ledger_views(session, now=now, policy=policy, query=LedgerQuery(**q)), q
 
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, visitor: LedgerReader, session: Reading, now: Now) -> Response:
-    views, q = _ledger(session, request, now)
-    colour_choices = [("none", "无"), *((c, labels.colour_label(c)) for c in labels.COLOURS)]
+    language = language_of(visitor)
+    views, q = _ledger(session, request, now, language)
+    colour_choices = [("none", say(language, "no_colour")),
+                      *((c, labels.colour_label(c, language)) for c in labels.COLOURS)]
     counts = {c: sum(1 for v in views if (v.colour or "none") == c) for c, _ in colour_choices}
-    units = _catalogue(session)["units"]
+    units = _catalogue(session, language)["units"]
     return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units,
                                          "counts": counts, "colour_choices": colour_choices,
-                                         "states": [(s.value, STATE_LABELS[s][0]) for s in State],
+                                         "states": [(s.value, STATE_LABELS[s][language == "en"]) for s in State],
                                          "query": str(request.url.query)})
 
 

@@ -109,3 +109,47 @@ def test_chinese_refusals_say_no_english(stack: Stack):
         for value in typed:
             said = said.replace(value, "")
         assert answer.status_code >= 400 and said and ENGLISH_WORD.findall(said) == [], (case, said)
+
+
+def test_english_staff_read_every_staff_page_in_english(stack: Stack):
+    """Filing, the checklist, the ledger, the overview and its charts, absences, messengers and
+    the mail folder: for staff who read English, no Chinese but names, units and typed text."""
+    from tests.app.web import ADMIN, SUPERVISOR, sign_in
+
+    with transaction(stack.engine) as s:
+        for person in s.exec(select(Person).where(Person.email.in_([INSPECTOR, SUPERVISOR, ADMIN]))):
+            person.language = "en"
+            s.add(person)
+    title = "窗口推诿"
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", title,
+                     "--as", INSPECTOR).split()[0]
+    stack.step(code)
+    stack.cli("round", "open", "2030-06")
+    data = [title, *names(stack)]
+    pages = {INSPECTOR: ["/", "/file", "/round?month=2030-06", "/ledger", "/ledger?colour=red", "/me/absence",
+                         "/me/channels"],
+             SUPERVISOR: ["/dashboard", "/ledger"], ADMIN: ["/mail", "/mail/(the first)"]}
+    clients = {}
+    for who, paths in pages.items():
+        client = clients[who] = portal()
+        sign_in(stack, client, who)
+        for path in paths:
+            if path.startswith("/mail/"):  # one mail as the folder shows it (its subject is data)
+                name = re.search(r'href="(/mail/[^"]+)"', client.get("/mail").text).group(1)  # type: ignore[union-attr]
+                page = client.get(name)
+                subject = re.search(r"<h1>(.*?)</h1>", page.text, re.S).group(1)  # type: ignore[union-attr]
+                body = re.search(r'<pre id="body">(.*?)</pre>', page.text, re.S).group(1)  # type: ignore[union-attr]
+                sender = re.search(r"<th>From</th><td>(.*?)</td>", page.text).group(1)  # type: ignore[union-attr]
+                left = chinese_left(page.text, data + [subject, body, sender])
+            else:
+                page = client.get(path)
+                subjects = [str(m["Subject"]) for m in mails(stack.sink.folder)]  # the folder lists them as sent
+                left = chinese_left(page.text, data + (subjects if path == "/mail" else []))
+            assert page.status_code == 200 and '<html lang="en">' in page.text, (who, path, page.status_code)
+            assert left == [], (who, path, left)
+    # A refused filing names the field in English too.
+    client = clients[INSPECTOR]
+    form = client.get("/file").text
+    refused = client.post("/file", data={"csrf": csrf(form), "unit": "zb-xinxi", "manifestation": "lan-1",
+                                         "title": ""})
+    assert refused.status_code == 400 and "Problem:" in refused.text and chinese_left(refused.text, data) == []

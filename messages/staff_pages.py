@@ -1,0 +1,153 @@
+"""What the staff pages say (filing, the round's checklist, the ledger, the overview and its
+charts, absences, messengers, the mail folder), (Chinese, English), by key; messages/portal.py
+takes these in, so a page asks one catalogue."""
+
+STAFF_PAGES: dict[str, tuple[str, str]] = {
+    # filing
+    "file_title": ("立项", "File a finding"),
+    "file_template": ("一次立项多个问题：下载<a href=\"/file/template.xlsx\" download>"
+                      "立项表模板（Excel）</a>，按下拉列表填写单位、具体表现、类别，"
+                      "交管理员用 <code>rectiflow import 立项表.xlsx</code> 导入。",
+                      "Many findings at once: download the <a href=\"/file/template.xlsx\" download>filing sheet "
+                      "(Excel)</a>, fill in unit, manifestation and class from its lists, and give it to the "
+                      "administrator for <code>rectiflow import sheet.xlsx</code>."),
+    "field_unit": ("单位", "Unit"),
+    "field_manifestation": ("具体表现（负面清单）", "Manifestation (negative list)"),
+    "field_title": ("问题", "Problem"),
+    "field_detail": ("问题描述", "Detail"),
+    "field_class": ("整改类别", "Class"),
+    "class_default": ("按负面清单默认", "As the negative list says"),
+    "field_owner": ("责任人邮箱（可选，默认支部书记）", "Owner's e-mail (optional; the branch secretary if empty)"),
+    "file_button": ("立项", "File"),
+    # the round's checklist
+    "round_title": ("{month} 督察清单", "{month} checklist"),
+    "round_not_started": ("{month} 尚未开始督察。", "The {month} round has not started."),
+    "round_ended": ("{month} 督察已结束。", "The {month} round has ended."),
+    "round_nothing_yours": ("本月没有分配给您的单位。", "No unit is assigned to you this month."),
+    "round_how": ("每项选择 合格 / 不合格；不合格须填写问题，将立项并交办。截止 {closes}。",
+                  "Mark each line pass or fail; a fail needs the problem, which is filed and assigned. Closes "
+                  "{closes}."),
+    "round_problems": ("未录入，请修改以下各项：", "Nothing recorded; correct these:"),
+    "pass": ("合格", "pass"),
+    "fail": ("不合格", "fail"),
+    "result_of": ("{unit} {item} 结果", "{unit} {item}: result"),
+    "round_problem_hint": ("问题（不合格时必填）", "Problem (needed for a fail)"),
+    "round_detail_hint": ("描述", "Detail"),
+    "round_record": ("录入结果", "Record the results"),
+    # the ledger
+    "ledger_unit": ("单位", "Unit"),
+    "ledger_colour": ("督办颜色", "Colour"),
+    "ledger_state": ("状态", "State"),
+    "ledger_month": ("立项月份", "Month filed"),
+    "all_units": ("全部单位", "All units"),
+    "all_colours": ("全部颜色", "All colours"),
+    "all_states": ("全部状态", "All states"),
+    "no_colour": ("无", "none"),
+    "filter": ("筛选", "Filter"),
+    "export_excel": ("导出 Excel", "Export to Excel"),
+    "ledger_counts": ("共 {n} 项：无督办 {none}", "{n} items: {none} without a slip"),
+    "ledger_count_colour": ("，{colour} {n}", ", {colour} {n}"),
+    "code": ("编号", "Code"),
+    "state": ("状态", "State"),
+    "working_days_left": ("剩余工作日", "Working days left"),
+    "slip": ("督办", "Slip"),
+    "overdue_by": ("逾期 {n}", "{n} overdue"),
+    "originally": ("原定 {due}", "was {due}"),
+    "level_colour": ("{level} {colour}色", "{level} {colour}"),
+    # the overview
+    "as_of": ("截至 {at}（{zone}）", "As of {at} ({zone})"),
+    "this_month": ("本月（{month}）", "This month ({month})"),
+    "tile_found": ("新发现", "found"),
+    "tile_closed": ("已销号", "closed"),
+    "tile_overdue": ("逾期", "overdue"),
+    "tile_open": ("在办", "open"),
+    "tile_unacknowledged": ("未签收", "not acknowledged"),
+    "chart_colours": ("各支部在办事项 · 督办颜色", "Open items per branch, by colour"),
+    "colour_count": ("{colour}色督办 {n} 项", "{colour}: {n}"),
+    "colours_then": ("。点击台账可按颜色筛选：<a href=\"/ledger?colour=red\">红色督办事项</a>",
+                     ". The ledger filters by colour: <a href=\"/ledger?colour=red\">red items</a>"),
+    "chart_compliance": ("达标率对照年度目标", "Compliance against the year's target"),
+    "compliance_now": ("本月达标支部 {rate}%，年度目标 {target}%：", "Compliant branches this month {rate}%, the "
+                       "year's target {target}%: "),
+    "target_met": ("已达标", "met"),
+    "target_missed": ("未达标", "not met"),
+    "chart_trend": ("近 12 个月", "The last 12 months"),
+    "no_data_note": ("“无数据”：该月在整治开始或本局首个问题立项之前，不计为达标。",
+                     "\u201cNo data\u201d: a month before the campaign or the bureau's first finding; it does not "
+                     "count as compliant."),
+    "chart_slip": ("{colour}色督办", "{colour}"),
+    "chart_no_slip": ("未督办", "no slip"),
+    "chart_colours_label": ("各支部在办事项督办颜色", "Open items per branch by colour"),
+    "chart_found": ("发现", "found"),
+    "chart_closed": ("销号", "closed"),
+    "chart_rate": ("达标率", "compliance"),
+    "chart_target": ("目标", "target"),
+    "chart_trend_label": ("近12个月发现、销号与达标率", "Found, closed and compliance over 12 months"),
+    "chart_share": ("达标支部比例", "Compliant share"),
+    "chart_target_at": ("目标 {target}%", "target {target}%"),
+    "chart_below": (" 未达标", " below"),
+    "no_data": ("无数据", "No data"),
+    # absences
+    "absence_declared": ("已登记委托。委托期间，通知邮件、每日汇总和办理链接将发给受托人。",
+                         "Absence recorded. While it lasts, notices, digests and item links go to the delegate."),
+    "absence_ended": ("委托已结束，此后通知恢复发给本人。", "Absence ended: notices come to you again."),
+    "absence_about": ("外出期间，您的通知邮件、每日汇总和事项链接发给受托人，由其代为办理"
+                      "（办理记录同时记下双方姓名）；整改期限不变。受托人须为本单位或上一级单位人员；受托人不能验收由您提交的材料，您也不能验收由其代为提交的材料。",
+                      "While you are away, your notices, digests and item links go to your delegate, who acts for you "
+                      "(the history names both of you); deadlines stay as they are. The delegate is from your unit or "
+                      "the one above; neither of you may verify evidence the other handed in."),
+    "absent": ("外出人", "Away"),
+    "delegate": ("受托人", "Delegate"),
+    "period": ("时间", "When"),
+    "day_range": ("{first} 至 {last}", "{first} to {last}"),
+    "ongoing": ("（进行中）", " (now)"),
+    "end": ("结束", "End"),
+    "no_absences": ("目前没有委托。", "No absence declared."),
+    "declare_absence": ("登记外出", "Declare an absence"),
+    "absent_email": ("外出人邮箱（代他人登记时填写；留空为本人）", "E-mail of who is away (for someone else; empty for "
+                     "yourself)"),
+    "delegate_email": ("受托人邮箱", "Delegate's e-mail"),
+    "first_day": ("开始日期", "First day"),
+    "last_day": ("结束日期（含）", "Last day (included)"),
+    "declare": ("登记", "Declare"),
+    # messengers
+    "channel_saved": ("已保存。每日汇总将同时发送到该渠道。", "Saved: the daily digest goes to this channel too."),
+    "channel_removed": ("已删除该渠道。", "Channel removed."),
+    "channels_about": ("除邮件外，每日督办汇总（含红色督办）还会发到您设置的渠道；勾选“全部消息”后，"
+                       "交办、退回和审批结果也会发送。邮件始终是正式记录。群机器人消息中的链接只供您本人办理，请把机器人放在只有您本人的群里。",
+                       "Besides mail, the daily digest (red slips included) goes to the channels you set; with "
+                       "\u201ceverything\u201d, assignments, returns and decisions go too. Mail stays the record. A "
+                       "bot's links are for you alone: keep the bot in a group with only you in it."),
+    "channel": ("渠道", "Channel"),
+    "channel_target": ("地址", "Address"),
+    "channel_signed": ("签名", "Signed"),
+    "channel_everything": ("全部消息", "Everything"),
+    "is_set": ("已设置", "set"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "remove": ("删除", "Remove"),
+    "mail_only": ("尚未设置，目前只发邮件。", "None set: mail only."),
+    "add_channel": ("添加或更换", "Add or replace"),
+    "channel_key": ("机器人 key / access_token，或 Webhook 地址", "Bot key / access_token, or the webhook address"),
+    "channel_secret": ("签名密钥（钉钉加签必填；Webhook 可选）",
+                       "Signing secret (needed for DingTalk signing; optional for a webhook)"),
+    "channel_all": ("全部消息（交办、退回、审批结果）", "Everything (assignments, returns, decisions)"),
+    "webhook_hosts": ("Webhook 只能指向本单位允许的主机：{hosts}。", "A webhook may only go to the hosts the bureau "
+                      "allows: {hosts}."),
+    "webhook_none": ("（未开放）", "(none allowed)"),
+    "save": ("保存", "Save"),
+    # the mail folder
+    "mail_folder_title": ("邮件夹（本机 SMTP 接收的邮件）", "Mail folder (mail this machine's SMTP received)"),
+    "to": ("收件人", "To"),
+    "from": ("发件人", "From"),
+    "subject": ("主题", "Subject"),
+    "time": ("时间", "Time"),
+    "attachments": ("附件", "Attachments"),
+    "no_mail": ("还没有邮件。", "No mail yet."),
+    "bot_messages": ("群机器人消息（本机模拟的企业微信/钉钉/Webhook）", "Bot messages (WeCom / DingTalk / webhook, "
+                     "simulated here)"),
+    "bot": ("机器人", "Bot"),
+    "content": ("内容", "Content"),
+    "no_messages": ("还没有消息。", "No messages yet."),
+    "back_to_mail": ("返回邮件夹", "Back to the mail folder"),
+}
