@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from store.settings import get_settings
-from tests.app.browser import PHONE, ROOT, browser, served_portal
+from tests.app.browser import PHONE, ROOT, browser, served_portal, shot
 from tests.app.web import ADMIN, INSPECTOR, OWNER, SUPERVISOR, last_mail, link_in
 from tests.mail import free_port, mails, wait_for_mail
 from tests.stack import Stack
 
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 # 320 CSS pixels wide: the smallest phone, and a 1280-pixel screen zoomed to 400 % (WCAG 1.4.10).
+SHOTS = {"/file": "filing-page", "/mail": "mail-folder"}  # kept in test-artifacts/browser/
 SIZES = {"desktop": {"viewport": {"width": 1280, "height": 900}},
          "phone": {**PHONE, "viewport": {"width": 320, "height": 640}}}
 
@@ -35,7 +36,8 @@ def axe(page) -> list[dict]:
     return serious
 
 
-def sign_in(page, stack: Stack, base: str, email: str) -> None:
+def sign_in(page, stack: Stack, base: str, email: str) -> str:
+    """Signs in as the person does (the link from the mail, its page's button); the link used."""
     before = len(mails(stack.sink.folder))
     page.goto(f"{base}/login")
     page.fill("#email", email)
@@ -50,6 +52,7 @@ def sign_in(page, stack: Stack, base: str, email: str) -> None:
     page.goto(base + links[-1])
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+    return links[-1]
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -73,11 +76,19 @@ def test_every_page_for_every_role_has_no_serious_violation(stack: Stack, monkey
                 page.goto(f"{base}/login")
                 figures[f"{size} /login"] = axe(page)
             else:
-                sign_in(page, stack, base, who)
+                used = sign_in(page, stack, base, who)
             for path in paths:
                 page.goto(base + path)
                 figures[f"{size} {who} {path.split('?')[0] if who != 'owner' else '/l (the mailed link)'}"] = axe(page)
+                if path in SHOTS:
+                    shot(page, f"{SHOTS[path]}-{size}")
             context.close()
+        # A refusal that tells a time: the used sign-in link, in the bureau's zone.
+        page = chromium.new_context(bypass_csp=True, **SIZES[size]).new_page()
+        page.goto(base + used)
+        assert "北京时间" in page.inner_text("main") and "UTC" not in page.inner_text("main")
+        figures[f"{size} refusal (a used link)"] = axe(page)
+        shot(page, f"refusal-used-link-{size}")
         page = chromium.new_context(bypass_csp=True, **SIZES[size]).new_page()
         page.goto(f"{base}/nowhere")
         figures[f"{size} refusal"] = axe(page)
