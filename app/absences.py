@@ -3,7 +3,7 @@
 import typer
 from rich.markup import escape
 
-from app.output import lang, out
+from app.output import out, said
 from models.deadlines.dates import parse_day
 from services.absences import declare, end, listed
 
@@ -22,7 +22,7 @@ def absence_declare(
     start, stop = parse_day(first, field="from"), parse_day(last, field="to")
     assert start is not None and stop is not None
     absence_id = declare(actor=actor, person=person, delegate=delegate, first=start, last=stop, reason=reason)
-    out.print(f"{absence_id} " + ("已登记委托" if lang() == "zh" else "absence recorded"))
+    out.print(f"{absence_id} " + said("absence_recorded"))
 
 
 def absence_end(
@@ -31,7 +31,7 @@ def absence_end(
 ) -> None:
     """End an absence now (back sooner): the delegate's links for those items stop."""
     end(actor=actor, absence_id=absence_id)
-    out.print(f"{absence_id} " + ("委托已结束" if lang() == "zh" else "absence ended"))
+    out.print(f"{absence_id} " + said("absence_ended"))
 
 
 def absence_list() -> None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.output import out
+from app.output import out, said
 from messages import RuleError
 from services import context as ctx
 from store import clock
@@ -37,4 +37,4 @@ def clock_reset() -> None:
 def clock_show() -> None:
     shift = clock.shift(ctx.settings().data_dir) if ctx.settings().embedded else timedelta(0)
     moment = ctx.now().astimezone(ZoneInfo(ctx.settings().timezone))
-    out.print(f"{moment:%Y-%m-%d %H:%M}（{shift.days} 天后 days ahead）")
+    out.print(said("clock_at", moment=f"{moment:%Y-%m-%d %H:%M}", days=shift.days))

@@ -4,7 +4,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from app.output import out, print_json
+from app.output import lang, out, print_json, said
 from messages import labels
 from models.deadlines.calendar import local_date
 from models.notices.compliance import month_compliance
@@ -12,8 +12,6 @@ from models.rounds.round import parse_month
 from services import context as ctx
 from services.rulebook import load_compliance_policy
 from store.db import reading
-
-TIERS = {k: zh for k, (zh, _en) in labels.TIERS.items()}
 
 
 def compliance(
@@ -30,24 +28,27 @@ def compliance(
     else:
         months = [parse_month(month) if month else (today.year, today.month)]
     with reading(ctx.ledger()) as session:
-        results = [month_compliance(session, year=y, month=m, policy=policy, timezone=settings.timezone)
+        results = [month_compliance(session, year=y, month=m, policy=policy, timezone=settings.timezone,
+                                    language=lang())
                    for y, m in months]
     if as_json:
         print_json([r.as_json() for r in results])
         return
     if year is not None:
-        table = Table(title=f"{year} 达标率 compliance")
-        for col in ("月份", "达标率", "目标", "达标"):
-            table.add_column(col)
+        table = Table(title=said("compliance_year", year=year))
+        for col in ("col_month", "col_rate", "col_target", "col_met"):
+            table.add_column(said(col))
         for r in results:
             table.add_row(r.month, f"{r.rate:.0f}%", f"{r.target}%", "✓" if r.met else "✗")
         out.print(table)
         return
     [r] = results
-    table = Table(title=f"{r.month} 达标率 {r.rate:.0f}% / 目标 {r.target}% {'✓' if r.met else '✗'}")
-    for col in ("支部", "达标", "得分", "等次", "原因"):
-        table.add_column(col)
+    table = Table(title=said("compliance_month", month=r.month, rate=f"{r.rate:.0f}", target=r.target,
+                             mark="✓" if r.met else "✗"))
+    for col in ("col_branch", "col_met", "col_score", "col_grade", "col_reason"):
+        table.add_column(said(col))
     for b in r.branches:
-        table.add_row(escape(b.name), "✓" if b.compliant else "✗", str(b.score), TIERS[b.tier],
+        tier = labels.label(labels.TIERS, b.tier, lang())
+        table.add_row(escape(b.name), "✓" if b.compliant else "✗", str(b.score), tier,
                       escape("; ".join(b.reasons)) or "—")
     out.print(table)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from app.output import err, lang, out, print_json, show_item, show_ledger
+from app.output import err, lang, out, print_json, said, show_item, show_ledger
 from messages import RuleError, labels
 from models.deadlines.dates import parse_day
 from models.items.lifecycle import Command, roles_for
@@ -24,9 +24,7 @@ from store.db import reading
 
 def _report(acted: Acted) -> None:
     if acted.wake in (Wake.unreachable, Wake.busy):
-        msg = ("已记入台账；流程服务暂不可达，稍后由 reconcile 自动补发。" if lang() == "zh"
-               else "recorded in the ledger; Prefect is unreachable, reconcile will catch up.")
-        err.print(f"[yellow]![/] {acted.code}: {msg}")
+        err.print(f"[yellow]![/] {acted.code}: {said('recorded_prefect_away')}")
 
 
 def _act(code: str, actor: str, action: Action) -> None:
@@ -51,9 +49,7 @@ def file_cmd(
                                      title=title, detail=detail, deadline_class=deadline_class, owner=owner))
     print(filed.code)
     if filed.run_id is None:
-        msg = ("已立项；流程服务暂不可达，案件流程稍后由 reconcile 启动。" if lang() == "zh"
-               else "filed; Prefect is unreachable, reconcile will start the case run.")
-        err.print(f"[yellow]![/] {filed.code}: {msg}")
+        err.print(f"[yellow]![/] {filed.code}: {said('filed_prefect_away')}")
 
 
 def acknowledge(
@@ -82,9 +78,7 @@ def split_cmd(
     for part in done.parts:
         print(part)
     if len(done.started) < len(done.parts):
-        msg = ("流程服务暂不可达，子事项的案件流程稍后由 reconcile 启动。" if lang() == "zh"
-               else "Prefect is unreachable; reconcile will start the sub-items' case runs.")
-        err.print(f"[yellow]![/] {msg}")
+        err.print(f"[yellow]![/] {said('parts_prefect_away')}")
 
 
 def submit(
@@ -153,8 +147,7 @@ def extend(
     """Ask for a later due date (延期申请), before the deadline."""
     _act(code, actor, Action(Command.request_extension, due=parse_day(to, field="to"), reason=reason))
     deciders = [labels.label(labels.ROLES, r.value, lang()) for r in roles_for(Command.approve_extension)]
-    out.print(f"延期申请待审批，由{'或'.join(deciders)}决定" if lang() == "zh"
-              else f"the extension is pending; decided by: {' or '.join(deciders)}")
+    out.print(said("extension_waits", deciders=said("or").join(deciders)))
 
 
 def extension(

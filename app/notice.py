@@ -6,7 +6,7 @@ from datetime import UTC, date
 import typer
 from rich.markup import escape
 
-from app.output import out, print_json
+from app.output import out, print_json, said
 from messages import RuleError
 from models.deadlines.calendar import local_date
 from models.notices.notice import notice_for, notice_summary, publisher, refuse_if_early, refuse_if_published
@@ -47,7 +47,7 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
     with reading(ctx.ledger()) as session:
         notice = notice_for(session, f"{year:04d}-{mon:02d}")
         if notice is None:
-            out.print(f"{year:04d}-{mon:02d}: 尚无通报 (no notice yet)")
+            out.print(said("no_notice", month=f"{year:04d}-{mon:02d}"))
             raise typer.Exit(1)
         summary = notice_summary(notice, timezone=ctx.settings().timezone)
     if as_json:
@@ -57,13 +57,13 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
 
 
 def _show(summary: dict) -> None:
-    status = {"draft": "草稿 draft", "published": "已发布 published"}[summary["status"]]
+    status = said({"draft": "notice_draft", "published": "notice_published"}[summary["status"]])
     t = summary["figures"]["totals"]
     out.print(f"{summary['month']} {summary['number']} {escape(summary['title'])}: {status}", soft_wrap=True)
-    out.print(f"  发现 {t['found']}  销号 {t['closed']}（按期 {t['closed_on_time']}）  逾期 {t['overdue']}  "
-              f"红色 {t['level3']}  达标率 {summary['figures']['compliance_rate']:g}% / "
-              f"目标 {summary['figures']['target']}%")
+    out.print(said("notice_figures", found=t["found"], closed=t["closed"], on_time=t["closed_on_time"],
+                   overdue=t["overdue"], red=t["level3"], rate=f"{summary['figures']['compliance_rate']:g}",
+                   target=summary["figures"]["target"]))
     if summary.get("mails") is not None:
-        out.print(f"  mail: {summary['mails']} recipients")
+        out.print(said("notice_mailed", n=summary["mails"]))
     for path in summary["files"].values():
         out.print(f"  {path}", soft_wrap=True, highlight=False)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.output import err, lang, out, show_mail
+from app.output import err, lang, out, said, show_mail
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
@@ -33,11 +33,10 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
         near_moment(at, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
     result = run_sweep(at.astimezone(UTC))
     if not result["workday"]:
-        note = "非工作日，不提醒不督办" if lang() == "zh" else "not a working day: nothing to do"
-        out.print(f"{result['day']}: {note}")
+        out.print(said("not_a_working_day", day=result["day"]))
         return
-    out.print(f"{result['day']}: reminders {result['reminders']}, escalations {len(result['escalated'])}, "
-              f"overdue {len(result['overdue_items'])}, digests {result['digests']} (deferred {result['deferred']})")
+    out.print(said("swept", day=result["day"], reminders=result["reminders"], escalations=len(result["escalated"]),
+                   overdue=len(result["overdue_items"]), digests=result["digests"], deferred=result["deferred"]))
 
 
 def reconcile_cmd() -> None:
@@ -52,9 +51,7 @@ def reconcile_cmd() -> None:
     if not asyncio.run(prefect_reachable()):
         report = deliver_due()
         where = os.environ.get("PREFECT_API_URL", "")
-        msg = (f"流程服务不可达（{where}）：案件流程待其恢复后由 reconcile 修复；邮件：{report}" if lang() == "zh"
-               else f"Prefect is unreachable at {where}: case runs are repaired once it is back; mail: {report}")
-        err.print(f"[yellow]![/] {msg}")
+        err.print(f"[yellow]![/] {said('prefect_away', where=where, report=report)}")
         raise typer.Exit(1)
     summary = asyncio.run(reconcile())
     out.print(summary)
@@ -71,7 +68,7 @@ def audit_verify() -> None:
     if bad is not None:
         err.print(f"[red]✗[/] {RuleError('chain_broken', value=bad).render(lang())} ({checked} ok before it)")
     for m in mismatches[:20]:
-        err.print(f"[red]✗[/] {m.code}: {m.field} = {m.row}, 记录显示 (its history says) {m.events}")
+        err.print(f"[red]✗[/] {said('history_says', code=m.code, field=m.field, row=m.row, events=m.events)}")
     if bad is not None or mismatches:
         raise typer.Exit(1)
     out.print(f"[green]✓[/] audit chain intact and anchored: {checked} events; every item agrees with its history")
@@ -90,7 +87,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
         found = session.exec(select(Finding.id, Finding.code).where(Finding.id.in_(ids))).all()  # type: ignore[union-attr]
         codes = dict(found)
     if not rows:
-        out.print("没有待重发或失败的邮件 (no mail waiting or failed)")
+        out.print(said("no_mail_waiting"))
         return
     show_mail(rows, codes, lang(), ctx.settings().timezone)
 
@@ -103,7 +100,7 @@ def mail_retry(ids: list[int] = typer.Argument(None, help="outbox ids (from `rec
     if not ids and not failed:
         raise RuleError("required", field="ID | --failed")
     again, report = retry(list(ids or []), all_failed=failed)
-    out.print(f"{len(again)} 封重新排队 (queued again); mail: {report}")
+    out.print(said("queued_again", n=len(again), report=report))
 
 
 def db_upgrade() -> None:
@@ -125,7 +122,7 @@ def calendar_set(
     from services.organisation import set_calendar_day
 
     the_day = set_calendar_day(parse_day(day, field="day"), workday=workday, note=note)  # type: ignore[arg-type]
-    out.print(f"{the_day}: {'working day' if workday else 'holiday'}")
+    out.print(said("working_day" if workday else "holiday", day=the_day))
 
 
 def up(

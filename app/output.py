@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from messages import labels
+from messages.console import CONSOLE
 from models.deadlines.calendar import local_time
 from models.items.lifecycle import action_label, event_note
 from models.ledger.views import ItemView
@@ -20,6 +21,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def lang() -> str:
     """The language the CLI speaks (RECTIFLOW_LANGUAGE)."""
     return ctx.settings().language
+
+
+def said(key: str, **fields: Any) -> str:
+    """A CLI message from the catalogue (messages/console.py), in the CLI's language."""
+    zh, en = CONSOLE[key]
+    return (zh if lang() == "zh" else en).format(**fields)
 
 
 COLOUR_STYLE = {"blue": "bold blue", "yellow": "bold yellow", "red": "bold red"}
@@ -169,19 +176,17 @@ def show_mail(rows: list[Any], codes: dict[int, str], lang: str, timezone: str) 
     status = {k: labels.label(labels.MAIL_STATUS, k, lang) for k in labels.MAIL_STATUS}
     if out.width < WIDE:
         for r in rows:
-            out.print(f"[bold]#{r.id}[/] {codes.get(r.finding_id, '—')} {status[r.status.value]}"
-                      f" · 尝试 {r.attempts} · 下次 {next_try(r)}" if lang == "zh" else
-                      f"[bold]#{r.id}[/] {codes.get(r.finding_id, '—')} {status[r.status.value]}"
-                      f" · attempts {r.attempts} · next {next_try(r)}")
+            out.print(f"[bold]#{r.id}[/] {codes.get(r.finding_id, '—')} {status[r.status.value]} · "
+                      + said("mail_line", attempts=r.attempts, next=next_try(r)))
             out.print(f"  {escape(to(r))} · {r.template}", overflow="fold")
             if r.error:
                 out.print(f"  {escape(r.error[:120])}", overflow="fold")
         return
     table = Table()
     table.add_column("id")
-    table.add_column("事项 item", no_wrap=True)  # which item a waiting mail is about
-    for col in ("状态 status", "收件人 to", "模板 template", "尝试 attempts", f"下次 next ({timezone})", "错误 error"):
-        table.add_column(col)
+    table.add_column(said("col_item"), no_wrap=True)  # which item a waiting mail is about
+    for col in ("col_status", "col_to", "col_template", "col_attempts", "col_next", "col_error"):
+        table.add_column(said(col, zone=labels.zone_name(timezone, lang)))
     for r in rows:
         table.add_row(str(r.id), codes.get(r.finding_id, "—"), status[r.status.value], escape(to(r)), r.template,
                       str(r.attempts), next_try(r), escape(r.error[:120]))

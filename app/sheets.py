@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from app.output import err, out
+from app.output import err, out, said
 from messages import RuleError
 from models.ledger.export import ledger_workbook
 from models.ledger.views import ledger_views
@@ -23,19 +23,19 @@ def _checked(file: Path, *, skip_bad: bool) -> Sheet:
     """Read and validate the whole sheet; report every bad row; refuse unless all pass."""
     sheet = checked_sheet(file)
     if sheet.bad:
-        table = Table(title=f"{escape(file.name)} / {escape(sheet.name)}: {len(sheet.bad)} 行有误 (bad rows)",
+        table = Table(title=said("bad_rows", file=escape(file.name), sheet=escape(sheet.name), n=len(sheet.bad)),
                       title_justify="left")
-        table.add_column("行 row", justify="right")
-        table.add_column("问题 problems")
+        table.add_column(said("row"), justify="right")
+        table.add_column(said("problems"))
         for row in sheet.bad:
             table.add_row(str(row.number), escape("; ".join(row.problems)))
         err.print(table)
     skipped = [r for r in sheet.rows if r.existing and not r.problems]
     if skipped:
-        err.print(f"{len(skipped)} 行已导入过，跳过 (already imported): "
+        err.print(said("already_imported", n=len(skipped))
                   + ", ".join(f"{r.number}→{r.existing}" for r in skipped[:10]) + (" …" if len(skipped) > 10 else ""))
     if sheet.bad and not skip_bad:
-        err.print("[red]✗[/] 未导入任何事项 (nothing filed); fix the rows or use --skip-bad")
+        err.print(f"[red]✗[/] {said('nothing_filed')}")
         raise typer.Exit(2)
     return sheet
 
@@ -54,17 +54,17 @@ def import_findings(
     all pass (or --skip-bad). Importing the same sheet again files nothing twice."""
     if template is not None:
         write_whole(template, findings_template())
-        out.print(f"模板已写入 (template written): {template}")
+        out.print(said("template_written", path=template))
         return
     if file is None:
         raise RuleError("required", field="file")
     sheet = _checked(file, skip_bad=skip_bad)
     if dry_run:
-        out.print(f"dry run: {len(sheet.new)} 项可导入 (would be filed), nothing changed")
+        out.print(said("dry_run", n=len(sheet.new)))
         raise typer.Exit(2 if sheet.bad else 0)
     batch = asyncio.run(import_sheet(sheet))
     codes = batch.codes
-    out.print(f"{len(codes)} 项已立项并交办 (filed and assigned)" + (f": {codes[0]} … {codes[-1]}" if codes else ""))
+    out.print(said("filed_and_assigned", n=len(codes)) + (f": {codes[0]} … {codes[-1]}" if codes else ""))
     _show(batch)
     if sheet.bad:
         raise typer.Exit(2)
@@ -80,21 +80,21 @@ def record_round(
     month = open_round(month)  # before reading the sheet: a month without an open round is refused first
     sheet = _checked(file, skip_bad=skip_bad)
     batch = asyncio.run(record_round_checklist(month, sheet, source=file.name))
-    out.print(f"{month}: {batch.results} 条结果已录入 (results recorded), {len(batch.codes)} 项问题立项 "
-              f"(findings filed); clean units: {', '.join(batch.clean) or '—'}")
+    out.print(said("results_recorded", month=month, results=batch.results, filed=len(batch.codes),
+                   clean=", ".join(batch.clean) or "—"))
     _show(batch)
     if sheet.bad:
         raise typer.Exit(2)
 
 
 def _show(batch: Batch) -> None:
-    out.print(f"mail: {batch.mail}")
+    out.print(said("mail_report", report=batch.mail))
     if batch.codes and batch.started:
-        out.print(f"case runs started: {len(batch.started)}")
+        out.print(said("runs_started", n=len(batch.started)))
 
 
 def export_ledger(path: Path) -> None:
     with reading(ctx.ledger()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     path.write_bytes(ledger_workbook(views, language=ctx.settings().language))
-    out.print(f"{len(views)} 项 → {path}")
+    out.print(said("exported", n=len(views), path=path))

@@ -19,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_in_unit": ("{unit}没有名为“{value}”的人员（可填写邮箱）",
                     "{unit} has nobody named “{value}” (give the e-mail)"),
     "required": ("不能为空", "is required"),
+    "may_not_file": ("{value} 无立项权限", "{value} may not file findings"),
+    "no_secretary_row": ("单位 {value} 没有支部书记，请填写责任人", "unit {value} has no secretary: name an owner"),
+    "duplicate_row": ("与第 {value} 行重复", "duplicate of row {value}"),
+    "pass_or_fail": ("请填写 合格 / 不合格：{value}", "fill in pass or fail: {value}"),
     "too_long": ("过长（最多 {limit} 字）", "is too long (at most {limit} characters)"),
     "bad_date": ("日期格式应为 YYYY-MM-DD：{value}", "date must be YYYY-MM-DD: {value}"),
     "bad_moment": (

@@ -63,6 +63,13 @@ MAIL_STATUS: dict[str, tuple[str, str]] = {
     "cancelled": ("已取消", "cancelled"),
 }
 
+# Why a branch missed a month (rectiflow compliance, the overview).
+NOT_COMPLIANT: dict[str, tuple[str, str]] = {
+    "late": ("{code} 未按期整改", "{code} not closed on time"),
+    "red": ("{code} 红色督办", "{code} reached red"),
+    "recurrence": ("{code} 反弹", "{code} recurred"),
+    "too_many": ("{month} 发现 {n} 个问题（超过 {most} 个）", "{month}: {n} findings (more than {most})"),
+}
 TIERS: dict[str, tuple[str, str]] = {
     "advanced": ("先进", "advanced"),
     "middle": ("中间", "middle"),

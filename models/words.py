@@ -25,8 +25,10 @@ def _norm(text: str) -> str:
     return "".join(str(text or "").split()).lower()
 
 
-def _listed(names: Iterable[str]) -> str:
-    return "、".join(sorted(names))
+def _listed(names: Iterable[str]) -> tuple[str, str]:
+    """The candidates as each language lists them (a refusal renders the reader's)."""
+    ordered = sorted(names)
+    return "、".join(ordered), ", ".join(ordered)
 
 
 @dataclass
@@ -80,7 +82,8 @@ class Words:
         near = difflib.get_close_matches(text.strip(), [u.name for u in self.units] + [u.code for u in self.units],
                                          n=NEAREST, cutoff=0.3)
         if near:
-            raise RuleError("unknown_unit_near", field=field, value=text, near="、".join(near))  # nearest first
+            # Nearest first, as each language lists them.
+            raise RuleError("unknown_unit_near", field=field, value=text, near=("、".join(near), ", ".join(near)))
         raise RuleError("unknown_unit", field=field, value=text)
 
     def manifestation(self, text: str, *, field: str = "manifestation") -> Manifestation:

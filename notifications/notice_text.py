@@ -97,7 +97,8 @@ def markdown(figures: dict[str, Any], *, number: str, title: str, issuer: str, s
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    badge = f"（草稿 draft，数据截至 {figures.get('cutoff', '')}）" if status == "draft" else "（已发布 published）"
+    # The notice is a Chinese official document: its badge too, like the draft's first line.
+    badge = f"（草稿，数据截至 {figures.get('cutoff', '')}）" if status == "draft" else "（已发布）"
     lines = [f"# {title}{badge}", "", f"**{issuer}** · {number} · {cn_date(dated)}", "", "各党支部：", ""]
     for i, sec in enumerate(sections(figures)):
         lines += [f"## {numbered(i, sec.heading)}", ""]

@@ -91,7 +91,7 @@ def checked_sheet(path: Path) -> Sheet:
     `sheet.bad` lists every row at fault."""
     sheet = read_sheet(path)
     with reading(ctx.ledger()) as session:
-        validate(session, sheet)
+        validate(session, sheet, language=ctx.settings().language)
     return sheet
 
 

@@ -221,7 +221,7 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
                     "result": {"pass": "合格", "fail": "不合格"}.get(str(form.get(f"{key}.result") or ""), ""),
                     "title": str(form.get(f"{key}.title") or "").strip(),
                     "detail": str(form.get(f"{key}.detail") or "").strip()}))
-        sheet = validate(session, Sheet("portal", rows, has_result=True))
+        sheet = validate(session, Sheet("portal", rows, has_result=True), language=language_of(visitor))
         if sheet.bad:  # all or nothing: show every problem, record nothing
             values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
             problems = [f"{r.values['unit']} {r.values['manifestation']}: {'; '.join(r.problems)}" for r in sheet.bad]

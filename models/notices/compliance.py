@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from messages import RuleError
+from messages import RuleError, labels
 from models.deadlines.calendar import local_day, month_bounds
 from models.deadlines.escalation import Escalation
 from models.items.finding import Finding, State
@@ -137,8 +137,10 @@ def compliance_rows(session: Session, *, first: tuple[int, int], last: tuple[int
 
 
 def month_compliance(session: Session, *, year: int, month: int, policy: CompliancePolicy,
-                     timezone: str = "Asia/Shanghai", rows: ComplianceRows | None = None) -> MonthCompliance:
-    """`rows`: read beforehand for a span of months that holds this one (else read here)."""
+                     timezone: str = "Asia/Shanghai", rows: ComplianceRows | None = None,
+                     language: str = "zh") -> MonthCompliance:
+    """`rows`: read beforehand for a span of months that holds this one (else read here);
+    `language`: the words of each branch's reasons."""
     tz = ZoneInfo(timezone)
     first, end, _, month_end = month_bounds(year, month, tz)  # end: the month's last day
     if rows is None or not rows.first <= first <= rows.last:
@@ -155,18 +157,21 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
     for unit in branches:
         mine = by_unit.get(unit.id, [])
         reasons: list[str] = []
+
+        def why(key: str, **fields: object) -> str:
+            return labels.label(labels.NOT_COMPLIANT, key, language).format(**fields)
         filed_in = [f for f in mine if window_start <= f.filed <= end and not f.part]
         for f in mine:
             if f.due_on and window_start <= f.due_on <= end:
                 if (f.closed is None and f.due_on < end) or (f.closed is not None and f.closed > f.due_on):
-                    reasons.append(f"{f.code} 未按期整改 (not closed on time)")
+                    reasons.append(why("late", code=f.code))
             if f.red and window_start <= f.red <= end:
-                reasons.append(f"{f.code} 红色督办 (reached red)")
-        reasons += [f"{f.code} 反弹 (recurrence)" for f in filed_in if f.recurrence]
+                reasons.append(why("red", code=f.code))
+        reasons += [why("recurrence", code=f.code) for f in filed_in if f.recurrence]
         per_month: dict[tuple[int, int], int] = {}
         for f in filed_in:
             per_month[(f.filed.year, f.filed.month)] = per_month.get((f.filed.year, f.filed.month), 0) + 1
-        reasons += [f"{y}-{m:02d} 发现 {n} 个问题 (> {policy.max_findings_per_month})"
+        reasons += [why("too_many", month=f"{y}-{m:02d}", n=n, most=policy.max_findings_per_month)
                     for (y, m), n in sorted(per_month.items()) if n > policy.max_findings_per_month]
         # The month's own figures, for the score.
         this_month = [f for f in mine if first <= f.filed <= end and not f.part]

@@ -8,6 +8,7 @@ is stored on the finding, so importing the same sheet again files nothing twice.
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -92,23 +93,22 @@ def sheet_from(table: ReadTable) -> Sheet:
                  has_result="result" in table.columns)
 
 
-def _said(exc: RuleError) -> str:
-    """A row's problem in both languages (the sheet's reader may be either)."""
-    return f"{exc.render('zh')} ({exc.render('en').partition(': ')[2]})"
+def _problem(row: SheetRow, language: str, key: str, field: str = "", **params: Any) -> None:
+    row.problems.append(RuleError(key, field=field, **params).render(language))
 
 
-def _resolve(row: SheetRow, name: str, find: Callable[[str], str]) -> None:
+def _resolve(row: SheetRow, name: str, find: Callable[[str], str], language: str) -> None:
     """Replace the clerk's word in the row by the ledger's key (a code, an e-mail), or say why not."""
     if row.values.get(name):
         try:
             row.values[name] = find(row.values[name])
         except RuleError as exc:
-            row.problems.append(_said(exc))
+            row.problems.append(exc.render(language))
 
 
-def validate(session: Session, sheet: Sheet) -> Sheet:
+def validate(session: Session, sheet: Sheet, *, language: str = "zh") -> Sheet:
     """Check every row against the ledger, each name in the clerk's words turned into the
-    ledger's key (models/words.py); find rows imported before."""
+    ledger's key (models/words.py); find rows imported before. Problems are said in `language`."""
     words = Words.load(session)
     units = {u.code: u for u in words.units}
     with_secretary = {m.unit_id for m in session.exec(select(Membership).join(Person, Person.id == Membership.person_id)
@@ -123,45 +123,49 @@ def validate(session: Session, sheet: Sheet) -> Sheet:
             if verdict in {_norm(w) for w in PASS}:
                 row.passed = True
             elif verdict not in {_norm(w) for w in FAIL}:
-                row.problems.append(f"result: 请填写 合格 / 不合格 (fill in pass or fail): {v.get('result') or '空'}")
+                row.problems.append(RuleError("pass_or_fail", field="result", value=v.get("result") or "—")
+                                    .render(language))
         for name, value in v.items():  # no control characters; one line except the detail
             try:
                 check_text(value, field=name, multiline=name == "detail")
             except RuleError as exc:
-                row.problems.append(_said(exc))
+                row.problems.append(exc.render(language))
         for name in REQUIRED:
             if not v.get(name) and not (row.passed and name == "title"):
-                row.problems.append(f"{name}: 不能为空 (required)")
-        _resolve(row, "unit", lambda text: words.unit(text).code)
-        _resolve(row, "manifestation", lambda text: words.manifestation(text).id)
-        _resolve(row, "deadline_class", lambda text: deadline_class(text).value)
+                row.problems.append(RuleError("required", field=name).render(language))
+        _resolve(row, "unit", lambda text: words.unit(text).code, language)
+        _resolve(row, "manifestation", lambda text: words.manifestation(text).id, language)
+        _resolve(row, "deadline_class", lambda text: deadline_class(text).value, language)
         unit = units.get(v.get("unit", ""))
-        _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email)
-        _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email)  # type: ignore[misc]
+        _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email, language)
+        _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email,  # type: ignore[misc]
+                 language)
+        problem = partial(_problem, row, language)
+
         if len(v.get("title", "")) > 200:
-            row.problems.append("title: 过长，最多 200 字 (too long)")
+            problem("too_long", "title", limit=200)
         if len(v.get("detail", "")) > 4000:
-            row.problems.append("detail: 过长，最多 4000 字 (too long)")
+            problem("too_long", "detail", limit=4000)
         inspector = v.get("inspector", "")
         if (person := words.by_email.get(inspector)) is not None:  # named, and found
             if not person.active:
-                row.problems.append(f"inspector: 人员已停用 {inspector} (inactive)")
+                problem("inactive_person", "inspector", value=inspector)
             else:
                 if inspector not in may_file:
                     may_file[inspector] = bool(standing(session, person, None) & FILERS)
                 if not may_file[inspector]:
-                    row.problems.append(f"inspector: {inspector} 无立项权限 (may not file findings)")
+                    problem("may_not_file", "inspector", value=inspector)
         owner = v.get("owner", "")
         if (named := words.by_email.get(owner)) is not None and not named.active:
-            row.problems.append(f"owner: 人员已停用 {owner} (inactive)")
+            problem("inactive_person", "owner", value=owner)
         if not owner and unit is not None and unit.id not in with_secretary:
-            row.problems.append(f"owner: 单位 {unit.name} 没有支部书记，请填写责任人 (no secretary: name an owner)")
+            problem("no_secretary_row", "owner", value=unit.name)
         if row.passed:
             continue  # nothing will be filed: no key, no duplicate check
         content = "\x1f".join(_norm(v.get(k)) for k in ("unit", "manifestation", "title", "detail", "inspector"))
         row.key = v["ref"][:64] if v.get("ref") else hashlib.sha256(content.encode()).hexdigest()
         if row.key in seen:
-            row.problems.append(f"与第 {seen[row.key]} 行重复 (duplicate of row {seen[row.key]})")
+            problem("duplicate_row", value=seen[row.key])
         seen.setdefault(row.key, row.number)
     keys = [r.key for r in sheet.rows if r.key]
     for i in range(0, len(keys), 500):

@@ -66,7 +66,7 @@ def test_sweep_and_reconcile_commands(stack: Stack):
     due = json.loads(stack.cli("show", code, "--json"))["due_on"]
     refused(stack, "sweep", "--now", "tomorrow", says="now: 时间格式应为 YYYY-MM-DDTHH:MM")
     out = stack.cli("sweep", "--now", f"{later(due, 10)}T09:30")
-    assert "escalations 1" in out and "digests" in out
+    assert "督办 1" in out and "汇总邮件" in out
     data = json.loads(stack.cli("show", code, "--json"))
     assert (data["escalation_level"], data["colour"]) == (3, "red")
     assert "3 红" in stack.cli("ledger")

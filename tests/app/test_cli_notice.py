@@ -42,7 +42,7 @@ def test_build_then_publish_mails_the_frozen_notice_once(stack: Stack):
     assert list(stack.sink.folder.glob("*.eml")) == []  # a draft mails no one
 
     out = stack.cli("notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org")
-    assert "已发布" in out and "mail: 8 recipients" in out
+    assert "已发布" in out and "已发送 8 位收件人" in out
     def notices() -> list:  # the scenario's assignment mails went out with them
         return [m for m in mails_in(stack.sink.folder) if m["Subject"].startswith("【通报】")]
 
@@ -99,7 +99,7 @@ def test_the_scheduled_run_waits_for_the_round_then_drafts_once(stack: Stack):
     again = asyncio.run(monthly_notice(now="2026-10-22T10:00:00+08:00"))
     assert again["due"] is False and again["reason"] == "notice is draft (a draft until the month ends)"
     md = asyncio.run(artifact("notice-2026-10", flow_run_id=UUID(drafted["flow_run_id"])))
-    assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿 draft，数据截至 2026-10-21 10:00 "
+    assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿，数据截至 2026-10-21 10:00 "
                               "北京时间）")  # a month still running: as of the run
     assert "| 【红】审批一处党支部 |" in md.data
     # A draft mails no one: the sink holds the scenario's mail and the round's checklists only.

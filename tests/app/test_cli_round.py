@@ -62,7 +62,7 @@ def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_
     wb.save(path)
     out = stack.cli("round", "record", "2030-06", str(path))
     n = ws.max_row - 1
-    assert f"{n} 条结果已录入" in out and "1 项问题立项" in out and f"clean units: {first}" in out
+    assert f"{n} 条结果已录入" in out and "1 项问题立项" in out and f"本月无问题单位：{first}" in out
     import json
 
     [item] = json.loads(stack.cli("ledger", "--json"))

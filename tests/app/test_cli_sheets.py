@@ -17,7 +17,7 @@ def test_import_files_assigns_and_mails_each_owner_once(stack: Stack, tmp_path):
     rows = [row(title="推诿一"), row(title="推诿二"), row(unit="zb-zhengce", title="文山")]
     path = book(tmp_path / "十一月督察.xlsx", rows)
     out = stack.cli("import", str(path))
-    assert "3 项已立项并交办" in out and "case runs started: 3" in out
+    assert "3 项已立项并交办" in out and "已启动案件流程：3" in out
     mails = wait_for_mail(stack.sink, 2)
     assert sorted(m["To"] for m in mails) == ["gao.peng@example.org", "yang.fan@example.org"]
     gao = next(m for m in mails if m["To"] == "gao.peng@example.org")
@@ -36,7 +36,7 @@ def test_bad_sheet_files_nothing_and_says_where(stack: Stack, tmp_path):
     path = book(tmp_path / "s.xlsx", [row(), row(title="x", unit="zb-nowhere"), row(title="y", manifestation="zz-1")])
     refused(stack, "import", str(path), says="3")
     refused(stack, "import", str(path), says="未知单位：zb-nowhere")
-    refused(stack, "import", str(path), "--dry-run", says="nothing filed")
+    refused(stack, "import", str(path), "--dry-run", says="未导入任何事项")
     (tmp_path / "notes.xlsx").write_text("这不是表格")
     refused(stack, "import", str(tmp_path / "notes.xlsx"), says="file: 不是有效的 Excel（.xlsx）文件：notes.xlsx")
     from typer.testing import CliRunner
@@ -50,7 +50,7 @@ def test_bad_sheet_files_nothing_and_says_where(stack: Stack, tmp_path):
 
 def test_dry_run_changes_nothing(stack: Stack, tmp_path):
     out = stack.cli("import", str(book(tmp_path / "s.xlsx", [row(), row(title="二")])), "--dry-run")
-    assert "dry run: 2 项可导入" in out
+    assert "试运行：2 项可导入" in out
     assert json.loads(stack.cli("ledger", "--json")) == []
 
 

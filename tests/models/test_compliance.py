@@ -54,8 +54,8 @@ def test_a_november(engine, policy):
     assert (by["zb-shenpi2"].score, by["zb-xinxi"].score) == (100, 88)
     assert by["zb-shenpi1"].tier == "middle" and by["zb-zhengce"].tier == "advanced"
     assert any("未按期整改" in r for r in by["zb-shenpi1"].reasons)
-    assert by["zb-shenpi2"].reasons == ["2026-10 发现 3 个问题 (> 2)"]
-    assert by["zb-xinxi"].reasons == [f"{e2} 反弹 (recurrence)"]
+    assert by["zb-shenpi2"].reasons == ["2026-10 发现 3 个问题（超过 2 个）"]
+    assert by["zb-xinxi"].reasons == [f"{e2} 反弹"]
     assert (result.rate, result.target, result.met) == (40.0, 50, False)
     # By February the October burst and the September problem have left the window.
     with transaction(engine) as s:

@@ -224,10 +224,14 @@ def test_a_name_two_people_share_in_a_unit_is_refused_naming_both(engine, tmp_pa
         s.add(twin)
         s.flush()
         s.add(Membership(person_id=twin.id, unit_id=unit.id, role=Role.owner))
-    sheet = checked(engine, book(tmp_path / "s.xlsx", [row(unit="政策法规处", owner="黄磊")]))
+    path = book(tmp_path / "s.xlsx", [row(unit="政策法规处", owner="黄磊")])
+    sheet = checked(engine, path)
     assert sheet.bad[0].problems == [
-        "owner: “黄磊”可指多个：huang.lei2@example.org、huang.lei@example.org（请写全称或代码） "
-        "(“黄磊” fits several: huang.lei2@example.org、huang.lei@example.org (give the full name or code))"]
+        "owner: “黄磊”可指多个：huang.lei2@example.org、huang.lei@example.org（请写全称或代码）"]
+    with transaction(engine) as s:  # in one language, the reader's: English for an English bureau
+        english = validate(s, read_sheet(path), language="en")
+    assert english.bad[0].problems == [
+        "owner: “黄磊” fits several: huang.lei2@example.org, huang.lei@example.org (give the full name or code)"]
 
 
 def test_a_failure_midway_files_nothing(engine, policy, tmp_path):

@@ -93,6 +93,6 @@ def test_the_mail_and_the_artifact_say_the_same(sqlite_engine, policy, tmp_path)
         "name": "Sun"})
     assert english.subject == f"[Notice] 2026-10 work-style inspection ({NUMBER})" and "found" in english.html
     md = markdown(data, number=NUMBER, title=TITLE, issuer=ISSUER, status="draft", dated=date(2026, 11, 20))
-    assert md.startswith(f"# {TITLE}（草稿 draft，数据截至 2026-11-01 00:00 北京时间）")
+    assert md.startswith(f"# {TITLE}（草稿，数据截至 2026-11-01 00:00 北京时间）")
     assert "| 【红】审批一处党支部 | 0 | 0 | 0 | 1 | 0/0/1 |" in md
     assert "| 2026-10 | 4 | 3 | 40% | 50% |" in md and codes["early"] in md

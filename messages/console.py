@@ -1,0 +1,76 @@
+"""What the CLI says to the people who use it, (Chinese, English), by key: printed in
+RECTIFLOW_LANGUAGE, one language per line, never both. `{name}` fields are filled by the command.
+(Operator commands that start and check processes, `up`, `check`, `rehearse`, speak English.)"""
+
+CONSOLE: dict[str, tuple[str, str]] = {
+    # filing and acting
+    "recorded_prefect_away": ("已记入台账；流程服务暂不可达，稍后由 reconcile 自动补发。",
+                              "recorded; Prefect is unreachable, reconcile catches the run up later."),
+    "filed_prefect_away": ("已立项；流程服务暂不可达，案件流程稍后由 reconcile 启动。",
+                           "filed; Prefect is unreachable, reconcile starts its case run later."),
+    "parts_prefect_away": ("流程服务暂不可达，子事项的案件流程稍后由 reconcile 启动。",
+                           "Prefect is unreachable: reconcile starts the parts' case runs later."),
+    "extension_waits": ("延期申请待审批，由{deciders}决定", "extension request waiting for {deciders}"),
+    "or": ("或", " or "),
+    "absence_recorded": ("已登记委托", "absence recorded"),
+    "absence_ended": ("委托已结束", "absence ended"),
+    # sheets
+    "bad_rows": ("{file} / {sheet}：{n} 行有误", "{file} / {sheet}: {n} bad rows"),
+    "row": ("行", "row"),
+    "problems": ("问题", "problems"),
+    "already_imported": ("{n} 行已导入过，跳过：", "{n} rows already imported, skipped: "),
+    "nothing_filed": ("未导入任何事项；请修改有误的行，或用 --skip-bad 只导入无误的行",
+                      "nothing filed; fix the rows or use --skip-bad"),
+    "template_written": ("模板已写入：{path}", "template written: {path}"),
+    "dry_run": ("试运行：{n} 项可导入，未作任何更改", "dry run: {n} would be filed, nothing changed"),
+    "filed_and_assigned": ("{n} 项已立项并交办", "{n} filed and assigned"),
+    "results_recorded": ("{month}：{results} 条结果已录入，{filed} 项问题立项；本月无问题单位：{clean}",
+                         "{month}: {results} results recorded, {filed} findings filed; clean units: {clean}"),
+    "mail_report": ("邮件：{report}", "mail: {report}"),
+    "runs_started": ("已启动案件流程：{n}", "case runs started: {n}"),
+    "exported": ("{n} 项 → {path}", "{n} items → {path}"),
+    # jobs and mail
+    "not_a_working_day": ("{day}：非工作日，不提醒不督办", "{day}: not a working day: nothing to do"),
+    "swept": ("{day}：提醒 {reminders}，督办 {escalations}，逾期 {overdue}，汇总邮件 {digests}（顺延 {deferred}）",
+              "{day}: reminders {reminders}, escalations {escalations}, overdue {overdue}, digests {digests} "
+              "(deferred {deferred})"),
+    "prefect_away": ("流程服务不可达（{where}）：案件流程待其恢复后由 reconcile 修复；邮件：{report}",
+                     "Prefect is unreachable at {where}: case runs are repaired once it is back; mail: {report}"),
+    "no_mail_waiting": ("没有待重发或失败的邮件", "no mail waiting or failed"),
+    "queued_again": ("{n} 封重新排队；邮件：{report}", "{n} queued again; mail: {report}"),
+    "history_says": ("{code}：{field} = {row}，记录显示 {events}",
+                     "{code}: {field} = {row}, its history says {events}"),
+    "working_day": ("{day}：工作日", "{day}: working day"),
+    "holiday": ("{day}：休息日", "{day}: holiday"),
+    "clock_at": ("{moment}（{days} 天后）", "{moment} ({days} days ahead)"),
+    # mail list
+    "mail_line": ("尝试 {attempts} · 下次 {next}", "attempts {attempts} · next {next}"),
+    "col_item": ("事项", "item"),
+    "col_status": ("状态", "status"),
+    "col_to": ("收件人", "to"),
+    "col_template": ("模板", "template"),
+    "col_attempts": ("尝试", "attempts"),
+    "col_next": ("下次（{zone}）", "next ({zone})"),
+    "col_error": ("错误", "error"),
+    # the notice
+    "no_notice": ("{month}：尚无通报", "{month}: no notice yet"),
+    "notice_draft": ("草稿", "draft"),
+    "notice_published": ("已发布", "published"),
+    "notice_figures": ("  发现 {found}  销号 {closed}（按期 {on_time}）  逾期 {overdue}  红色 {red}  "
+                       "达标率 {rate}% / 目标 {target}%",
+                       "  found {found}  closed {closed} ({on_time} on time)  overdue {overdue}  red {red}  "
+                       "compliance {rate}% / target {target}%"),
+    "notice_mailed": ("  已发送 {n} 位收件人", "  mailed to {n} recipients"),
+    # compliance
+    "compliance_year": ("{year} 达标率", "{year} compliance"),
+    "compliance_month": ("{month} 达标率 {rate}% / 目标 {target}% {mark}", "{month} compliance {rate}% / target "
+                         "{target}% {mark}"),
+    "col_month": ("月份", "month"),
+    "col_rate": ("达标率", "rate"),
+    "col_target": ("目标", "target"),
+    "col_met": ("达标", "met"),
+    "col_branch": ("支部", "branch"),
+    "col_score": ("得分", "score"),
+    "col_grade": ("等次", "grade"),
+    "col_reason": ("原因", "reason"),
+}
