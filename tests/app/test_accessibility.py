@@ -17,8 +17,19 @@ from tests.stack import Stack
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 # 320 CSS pixels wide: the smallest phone, and a 1280-pixel screen zoomed to 400 % (WCAG 1.4.10).
 SHOTS = {"/file": "filing-page", "/mail": "mail-folder"}  # kept in test-artifacts/browser/
+# "large-text": the reader's text size at 200 % (32 px, set as Chromium's own setting is) on a
+# screen zoomed to 200 % (640 CSS pixels): the 适老化 large-text case.
 SIZES = {"desktop": {"viewport": {"width": 1280, "height": 900}},
-         "phone": {**PHONE, "viewport": {"width": 320, "height": 640}}}
+         "phone": {**PHONE, "viewport": {"width": 320, "height": 640}},
+         "large-text": {"viewport": {"width": 640, "height": 900}}}
+
+
+# (A full-page screenshot resets Chromium's text size to 16 px: large-text shots show the screen.)
+def new_page(chromium, size: str):
+    page = chromium.new_context(bypass_csp=True, **SIZES[size]).new_page()
+    if size == "large-text":
+        page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    return page
 
 
 def axe(page) -> list[dict]:
@@ -26,6 +37,8 @@ def axe(page) -> list[dict]:
     # The portal's CSP forbids inline scripts; the checking context bypasses it (bypass_csp).
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    if page.viewport_size["width"] == 640:  # the large text took: the page follows the reader's size
+        assert page.evaluate("() => getComputedStyle(document.body).fontSize") == "32px"
     serious = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]),
                 "where": [n["target"] for n in v["nodes"][:3]]}
                for v in found if v["impact"] in ("serious", "critical")]
@@ -70,8 +83,7 @@ def test_every_page_for_every_role_has_no_serious_violation(stack: Stack, monkey
     figures: dict[str, list[dict]] = {}
     with served_portal(port) as base, browser() as chromium:
         for who, paths in pages.items():
-            context = chromium.new_context(bypass_csp=True, **SIZES[size])
-            page = context.new_page()
+            page = new_page(chromium, size)
             if who == "owner":
                 page.goto(f"{base}/login")
                 figures[f"{size} /login"] = axe(page)
@@ -81,15 +93,15 @@ def test_every_page_for_every_role_has_no_serious_violation(stack: Stack, monkey
                 page.goto(base + path)
                 figures[f"{size} {who} {path.split('?')[0] if who != 'owner' else '/l (the mailed link)'}"] = axe(page)
                 if path in SHOTS:
-                    shot(page, f"{SHOTS[path]}-{size}")
-            context.close()
+                    shot(page, f"{SHOTS[path]}-{size}", full_page=size != "large-text")
+            page.context.close()
         # A refusal that tells a time: the used sign-in link, in the bureau's zone.
-        page = chromium.new_context(bypass_csp=True, **SIZES[size]).new_page()
+        page = new_page(chromium, size)
         page.goto(base + used)
         assert "北京时间" in page.inner_text("main") and "UTC" not in page.inner_text("main")
         figures[f"{size} refusal (a used link)"] = axe(page)
-        shot(page, f"refusal-used-link-{size}")
-        page = chromium.new_context(bypass_csp=True, **SIZES[size]).new_page()
+        shot(page, f"refusal-used-link-{size}", full_page=size != "large-text")
+        page = new_page(chromium, size)
         page.goto(f"{base}/nowhere")
         figures[f"{size} refusal"] = axe(page)
     out = ROOT / "test-artifacts" / f"axe-{size}.json"
