@@ -121,30 +121,25 @@ def _figures_said(text: str) -> dict[str, int]:
     return said
 
 
-def test_every_figure_of_one_notice_agrees_word_excel_and_artifact(stack: Stack):
-    """The Word notice, the Excel ledger mailed with it and the artifact come from one moment,
-    the month's end, and say the same numbers, whatever happened to the items since."""
-    from datetime import date
-
-    codes = build_october(stack.engine, Policy())  # with an item filed in November, after the cutoff
-    stack.cli("notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org")
-    folder = stack.data_dir / "notices" / "2026-10"
-    word = "\n".join(p.text for p in Document(str(folder / "通报-2026-10.docx")).paragraphs)
+def one_notice_agrees(stack: Stack, month: str) -> tuple[dict, list[dict]]:
+    """The published notice of `month`: its Word text, its artifact and its record say the same
+    totals, and the Excel ledger mailed with it counts them again from its rows. Returns the
+    notice's figures and the ledger's rows."""
+    folder = stack.data_dir / "notices" / month
+    word = "\n".join(p.text for p in Document(str(folder / f"通报-{month}.docx")).paragraphs)
     with transaction(stack.engine) as s:
-        notice = s.exec(select(Notice).where(Notice.month == "2026-10")).one()
+        notice = s.exec(select(Notice).where(Notice.month == month)).one()
         figures = dict(notice.figures)
-    md = asyncio.run(artifact("notice-2026-10", flow_run_id=None)).data
+    md = asyncio.run(artifact(f"notice-{month}", flow_run_id=None)).data
     totals = {k: figures["totals"][k] for k in ("found", "closed", "overdue", "level1", "level2", "level3")}
     assert _figures_said(word) == totals == _figures_said(md)
     del totals["closed"]  # the ledger lists every item, not when each closed: the rest it shows
-    assert figures["cutoff"] == "2026-11-01 00:00 北京时间"
-
-    sheet = load_workbook(folder / "整改台账-2026-10.xlsx").active
+    sheet = load_workbook(folder / f"整改台账-{month}.xlsx").active
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
     open_rows = [r for r in rows if r["状态"] not in ("已销号", "已撤销")]
     counted = {
-        "found": sum(1 for r in rows if str(r["立项时间"]).startswith("2026-10") and r["状态"] != "已撤销"),
+        "found": sum(1 for r in rows if str(r["立项时间"]).startswith(month) and r["状态"] != "已撤销"),
         "overdue": sum(1 for r in open_rows if (r["剩余工作日"] or 0) < 0),
         "level1": sum(1 for r in open_rows if r["颜色"] == "蓝"),
         "level2": sum(1 for r in open_rows if r["颜色"] == "黄"),
@@ -152,6 +147,18 @@ def test_every_figure_of_one_notice_agrees_word_excel_and_artifact(stack: Stack)
     }
     assert counted == totals, (counted, totals, rows)
     assert not {r["颜色"] for r in rows} - {"蓝", "黄", "红", None}  # colours in words, never `red`
+    return figures, rows
+
+
+def test_every_figure_of_one_notice_agrees_word_excel_and_artifact(stack: Stack):
+    """The Word notice, the Excel ledger mailed with it and the artifact come from one moment,
+    the month's end, and say the same numbers, whatever happened to the items since."""
+    from datetime import date
+
+    codes = build_october(stack.engine, Policy())  # with an item filed in November, after the cutoff
+    stack.cli("notice", "build", "2026-10", "--publish", "--as", "sun.hongmei@example.org")
+    figures, rows = one_notice_agrees(stack, "2026-10")
+    assert figures["cutoff"] == "2026-11-01 00:00 北京时间"
     assert codes["red"] in {r["编号"] for r in rows if r["颜色"] == "红"} and codes["november"] not in {
         r["编号"] for r in rows}
     assert date.fromisoformat(figures["as_of"]) == date(2026, 10, 31)
