@@ -2,9 +2,7 @@
 outbox, the schema, the calendar, and the processes (up, portal, check, rehearse, demo)."""
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -12,7 +10,7 @@ from app.output import err, lang, out, said, show_mail
 from app.preflight import Role, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
-from models.deadlines.dates import near_moment, parse_day
+from models.deadlines.dates import parse_day, typed_moment
 from models.links import anchor_key
 from services import context as ctx
 from store.db import reading
@@ -24,14 +22,9 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
 
     at = ctx.now()
     if now is not None:
-        try:
-            at = datetime.fromisoformat(now)
-        except ValueError:
-            raise RuleError("bad_moment", field="now", value=now) from None
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=ZoneInfo(ctx.settings().timezone))
-        near_moment(at, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
-    result = run_sweep(at.astimezone(UTC))
+        at = typed_moment(now, zone=ctx.settings().timezone, now=at, window_days=ctx.settings().due_window_days,
+                          field="now")
+    result = run_sweep(at)
     if not result["workday"]:
         out.print(said("not_a_working_day", day=result["day"]))
         return

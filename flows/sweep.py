@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
-from models.deadlines.dates import near_moment
+from models.deadlines.dates import typed_moment
 from services import context as ctx
 from tasks.ledger import load_case
 from tasks.overview import publish_overview
@@ -18,17 +18,22 @@ from tasks.sweep import publish_overdue_ledger, sweep_task
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
-    at = flow_run.parameters.get("now") or flow_run.scheduled_start_time.isoformat()
-    day = datetime.fromisoformat(str(at)).astimezone(ZoneInfo(ctx.settings().timezone)).date()
+    zone = ZoneInfo(ctx.settings().timezone)
+    try:  # as typed (a zone-less time is the bureau's); a malformed one is refused by the run itself
+        moment = datetime.fromisoformat(str(flow_run.parameters.get("now") or ""))
+    except ValueError:
+        moment = flow_run.scheduled_start_time
+    day = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).date()
     return f"督办巡查 sweep {day}"
 
 
 @flow(name="deadline-sweep", flow_run_name=_run_name, persist_result=False)
 async def deadline_sweep(now: str = "") -> dict:
     """now: ISO moment to sweep for (operators and tests); empty = the current time."""
-    moment = datetime.fromisoformat(now) if now else ctx.now()
-    if now:  # typed into the Prefect UI form: bounded like the CLI's --now
-        near_moment(moment, now=ctx.now(), window_days=ctx.settings().due_window_days, field="now")
+    moment = ctx.now()
+    if now:  # typed into the Prefect UI form: read and bounded as the CLI's --now is
+        moment = typed_moment(now, zone=ctx.settings().timezone, now=moment,
+                              window_days=ctx.settings().due_window_days, field="now")
     log = get_run_logger()
     report = sweep_task(moment)
     if not report.workday:

@@ -3,7 +3,8 @@ after today and within the due window (`RECTIFLOW_DUE_WINDOW_DAYS`, two years by
 a moment to sweep for, or a calendar day to declare, lies within the window either side of
 today. Nothing a person types can send a count or a calendar to the year 9999."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from messages import RuleError
 
@@ -39,7 +40,15 @@ def near_day(day: date, *, today: date, window_days: int, field: str) -> date:
     return day
 
 
-def near_moment(at: datetime, *, now: datetime, window_days: int, field: str) -> datetime:
-    """A moment around now (the sweep's --now): within `window_days` either side."""
-    near_day(at.date(), today=now.date(), window_days=window_days, field=field)
-    return at
+def typed_moment(text: str, *, zone: str, now: datetime, window_days: int, field: str) -> datetime:
+    """A moment as a person typed it (the sweep's --now, its form in the Prefect UI): ISO, and
+    without an offset the bureau's wall clock; within `window_days` of now either side. Taken
+    once where it enters, and passed on as an aware UTC time."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise RuleError("bad_moment", field=field, value=text[:40]) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(zone))
+    near_day(at.date(), today=now.astimezone(at.tzinfo).date(), window_days=window_days, field=field)
+    return at.astimezone(UTC)

@@ -130,3 +130,18 @@ def test_a_far_moment_typed_into_the_ui_form_fails_the_run_and_changes_nothing(s
         asyncio.run(deadline_sweep(now="9999-12-31T09:00:00+08:00"))
     assert refused.value.field == "now"
     assert fingerprint(stack.engine) == before and mail_count(stack) == 0
+
+
+def test_a_zone_less_moment_typed_into_the_ui_form_is_the_bureau_s_wall_clock(stack: Stack):
+    """The UI's form takes `2026-12-20T09:00` as typed: 09:00 in the bureau's zone, the same
+    moment the CLI's --now takes, never a naive time compared with aware ones."""
+    from flows.sweep import deadline_sweep
+
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "推诿",
+                     "--as", INSPECTOR).split()[0]
+    stack.step(code)
+    due = date.fromisoformat(json.loads(stack.cli("show", code, "--json"))["due_on"])
+    day = WorkCalendar().add_working_days(due, 1).day  # one working day late
+    result = asyncio.run(deadline_sweep(now=f"{day}T09:00"))
+    assert result["day"] == day.isoformat() and result["workday"] is True
+    assert code in result["escalated"] and json.loads(stack.cli("show", code, "--json"))["escalation_level"] == 1
