@@ -19,13 +19,18 @@ MAY_IMPORT = {
 
 
 def imported(path: Path) -> set[str]:
+    return every_import(path) & set(OURS)
+
+
+def every_import(path: Path) -> set[str]:
+    """The top-level names a module imports, function-local imports included."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module.split(".")[0])
-    return found & set(OURS)
+    return found
 
 
 def test_every_package_imports_only_the_layers_below_it():
@@ -36,3 +41,18 @@ def test_every_package_imports_only_the_layers_below_it():
                 wrong.append(f"{path.relative_to(ROOT)} imports {target}")
     assert wrong == []
     assert imported(ROOT / "app" / "cli.py") and imported(ROOT / "models" / "ledger" / "views.py") == {"models"}
+
+
+# DESIGN §4: the rules hold no infrastructure. What models/ may never import, even in a function.
+NOT_IN_MODELS = {"prefect", "fastapi", "starlette", "uvicorn", "smtplib", "emails", "aiosmtpd", "httpx", "requests",
+                 "socket", "subprocess", "shutil", "os", "redis", "psycopg"}
+
+
+def test_models_import_no_prefect_web_mail_or_processes(tmp_path):
+    wrong = [f"{path.relative_to(ROOT)} imports {name}" for path in sorted((ROOT / "models").rglob("*.py"))
+             for name in sorted(every_import(path) & NOT_IN_MODELS)]
+    assert wrong == []
+    # The check sees an import wherever it hides (in a function too), as it would in a rule.
+    rule = tmp_path / "rule.py"
+    rule.write_text("def f():\n    from prefect import flow\n    import smtplib.x\n", encoding="utf-8")
+    assert every_import(rule) & NOT_IN_MODELS == {"prefect", "smtplib"}
