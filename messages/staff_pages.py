@@ -28,6 +28,7 @@ STAFF_PAGES: dict[str, tuple[str, str]] = {
                   "Mark each line pass or fail; a fail needs the problem, which is filed and assigned. Closes "
                   "{closes}."),
     "round_problems": ("未录入，请修改以下各项：", "Nothing recorded; correct these:"),
+    "round_result": ("结果", "Result"),
     "pass": ("合格", "pass"),
     "fail": ("不合格", "fail"),
     "result_of": ("{unit} {item} 结果", "{unit} {item}: result"),

@@ -200,6 +200,10 @@ async def round_record(request: Request, _visitor: Acting) -> Response:  # check
                                                                            month=month), "message": message})
 
 
+# The checklist's own words for the fields a problem may be about (catalogue keys).
+CHECKLIST_FIELDS = {"result": "round_result", "title": "field_title", "detail": "field_detail"}
+
+
 def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visitor, str, Sheet]:
     """The portal's checklist as a sheet, checked whole (on a worker thread); the form again
     with every problem when any row is at fault."""
@@ -221,7 +225,9 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
                     "result": {"pass": "合格", "fail": "不合格"}.get(str(form.get(f"{key}.result") or ""), ""),
                     "title": str(form.get(f"{key}.title") or "").strip(),
                     "detail": str(form.get(f"{key}.detail") or "").strip()}))
-        sheet = validate(session, Sheet("portal", rows, has_result=True), language=language_of(visitor))
+        language = language_of(visitor)
+        labels_of = {name: str(say(language, key)) for name, key in CHECKLIST_FIELDS.items()}
+        sheet = validate(session, Sheet("portal", rows, has_result=True), language=language, fields=labels_of)
         if sheet.bad:  # all or nothing: show every problem, record nothing
             values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
             problems = [f"{r.values['unit']} {r.values['manifestation']}: {'; '.join(r.problems)}" for r in sheet.bad]

@@ -6,7 +6,7 @@ is stored on the finding, so importing the same sheet again files nothing twice.
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
@@ -93,22 +93,31 @@ def sheet_from(table: ReadTable) -> Sheet:
                  has_result="result" in table.columns)
 
 
-def _problem(row: SheetRow, language: str, key: str, field: str = "", **params: Any) -> None:
-    row.problems.append(RuleError(key, field=field, **params).render(language))
+Said = Callable[[RuleError], str]  # a refusal as the sheet's reader reads it
 
 
-def _resolve(row: SheetRow, name: str, find: Callable[[str], str], language: str) -> None:
+def _problem(row: SheetRow, said: Said, key: str, field: str = "", **params: Any) -> None:
+    row.problems.append(said(RuleError(key, field=field, **params)))
+
+
+def _resolve(row: SheetRow, name: str, find: Callable[[str], str], said: Said) -> None:
     """Replace the clerk's word in the row by the ledger's key (a code, an e-mail), or say why not."""
     if row.values.get(name):
         try:
             row.values[name] = find(row.values[name])
         except RuleError as exc:
-            row.problems.append(exc.render(language))
+            row.problems.append(said(exc))
 
 
-def validate(session: Session, sheet: Sheet, *, language: str = "zh") -> Sheet:
+def validate(session: Session, sheet: Sheet, *, language: str = "zh",
+             fields: Mapping[str, str] | None = None) -> Sheet:
     """Check every row against the ledger, each name in the clerk's words turned into the
-    ledger's key (models/words.py); find rows imported before. Problems are said in `language`."""
+    ledger's key (models/words.py); find rows imported before. Problems are said in `language`,
+    each field named as `fields` labels it (a form's own labels; else its key)."""
+
+    def said(exc: RuleError) -> str:
+        return exc.render(language, fields=fields)
+
     words = Words.load(session)
     units = {u.code: u for u in words.units}
     with_secretary = {m.unit_id for m in session.exec(select(Membership).join(Person, Person.id == Membership.person_id)
@@ -123,24 +132,23 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh") -> Sheet:
             if verdict in {_norm(w) for w in PASS}:
                 row.passed = True
             elif verdict not in {_norm(w) for w in FAIL}:
-                row.problems.append(RuleError("pass_or_fail", field="result", value=v.get("result") or "—")
-                                    .render(language))
+                row.problems.append(said(RuleError("pass_or_fail", field="result", value=v.get("result") or "—")))
         for name, value in v.items():  # no control characters; one line except the detail
             try:
                 check_text(value, field=name, multiline=name == "detail")
             except RuleError as exc:
-                row.problems.append(exc.render(language))
+                row.problems.append(said(exc))
         for name in REQUIRED:
             if not v.get(name) and not (row.passed and name == "title"):
-                row.problems.append(RuleError("required", field=name).render(language))
-        _resolve(row, "unit", lambda text: words.unit(text).code, language)
-        _resolve(row, "manifestation", lambda text: words.manifestation(text).id, language)
-        _resolve(row, "deadline_class", lambda text: deadline_class(text).value, language)
+                row.problems.append(said(RuleError("required", field=name)))
+        _resolve(row, "unit", lambda text: words.unit(text).code, said)
+        _resolve(row, "manifestation", lambda text: words.manifestation(text).id, said)
+        _resolve(row, "deadline_class", lambda text: deadline_class(text).value, said)
         unit = units.get(v.get("unit", ""))
-        _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email, language)
+        _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email, said)
         _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email,  # type: ignore[misc]
-                 language)
-        problem = partial(_problem, row, language)
+                 said)
+        problem = partial(_problem, row, said)
 
         if len(v.get("title", "")) > 200:
             problem("too_long", "title", limit=200)

@@ -115,7 +115,8 @@ def test_the_round_checklist_files_failures_all_or_nothing(stack: Stack):
     failing = f"{units[0]}.tuo-1"
     data[f"{failing}.result"] = "fail"  # but no title: refused, nothing recorded
     refused = client.post("/round", data=data)
-    assert refused.status_code == 400 and f"{units[0]} tuo-1: title: 不能为空" in refused.text
+    # The problem names the field as the form does (问题), not by the code's name.
+    assert refused.status_code == 400 and f"{units[0]} tuo-1: 问题: 不能为空" in refused.text
     with transaction(stack.engine) as s:
         assert s.exec(select(RoundResult)).all() == []
     data[f"{failing}.title"] = "公文办理超时限"
