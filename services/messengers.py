@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from messages import RuleError
+from messages import RuleError, labels
 from models.people.channels import (
     CHANNEL_LABELS,
     Channel,
@@ -36,8 +36,8 @@ def _shown(channel: Channel) -> str:
 
 def my_channels(person_id: int, language: str = "zh") -> list[ChannelView]:
     with reading(ctx.ledger()) as session:
-        return [ChannelView(c.kind.value, CHANNEL_LABELS[c.kind][language == "en"], _shown(c), bool(c.secret),
-                            c.everything)
+        return [ChannelView(c.kind.value, labels.label(CHANNEL_LABELS, c.kind, language), _shown(c),
+                            bool(c.secret), c.everything)
                 for c in session.exec(select(Channel).where(Channel.person_id == person_id,
                                                            Channel.active == True)  # noqa: E712
                                       .order_by(Channel.id))]

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from app.web.deps import Acting, SignedIn
 from app.web.pages import language_of, page
 from app.web.security import require_csrf
+from messages import labels
 from models.people.channels import CHANNEL_LABELS, ChannelKind
 from services import context as ctx
 from services.messengers import my_channels, remove_my_channel, set_my_channel
@@ -20,7 +21,7 @@ def channels_page(request: Request, visitor: SignedIn) -> Response:
     language = language_of(visitor)
     return page(request, "channels.html", {
         "visitor": visitor, "channels": my_channels(visitor.person.id, language),  # type: ignore[arg-type]
-        "kinds": [(k.value, CHANNEL_LABELS[k][language == "en"]) for k in ChannelKind],
+        "kinds": [(k.value, labels.label(CHANNEL_LABELS, k, language)) for k in ChannelKind],
         "webhook_hosts": ", ".join(ctx.settings().allowed_webhook_hosts)})
 
 

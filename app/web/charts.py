@@ -4,7 +4,7 @@ on a phone (each scales to the screen's width and keeps its text at a legible si
 from markupsafe import Markup, escape
 
 from app.web.pages import say
-from messages.labels import COLOURS
+from messages.labels import COLOURS, colour_label
 from models.notices.figures import TrendPoint
 from services.overview import BranchStand
 
@@ -45,10 +45,9 @@ def colours_by_branch(branches: list[BranchStand], language: str = "zh") -> Mark
         body.append(_text(x + 4, y + 13, b.open if b.open else "0"))
     legend_y = 8 + len(branches) * row_h + 6
     lx = float(label_w)
-    for c in COLOURS.values():
+    for key, c in COLOURS.items():
         body.append(f'<rect x="{lx:.0f}" y="{legend_y:.0f}" width="10" height="10" fill="#{c.swatch}"/>')
-        name = c.zh if language == "zh" else c.en
-        body.append(_text(lx + 13, legend_y + 9, say(language, "chart_slip", colour=name)))
+        body.append(_text(lx + 13, legend_y + 9, say(language, "chart_slip", colour=colour_label(key, language))))
         lx += 64
     body.append(f'<rect x="{lx:.0f}" y="{legend_y:.0f}" width="10" height="10" fill="{NONE_FILL}"/>')
     body.append(_text(lx + 13, legend_y + 9, say(language, "chart_no_slip")))

@@ -51,6 +51,12 @@ def words(key: str, **fields: Any) -> Markup:
     return say(language_of(None), key, **fields)
 
 
+def field_labels(language: str, keys: dict[str, str]) -> dict[str, str]:
+    """A form's own labels for its fields (field -> catalogue key), to name the field a refusal
+    is about as the form names it."""
+    return {name: str(say(language, key)) for name, key in keys.items()}
+
+
 def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
     visitor = context.get("visitor")
     language = context.get("lang") or language_of(visitor)
@@ -58,6 +64,7 @@ def page(request: Request, template: str, context: dict[str, Any], *, status: in
         {"request": request, "visitor": visitor, "flash": request.query_params.get("done", ""),
          "lang": language, "t": lambda key, **fields: say(language, key, **fields),
          "zone": lambda: labels.zone_name(ctx.settings().timezone, language),
+         "colour": lambda name: labels.colour_label(name, language),
          "label": lambda kind: action_label(kind, language),
          "note": lambda kind, data: event_note(kind, data, language),
          **{k: v for k, v in context.items() if k != "label"}})

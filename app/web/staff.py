@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import FILERS, NOT_FILER, Acting, ActingFiler, Filer, LedgerReader, Now, Reading, SignedIn
-from app.web.pages import language_of, page, refusal, say, words
+from app.web.pages import field_labels, language_of, page, refusal, say, words
 from app.web.security import (
     SESSION_COOKIE,
     Visitor,
@@ -27,7 +27,7 @@ from app.web.security import (
 )
 from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
-from models.items.finding import CLASS_LABELS, STATE_LABELS, State
+from models.items.finding import State
 from models.items.lifecycle import READERS, WATCHERS
 from models.ledger.export import ledger_workbook
 from models.ledger.views import LedgerQuery, ledger_views
@@ -125,7 +125,7 @@ def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Res
 def _catalogue(session: Session, language: str = "zh") -> dict[str, Any]:
     units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
     return {"units": units, "manifestations": manifestations(session),
-            "classes": [(c.value, CLASS_LABELS[c][language == "en"]) for c in DeadlineClass]}
+            "classes": [(c.value, labels.label(labels.CLASSES, c.value, language)) for c in DeadlineClass]}
 
 
 @router.get("/file", response_class=HTMLResponse)
@@ -146,8 +146,7 @@ async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # che
             deadline_class=values["class"] or None, owner=values["owner"].strip() or None)
     except RuleError as exc:
         language = language_of(visitor)
-        fields = {name: str(say(language, key)) for name, key in FILE_FIELDS.items()}
-        problem = exc.render(language, fields=fields, zone=ctx.settings().timezone)
+        problem = exc.render(language, fields=field_labels(language, FILE_FIELDS), zone=ctx.settings().timezone)
         return page(request, "file.html", {"visitor": visitor, "values": values, "problem": problem,
                                            **form_choices}, status=400)
     return RedirectResponse(f"/items/{quote(filed.code)}?done=file", status_code=303)
@@ -226,8 +225,8 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
                     "title": str(form.get(f"{key}.title") or "").strip(),
                     "detail": str(form.get(f"{key}.detail") or "").strip()}))
         language = language_of(visitor)
-        labels_of = {name: str(say(language, key)) for name, key in CHECKLIST_FIELDS.items()}
-        sheet = validate(session, Sheet("portal", rows, has_result=True), language=language, fields=labels_of)
+        sheet = validate(session, Sheet("portal", rows, has_result=True), language=language,
+                         fields=field_labels(language, CHECKLIST_FIELDS))
         if sheet.bad:  # all or nothing: show every problem, record nothing
             values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
             problems = [f"{r.values['unit']} {r.values['manifestation']}: {'; '.join(r.problems)}" for r in sheet.bad]
@@ -256,7 +255,8 @@ def ledger_page(request: Request, visitor: LedgerReader, session: Reading, now: 
     units = _catalogue(session, language)["units"]
     return page(request, "ledger.html", {"visitor": visitor, "views": views, "q": q, "units": units,
                                          "counts": counts, "colour_choices": colour_choices,
-                                         "states": [(s.value, STATE_LABELS[s][language == "en"]) for s in State],
+                                         "states": [(s.value, labels.label(labels.STATES, s.value, language))
+                                                    for s in State],
                                          "query": str(request.url.query)})
 
 

@@ -154,12 +154,13 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
                                        or (f.closed_at is not None and f.closed_at >= window_from)):
             by_unit.setdefault(f.unit_id, []).append(f)
     results = []
+
+    def why(key: str, **fields: object) -> str:
+        return labels.label(labels.NOT_COMPLIANT, key, language).format(**fields)
+
     for unit in branches:
         mine = by_unit.get(unit.id, [])
         reasons: list[str] = []
-
-        def why(key: str, **fields: object) -> str:
-            return labels.label(labels.NOT_COMPLIANT, key, language).format(**fields)
         filed_in = [f for f in mine if window_start <= f.filed <= end and not f.part]
         for f in mine:
             if f.due_on and window_start <= f.due_on <= end:

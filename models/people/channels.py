@@ -25,7 +25,7 @@ class ChannelKind(StrEnum):
     webhook = "webhook"  # any JSON endpoint the deployment allows, HMAC-signed when a secret is set
 
 
-CHANNEL_LABELS: dict[ChannelKind, tuple[str, str]] = {
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {  # by ChannelKind (a str): labels.label reads it
     ChannelKind.wecom: ("企业微信/政务微信群机器人", "WeCom group robot"),
     ChannelKind.dingtalk: ("钉钉群机器人", "DingTalk robot"),
     ChannelKind.webhook: ("通用 Webhook", "generic webhook"),

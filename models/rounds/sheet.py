@@ -127,12 +127,13 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh",
     seen: dict[str, int] = {}
     for row in sheet.rows:
         v = row.values
+        problem = partial(_problem, row, said)
         if sheet.has_result:
             verdict = _norm(v.get("result"))
             if verdict in {_norm(w) for w in PASS}:
                 row.passed = True
             elif verdict not in {_norm(w) for w in FAIL}:
-                row.problems.append(said(RuleError("pass_or_fail", field="result", value=v.get("result") or "—")))
+                problem("pass_or_fail", "result", value=v.get("result") or "—")
         for name, value in v.items():  # no control characters; one line except the detail
             try:
                 check_text(value, field=name, multiline=name == "detail")
@@ -140,7 +141,7 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh",
                 row.problems.append(said(exc))
         for name in REQUIRED:
             if not v.get(name) and not (row.passed and name == "title"):
-                row.problems.append(said(RuleError("required", field=name)))
+                problem("required", name)
         _resolve(row, "unit", lambda text: words.unit(text).code, said)
         _resolve(row, "manifestation", lambda text: words.manifestation(text).id, said)
         _resolve(row, "deadline_class", lambda text: deadline_class(text).value, said)
@@ -148,8 +149,6 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh",
         _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email, said)
         _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email,  # type: ignore[misc]
                  said)
-        problem = partial(_problem, row, said)
-
         if len(v.get("title", "")) > 200:
             problem("too_long", "title", limit=200)
         if len(v.get("detail", "")) > 4000:
