@@ -30,6 +30,7 @@ $(CHROMIUM):
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The suite on other days (a year end, Spring Festival, a leap day): every process's clock moved
@@ -44,6 +45,7 @@ test-dates: $(STAMP) $(CHROMIUM) $(FAKETIME_LIB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/all.py

@@ -8,7 +8,7 @@ its use case in services/. A refusal prints what was wrong and exits 2.
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.markup import escape
@@ -32,14 +32,15 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(db_app, name="db")
 app.add_typer(mail_app, name="mail")
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def refusals(fn: F) -> F:
+def refusals(fn: Callable[P, R]) -> Callable[P, R]:
     """A user's mistake is a message and exit code 2, never a traceback."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except RuleError as exc:
@@ -51,7 +52,7 @@ def refusals(fn: F) -> F:
                 err.print(f"  - {escape(problem)}")
             raise typer.Exit(2) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, people, roles)")) -> None:

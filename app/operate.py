@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 
 import typer
+from sqlmodel import col
 
 from app.output import err, lang, out, said, show_mail
 from app.preflight import Role, run_checks
@@ -77,8 +78,8 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     with reading(ctx.ledger()) as session:
         rows = troubled_mail(session, failed_only=failed, wall=ctx.now())
         ids = {r.finding_id for r in rows if r.finding_id is not None}
-        found = session.exec(select(Finding.id, Finding.code).where(Finding.id.in_(ids))).all()  # type: ignore[union-attr]
-        codes = dict(found)
+        found = session.exec(select(Finding.id, Finding.code).where(col(Finding.id).in_(ids))).all()
+        codes = {finding_id: code for finding_id, code in found if finding_id is not None}
     if not rows:
         out.print(said("no_mail_waiting"))
         return
@@ -114,7 +115,7 @@ def calendar_set(
 
     from services.organisation import set_calendar_day
 
-    the_day = set_calendar_day(parse_day(day, field="day"), workday=workday, note=note)  # type: ignore[arg-type]
+    the_day = set_calendar_day(parse_day(day, field="day"), workday=workday, note=note)
     out.print(said("working_day" if workday else "holiday", day=the_day))
 
 

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,7 +275,7 @@ def prepare_databases(plan: Plan, *, fresh: bool) -> None:
         raise SystemExit(f"PostgreSQL at {plan.postgres} (--postgres): {str(exc).strip().splitlines()[0]}") from None
 
 
-def wait_for(check, *, timeout: float, what: str, procs: list[Process] = ()) -> None:  # type: ignore[no-untyped-def]
+def wait_for(check, *, timeout: float, what: str, procs: Sequence[Process] = ()) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         for p in procs:
@@ -348,7 +349,7 @@ def write_state(plan: Plan, procs: list[Process]) -> None:
     state = {
         "api_url": plan.api_url, "auth_string": plan.auth_string, "portal_url": plan.portal_url,
         "smtp": list(plan.smtp), "mail_dir": str(plan.data_dir / "mail"),
-        "processes": {p.name: {"pid": p.popen.pid if p.alive else None, "starts": p.starts,  # type: ignore[union-attr]
+        "processes": {p.name: {"pid": p.popen.pid if p.alive and p.popen else None, "starts": p.starts,
                                "refused": p.refused, "log": str(p.log)} for p in procs},
     }
     write_whole(state_file(plan), json.dumps(state, indent=1).encode())  # owner-only: it holds the auth string

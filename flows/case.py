@@ -9,7 +9,7 @@ import logging
 from uuid import uuid4
 
 from prefect import flow, get_run_logger
-from prefect.flow_runs import suspend_flow_run
+from prefect.flow_runs import asuspend_flow_run
 
 from tasks.ledger import open_case, settle
 from tasks.mail import deliver_mail
@@ -47,5 +47,5 @@ async def rectification_case(code: str, unit: str = "") -> str:
         log.info("%s is %s: case finished", code, case.state.value)
         return case.state.value
     log.info("%s is %s (owner %s, due %s): waiting", code, case.state.value, case.view.owner, case.view.due_on)
-    await suspend_flow_run(key=uuid4().hex, timeout=None)
+    await asuspend_flow_run(key=uuid4().hex, timeout=None)
     return case.state.value  # not reached: the process exits at the suspend

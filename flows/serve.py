@@ -116,7 +116,9 @@ def deployments(*, runner_limit: int | None = None) -> list[RunnerDeployment]:
             options["concurrency_limit"] = d.concurrency_limit
         elif d.paced and runner_limit:
             options["concurrency_limit"] = runner_limit
-        built.append(d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description, **options))
+        deployment = d.flow.to_deployment(name=d.flow.name, tags=TAGS, description=d.description, **options)
+        assert isinstance(deployment, RunnerDeployment), "called outside an event loop: built, not awaitable"
+        built.append(deployment)
     return built
 
 
@@ -126,7 +128,7 @@ def apply_deployments(*, runner_limit: int | None = None) -> None:
 
     async def _apply() -> None:
         for d in built:
-            await d.apply()
+            await d.aapply()
 
     asyncio.run(_apply())
 

@@ -5,7 +5,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from messages import RuleError
 from models.columns import enum_type
@@ -91,4 +91,4 @@ def apply_negative_list(session: Session, raw: Any, *, source: str) -> int:
 
 
 def manifestations(session: Session) -> list[Manifestation]:
-    return list(session.exec(select(Manifestation).order_by(Manifestation.position)))
+    return list(session.exec(select(Manifestation).order_by(col(Manifestation.position))))

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.mutable import MutableDict
@@ -44,3 +44,17 @@ def json_type() -> Any:
 
 
 utc = UTCDateTime
+
+
+class Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: Stored) -> int:
+    """The primary key of a row already in the ledger (added and flushed, or read). The
+    tables declare `id: int | None` because a new row has none until the flush; a row that
+    reaches this without one is a bug in the caller, never a person's input."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no key yet: flush the session first")
+    return row.id

@@ -11,9 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Index, and_, func, insert, or_, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
-from models.columns import enum_type, json_type, utc
+from models.columns import enum_type, json_type, stored_id, utc
 from models.people.channels import carries, channels_of
 
 
@@ -51,7 +51,8 @@ def enqueue(session: Session, *, dedupe_key: str, recipient_id: int, recipient_e
             finding_id: int | None = None, check: bool = True) -> Notification | None:
     """Add one mail to the outbox unless its dedupe key is already there (`check=False`: the
     caller has looked already; the unique key still refuses a duplicate)."""
-    if check and session.execute(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first():
+    taken = select(col(Notification.id)).where(col(Notification.dedupe_key) == dedupe_key)
+    if check and session.execute(taken).first():
         return None
     mail = outbox_row(dedupe_key=dedupe_key, recipient_id=recipient_id, recipient_email=recipient_email,
                       template=template, language=language, context=context, now=now, finding_id=finding_id)
@@ -86,8 +87,8 @@ def add_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
         chunk = rows[i:i + 1000]
         session.execute(insert(Notification), chunk)
         keys = [r["dedupe_key"] for r in chunk]
-        found = session.execute(select(Notification.dedupe_key, Notification.id)
-                                .where(Notification.dedupe_key.in_(keys)))  # type: ignore[attr-defined]
+        found = session.execute(select(col(Notification.dedupe_key), col(Notification.id))
+                                .where(col(Notification.dedupe_key).in_(keys)))
         ids.update((key, id_) for key, id_ in found)
     return ids
 
@@ -98,14 +99,14 @@ BATCH_TEMPLATES = ("assigned_batch",)
 
 def tried_not_sent() -> ColumnElement[bool]:
     """Mail a deliverer has tried at least once and not yet sent (waiting on the relay)."""
-    return and_(Notification.status.in_([MailStatus.pending, MailStatus.sending]),  # type: ignore[attr-defined]
-                Notification.attempts > 0)
+    return and_(col(Notification.status).in_([MailStatus.pending, MailStatus.sending]),
+                col(Notification.attempts) > 0)
 
 
 def mail_trouble(session: Session, codes: dict[int, str]) -> dict[int, tuple[int, int]]:
     """Per item (id -> code): mail tried and not yet sent (waiting for the relay), and mail that
     failed; an import's batch mail counts for every item it lists."""
-    troubled = or_(Notification.status == MailStatus.failed, tried_not_sent())
+    troubled = or_(col(Notification.status) == MailStatus.failed, tried_not_sent())
     found: dict[int, tuple[int, int]] = {}
 
     def count(finding_id: int, status: MailStatus, n: int) -> None:
@@ -114,14 +115,14 @@ def mail_trouble(session: Session, codes: dict[int, str]) -> dict[int, tuple[int
 
     finding_ids = list(codes)
     for i in range(0, len(finding_ids), 500):
-        query = (select(Notification.finding_id, Notification.status, func.count())
-                 .where(Notification.finding_id.in_(finding_ids[i:i + 500]), troubled)  # type: ignore[union-attr]
-                 .group_by(Notification.finding_id, Notification.status))
+        query = (select(col(Notification.finding_id), col(Notification.status), func.count())
+                 .where(col(Notification.finding_id).in_(finding_ids[i:i + 500]), troubled)
+                 .group_by(col(Notification.finding_id), Notification.status))
         for finding_id, status, n in session.execute(query):
             count(finding_id, status, n)
     by_code = {code: finding_id for finding_id, code in codes.items()}
-    for status, context in session.execute(select(Notification.status, Notification.context).where(
-            Notification.finding_id.is_(None), Notification.template.in_(BATCH_TEMPLATES), troubled)):  # type: ignore[union-attr,attr-defined]
+    for status, context in session.execute(select(col(Notification.status), col(Notification.context)).where(
+            col(Notification.finding_id).is_(None), col(Notification.template).in_(BATCH_TEMPLATES), troubled)):
         for item in (context or {}).get("items") or []:
             if (finding_id := by_code.get(item.get("code"))) is not None:
                 count(finding_id, status, 1)
@@ -135,31 +136,32 @@ def stranded(wall: datetime) -> ColumnElement[bool]:
     """Rows claimed by a deliverer that is gone: claimed longer than the lease ago by the real
     clock (`wall`), or at a moment ahead of it (a claim an older version took at a sweep's
     simulated moment, which no real clock would ever see expire)."""
-    return and_(Notification.status == MailStatus.sending,
-                or_(Notification.claimed_at < wall - CLAIM_LEASE, Notification.claimed_at > wall + CLAIM_LEASE))
+    return and_(col(Notification.status) == MailStatus.sending,
+                or_(col(Notification.claimed_at) < wall - CLAIM_LEASE,
+                    col(Notification.claimed_at) > wall + CLAIM_LEASE))
 
 
 def troubled_mail(session: Session, *, failed_only: bool, wall: datetime, limit: int = 200) -> list[Notification]:
     """Mail that failed or was stranded by a deliverer that died, or (without failed_only) also
     mail waiting on the relay, oldest first."""
-    where = or_(Notification.status == MailStatus.failed, stranded(wall))
+    where = or_(col(Notification.status) == MailStatus.failed, stranded(wall))
     if not failed_only:
         where = or_(where, tried_not_sent())
-    return list(session.scalars(select(Notification).where(where).order_by(Notification.id).limit(limit)))
+    return list(session.scalars(select(Notification).where(where).order_by(col(Notification.id)).limit(limit)))
 
 
 def retry_mail(session: Session, *, ids: list[int], all_failed: bool, now: datetime) -> list[int]:
     """Send failed, waiting or stranded mail again now, with a fresh attempt budget (`now`:
     the real clock, which a claim's lease runs on)."""
-    query = select(Notification).where(or_(Notification.status.in_([MailStatus.failed, MailStatus.pending]),  # type: ignore[attr-defined]
+    query = select(Notification).where(or_(col(Notification.status).in_([MailStatus.failed, MailStatus.pending]),
                                            stranded(now)))
     if all_failed:
-        query = query.where(or_(Notification.status == MailStatus.failed, stranded(now)))
+        query = query.where(or_(col(Notification.status) == MailStatus.failed, stranded(now)))
     else:
-        query = query.where(Notification.id.in_(ids))  # type: ignore[union-attr]
+        query = query.where(col(Notification.id).in_(ids))
     again = []
     for row in session.scalars(query):
         row.status, row.attempts, row.next_attempt_at, row.claimed_at = MailStatus.pending, 0, now, None
         session.add(row)
-        again.append(row.id)
+        again.append(stored_id(row))
     return again

@@ -13,7 +13,8 @@ HEADER = ["单位", "单位名称", "具体表现", "检查项", "结果", "问�
 
 def checklist_workbook(context: dict[str, Any]) -> bytes:
     book = Workbook()
-    ws = book.active
+    ws = book.create_sheet()  # a sheet of our own: `book.active` may be none, as typed
+    book.remove(book.worksheets[0])
     ws.title = f"{context['month']} 督察清单"
     ws.append(HEADER)
     for cell in ws[1]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import col, select
 
+from models.columns import stored_id
 from models.links import Signer, item_link_token, signer_for
 from models.outbox import MailStatus, Notification, stranded
 from models.people.channels import Channel
@@ -32,7 +33,7 @@ from store.secret import load_secret
 from store.settings import Settings
 
 if TYPE_CHECKING:
-    import emails
+    from emails.message import Message
 
     from notifications.render import RenderedMail
 
@@ -58,12 +59,12 @@ def _claim(engine: Engine, *, now: datetime, wall: datetime, finding_id: int | N
     left; a claim is stamped and expires by the real clock (`wall`): it is about processes."""
     with transaction(engine) as session:
         due = or_(
-            and_(Notification.status == MailStatus.pending, Notification.next_attempt_at <= now),
+            and_(col(Notification.status) == MailStatus.pending, col(Notification.next_attempt_at) <= now),
             stranded(wall),
         )
-        query = select(Notification).where(due).order_by(Notification.id).limit(limit)
+        query = select(Notification).where(due).order_by(col(Notification.id)).limit(limit)
         if finding_id is not None:
-            query = query.where(Notification.finding_id == finding_id)
+            query = query.where(col(Notification.finding_id) == finding_id)
         rows = []
         for row in session.exec(query.with_for_update(skip_locked=True)):
             if row.status is MailStatus.sending:  # a lost claim: its attempt counts
@@ -92,12 +93,12 @@ def permanent(exc: BaseException | None, status_code: int | None = None) -> bool
     return False
 
 
-def _message(row: Notification, mail: "RenderedMail", settings: Settings) -> "emails.Message":
-    import emails
+def _message(row: Notification, mail: "RenderedMail", settings: Settings) -> "Message":
+    from emails.message import Message
 
     domain = settings.mail_from.rpartition("@")[2] or "rectiflow"
     msg_id = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:32]
-    message = emails.Message(
+    message = Message(
         subject=mail.subject, html=mail.html, text=mail.text,
         mail_from=(settings.mail_from_name, settings.mail_from),
         message_id=f"<{msg_id}@{domain}>",
@@ -123,16 +124,19 @@ def _finish(engine: Engine, row: Notification, *, ok: bool, error: str, now: dat
             settings: Settings, final: bool) -> MailStatus:
     attempts = row.attempts + 1
     if ok:
-        values = {"status": MailStatus.sent, "sent_at": now, "attempts": attempts, "error": ""}
+        status = MailStatus.sent
+        values: dict[str, Any] = {"status": status, "sent_at": now, "attempts": attempts, "error": ""}
     elif final and attempts >= settings.mail_max_attempts:
-        values = {"status": MailStatus.failed, "attempts": attempts, "error": error[:1000]}
+        status = MailStatus.failed
+        values = {"status": status, "attempts": attempts, "error": error[:1000]}
     else:
         wait = min(settings.mail_retry_base_seconds * 2 ** (attempts - 1), settings.mail_retry_cap_seconds)
-        values = {"status": MailStatus.pending, "attempts": attempts, "error": error[:1000],
+        status = MailStatus.pending
+        values = {"status": status, "attempts": attempts, "error": error[:1000],
                   "next_attempt_at": now + timedelta(seconds=wait)}
     with transaction(engine) as session:
-        session.execute(update(Notification).where(Notification.id == row.id).values(**values))
-    return values["status"]
+        session.execute(update(Notification).where(col(Notification.id) == row.id).values(**values))
+    return status
 
 
 def _send_one(row: Notification, *, backend: Any, signer: Signer, settings: Settings,
@@ -182,12 +186,12 @@ def _channels(engine: Engine, rows: list[Notification]) -> dict[int, Channel]:
     if not ids:
         return {}
     with transaction(engine) as session:
-        return {c.id: c for c in session.exec(select(Channel).where(col(Channel.id).in_(ids)))}  # type: ignore[misc]
+        return {stored_id(c): c for c in session.exec(select(Channel).where(col(Channel.id).in_(ids)))}
 
 
 def _cancel(engine: Engine, row: Notification, why: str) -> None:
     with transaction(engine) as session:
-        session.execute(update(Notification).where(Notification.id == row.id)
+        session.execute(update(Notification).where(col(Notification.id) == row.id)
                         .values(status=MailStatus.cancelled, error=why))
 
 

@@ -138,7 +138,7 @@ class _GuardedBackend(httpcore.SyncBackend):
             found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
         except OSError as exc:
             raise httpcore.ConnectError(f"{host}: {exc}") from exc
-        addresses = sorted((ip_address(a.split("%")[0]) for a in found), key=lambda ip: ip.version)
+        addresses = sorted((ip_address(str(a).split("%")[0]) for a in found), key=lambda ip: ip.version)
         if not addresses or not all(_reachable(ip, self.allowed) for ip in addresses):
             raise ForbiddenAddress(f"{host} resolves to {', '.join(map(str, addresses))}: not a public address "
                                    "(RECTIFLOW_WEBHOOK_NETWORKS lists internal networks a webhook may reach)")

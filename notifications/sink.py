@@ -60,5 +60,5 @@ class MailSink:
 
 def read_mail(folder: Path) -> list[EmailMessage]:
     """Every kept mail, oldest first."""
-    return [message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(folder.glob("*.eml"))]

@@ -9,14 +9,14 @@ import ssl
 from smtplib import SMTP_SSL
 from typing import Any
 
-from emails.backend.smtp import SMTPBackend
+from emails.backend.smtp.backend import SMTPBackend
 from emails.backend.smtp.client import SMTPClientWithResponse, SMTPClientWithResponse_SSL
 
 from store.settings import Settings, SmtpSecurity
 
 
 class _VerifiedStartTLS(SMTPClientWithResponse):
-    def starttls(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def starttls(self, *args: Any, **kwargs: Any) -> Any:
         return super().starttls(context=self.parent.ssl_context)
 
 

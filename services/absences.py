@@ -4,6 +4,7 @@ each, the same for the CLI and the portal (models/people/absence.py holds the ru
 from dataclasses import dataclass
 from datetime import date
 
+from models.columns import stored_id
 from models.people.absence import absences_of, declare_absence, end_absence
 from models.people.directory import person_by_email
 from models.people.org import Person
@@ -35,7 +36,7 @@ def declare(*, actor: str | Identify, person: str | None, delegate: str, first: 
         absence = declare_absence(session, actor=who, person=away,
                                   delegate=person_by_email(session, delegate, field="delegate"), first=first,
                                   last=last, reason=reason, now=ctx.now(), timezone=ctx.settings().timezone)
-        return absence.id  # type: ignore[return-value]
+        return stored_id(absence)
 
 
 def end(*, actor: str | Identify, absence_id: int) -> None:
@@ -52,6 +53,6 @@ def listed(*, person_id: int | None) -> list[AbsenceView]:
         for a in absences_of(session, person_id, now):
             p, d = session.get(Person, a.person_id), session.get(Person, a.delegate_id)
             assert p is not None and d is not None
-            views.append(AbsenceView(a.id, p.name, p.email, d.name, d.email, a.first_day, a.last_day,  # type: ignore[arg-type]
+            views.append(AbsenceView(stored_id(a), p.name, p.email, d.name, d.email, a.first_day, a.last_day,
                                      a.reason, a.starts_at <= now))
         return views

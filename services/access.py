@@ -5,9 +5,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import quote
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from messages import RuleError
+from models.columns import stored_id
 from models.links import SIGN_IN, Claim, spend, unspent
 from models.outbox import enqueue
 from models.people.directory import finding_by_code
@@ -19,15 +20,15 @@ from store.db import reading, transaction
 
 def _queue_sign_in(email: str, target: str) -> bool:
     with transaction(ctx.ledger()) as session:
-        person = session.exec(select(Person).where(Person.email == email)).first()
+        person = session.exec(select(Person).where(col(Person.email) == email)).first()
         if person is None or not person.active:
             return False
         settings, now = ctx.settings(), ctx.now()
-        token = ctx.signer().issue(SIGN_IN, person.id,  # type: ignore[arg-type]
+        token = ctx.signer().issue(SIGN_IN, stored_id(person),
                                    expires_at=now + timedelta(minutes=settings.signin_minutes))
         link = f"{settings.portal_url.rstrip('/')}/login/{token}?next={quote(target)}"
         # At most one sign-in mail per person per minute: the form cannot be used to flood a mailbox.
-        enqueue(session, dedupe_key=f"sign-in:{person.id}:{now:%Y%m%d%H%M}", recipient_id=person.id,  # type: ignore[arg-type]
+        enqueue(session, dedupe_key=f"sign-in:{stored_id(person)}:{now:%Y%m%d%H%M}", recipient_id=stored_id(person),
                 recipient_email=person.email, template="sign_in", language=person.language or settings.language,
                 context={"recipient": person.name, "sign_in": link, "minutes": settings.signin_minutes}, now=now)
         return True
@@ -54,7 +55,7 @@ def console_sign_in() -> tuple[str, str] | None:
     if not admins:
         return None
     settings = ctx.settings()
-    token = ctx.signer().issue(SIGN_IN, admins[0].id,  # type: ignore[arg-type]
+    token = ctx.signer().issue(SIGN_IN, stored_id(admins[0]),
                                expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
     return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}"
 
@@ -91,7 +92,7 @@ def _queue_fresh(holder: LinkHolder) -> tuple[int | None, str]:
     with transaction(ctx.ledger()) as session:
         person, claim = holder(session)
         finding = finding_by_code(session, claim.code)
-        enqueue(session, dedupe_key=f"fresh:{claim.digest}", recipient_id=person.id,  # type: ignore[arg-type]
+        enqueue(session, dedupe_key=f"fresh:{claim.digest}", recipient_id=stored_id(person),
                 recipient_email=person.email, template="fresh_link",
                 language=person.language or ctx.settings().language,
                 context={"recipient": person.name, "code": finding.code, "title": finding.title},

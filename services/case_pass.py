@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit.chain import Event
 from models.items import commands
@@ -84,10 +84,11 @@ def mirror_new_events(case_id: int, emit: Callable[[NewEvent], None]) -> int:
     with transaction(ctx.ledger()) as session:
         finding = session.get(Finding, case_id)
         assert finding is not None
-        rows = session.exec(select(Event).where(Event.finding_id == case_id, Event.seq > finding.published_event_id)
-                            .order_by(Event.seq)).all()
+        rows = session.exec(select(Event).where(col(Event.finding_id) == case_id,
+                                                col(Event.seq) > finding.published_event_id)
+                            .order_by(col(Event.seq))).all()
         for e in rows:
             emit(NewEvent(e.seq, e.kind, e.actor, e.at, dict(e.data)))
         if rows:
-            session.execute(update(Finding).where(Finding.id == case_id).values(published_event_id=rows[-1].seq))
+            session.execute(update(Finding).where(col(Finding.id) == case_id).values(published_event_id=rows[-1].seq))
         return len(rows)

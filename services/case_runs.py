@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.catalogue import DeadlineClass, Manifestation
 from models.instance import instance_id
@@ -51,7 +51,7 @@ def record_run(code: str, *, flow_run_id: str | None, note: str = "") -> None:
         values: dict[str, str] = {"run_note": note[:500]}
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
-        session.execute(update(Finding).where(Finding.code == code).values(**values))
+        session.execute(update(Finding).where(col(Finding.code) == code).values(**values))
 
 
 def _labels(code: str) -> tuple[str, str, str, list[str]]:
@@ -73,6 +73,7 @@ async def start_case_run(code: str, *, replacing: str = "") -> str | None:
     """Create the item's case run, once per (ledger, code) — or once more, `replacing` a run
     that ended while the item is still open. Returns its id, or None."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import State as RunState
     from prefect.states import Scheduled
 
     code, unit_name, ledger_id, tags = _labels(code)
@@ -83,7 +84,7 @@ async def start_case_run(code: str, *, replacing: str = "") -> str | None:
             # Where the deployment takes only as many runs at once as its runner (`rectiflow up`),
             # a new run waits for a slot in Prefect's own queue state, which the late-runs
             # service leaves alone: a thousand filed at once are queued, not a thousand Late.
-            state = Scheduled(name=AWAITING_SLOT) if deployment.global_concurrency_limit else None
+            state: RunState | None = Scheduled(name=AWAITING_SLOT) if deployment.global_concurrency_limit else None
             run = await client.create_flow_run_from_deployment(
                 deployment.id, parameters={"code": code, "unit": unit_name}, state=state,
                 idempotency_key=key, tags=["rectiflow", *tags], name=f"{code} {unit_name}")
@@ -162,8 +163,8 @@ async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
 def _open_items_with_runs() -> dict[str, str]:
     with reading(ledger()) as session:
         rows = session.exec(select(Finding.flow_run_id, Finding.code).where(
-            Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
-            Finding.state.in_(OPEN_STATES))).all()  # type: ignore[attr-defined]
+            col(Finding.flow_run_id).is_not(None),
+            col(Finding.state).in_(OPEN_STATES))).all()
         return {str(run_id): code for run_id, code in rows}
 
 
@@ -230,8 +231,8 @@ async def start_missing_case_runs() -> list[str]:
     """Start a run for every open item that has none (e.g. filed while Prefect was down)."""
     with reading(ledger()) as session:
         codes = list(session.exec(select(Finding.code).where(
-            Finding.flow_run_id.is_(None),  # type: ignore[union-attr]
-            Finding.state.in_(OPEN_STATES))))  # type: ignore[attr-defined]
+            col(Finding.flow_run_id).is_(None),
+            col(Finding.state).in_(OPEN_STATES))))
     return await start_case_runs(codes)
 
 
@@ -244,7 +245,7 @@ async def start_case_runs(codes: list[str]) -> list[str]:
         return []
     if not await prefect_reachable():
         with transaction(ledger()) as session:
-            session.execute(update(Finding).where(Finding.code.in_(codes))  # type: ignore[attr-defined]
+            session.execute(update(Finding).where(col(Finding.code).in_(codes))
                             .values(run_note="case run not started: Prefect unreachable"))
         return []
     # A burst can find Prefect's own database busy (503): the rest again after each pause;
@@ -256,7 +257,7 @@ async def start_case_runs(codes: list[str]) -> list[str]:
         if not missed:
             break
         await asyncio.sleep(pause)
-        left = []
+        left: list[str] = []
         for code in missed:
             (started if await start_case_run(code) else left).append(code)
         missed = left
@@ -308,5 +309,5 @@ def drifted_items() -> list[str]:
     close made elsewhere, a run busy when it was woken."""
     with reading(ledger()) as session:
         return list(session.exec(select(Finding.code).where(
-            Finding.flow_run_id.is_not(None),  # type: ignore[union-attr]
-            Finding.version != Finding.suspended_version).order_by(Finding.id)))
+            col(Finding.flow_run_id).is_not(None),
+            col(Finding.version) != Finding.suspended_version).order_by(col(Finding.id))))

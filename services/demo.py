@@ -4,8 +4,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.items import commands
 from models.items.finding import Finding
@@ -71,7 +72,7 @@ def _last_month(session: Session, policy: Policy) -> list[str]:
         commands.accept(session, actor=person_by_email(session, inspector), finding=f,
                         now=done + timedelta(hours=1), policy=policy)
         codes.append(f.code)
-    for mail in session.exec(select(Notification).where(Notification.id > first_mail)):
+    for mail in session.exec(select(Notification).where(col(Notification.id) > first_mail)):
         mail.status = MailStatus.cancelled
     return codes
 
@@ -84,7 +85,7 @@ def load_demo() -> list[str]:
         if session.exec(select(func.count()).select_from(Finding)).one():
             return []
         # 高鹏 reads his 企业微信 group robot too: the embedded stack's stand-in takes its posts.
-        set_channel(session, person_id=person_by_email(session, DEMO_MESSENGER).id,  # type: ignore[arg-type]
+        set_channel(session, person_id=stored_id(person_by_email(session, DEMO_MESSENGER)),
                     kind=ChannelKind.wecom, target="demo-robot-gaopeng", secret="", everything=True, now=ctx.now())
         # 王建国 is away this week; 陈晓雨 of his branch stands in (委托): his mail goes to her.
         away, stand_in = (person_by_email(session, e) for e in DEMO_ABSENCE)

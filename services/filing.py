@@ -74,9 +74,9 @@ def findings_template() -> bytes:
     """The sheet to fill in (立项表) with this bureau's branches, negative list, classes and
     inspectors as drop-down lists."""
     with reading(ctx.ledger()) as session:
-        units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
-        filers = select(Person).join(Membership, Membership.person_id == Person.id).where(
-            col(Membership.role).in_(FILERS), Person.active == True).distinct()  # noqa: E712
+        units = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
+        filers = select(Person).join(Membership, col(Membership.person_id) == Person.id).where(
+            col(Membership.role).in_(FILERS), col(Person.active) == True).distinct()  # noqa: E712
         inspectors = sorted(session.exec(filers), key=lambda p: p.name)
         return findings_template_of(units=units, manifestations=manifestations(session), inspectors=inspectors)
 

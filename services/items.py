@@ -56,27 +56,31 @@ def acting(session: Session, actor: "str | Identify", *, field: str = "as") -> P
 
 
 def _apply(session: Session, action: Action, actor: Person, finding: Finding) -> None:
-    kw = {"actor": actor, "finding": finding, "now": ctx.now(), "policy": ctx.policy()}
+    now, policy = ctx.now(), ctx.policy()
     match action.command:
         case Command.acknowledge:
-            commands.acknowledge(session, **kw)
+            commands.acknowledge(session, actor=actor, finding=finding, now=now, policy=policy)
         case Command.submit:
-            commands.submit(session, account=action.note, files=list(action.files), **kw)
+            commands.submit(session, actor=actor, finding=finding, now=now, policy=policy, account=action.note,
+                            files=list(action.files))
         case Command.return_:
-            commands.return_item(session, reason=action.reason, new_due=action.due, **kw)
+            commands.return_item(session, actor=actor, finding=finding, now=now, policy=policy,
+                                 reason=action.reason, new_due=action.due)
         case Command.accept:
-            commands.accept(session, **kw)
+            commands.accept(session, actor=actor, finding=finding, now=now, policy=policy)
         case Command.withdraw:
-            commands.withdraw(session, reason=action.reason, **kw)
+            commands.withdraw(session, actor=actor, finding=finding, now=now, policy=policy, reason=action.reason)
         case Command.reassign:
-            commands.reassign(session, to=action.to, reason=action.reason, **kw)
+            commands.reassign(session, actor=actor, finding=finding, now=now, policy=policy, to=action.to,
+                              reason=action.reason)
         case Command.request_extension:
             if action.due is None:
                 raise RuleError("required", field="to")
-            request_extension(session, to=action.due, reason=action.reason, **kw)
+            request_extension(session, actor=actor, finding=finding, now=now, policy=policy, to=action.due,
+                              reason=action.reason)
         case Command.approve_extension | Command.reject_extension:
-            decide_extension(session, approve=action.command is Command.approve_extension,
-                             reason=action.reason, **kw)
+            decide_extension(session, actor=actor, finding=finding, now=now, policy=policy,
+                             approve=action.command is Command.approve_extension, reason=action.reason)
         case _:
             raise RuleError("required", field="action")
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.deadlines.calendar import WorkCalendar, local_date, month_bounds
 from models.deadlines.sweep import sweep
@@ -125,7 +125,7 @@ def notice_due(at: datetime) -> NoticeDue:
             return NoticeDue(False, f"{today:%Y-%m}", f"{today} is not a working day")
         ended = today.replace(day=1) - timedelta(days=1)
         last = f"{ended:%Y-%m}"
-        rnd = session.exec(select(Round).where(Round.month == last)).first()
+        rnd = session.exec(select(Round).where(col(Round.month) == last)).first()
         notice = notice_for(session, last)
         if rnd is not None or notice is not None:  # a month the bureau worked in
             if rnd is not None and rnd.status is RoundStatus.open:
@@ -135,7 +135,7 @@ def notice_due(at: datetime) -> NoticeDue:
             if state != "published" and (not final or settings.notice_auto_publish):
                 return NoticeDue(True, last, f"{last} has ended; notice is {state}", settings.notice_auto_publish)
         month = f"{today:%Y-%m}"
-        rnd = session.exec(select(Round).where(Round.month == month)).first()
+        rnd = session.exec(select(Round).where(col(Round.month) == month)).first()
         closes_on = rnd.closes_on if rnd else date(today.year, today.month, min(settings.round_close_day, 28))
         if today <= closes_on:
             return NoticeDue(False, month, f"round closes on {closes_on}; today is {today}")

@@ -3,7 +3,7 @@ organisation file: one transaction each, checked before anything changes."""
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from messages import RuleError, labels
 from models.people.channels import (
@@ -38,9 +38,9 @@ def my_channels(person_id: int, language: str = "zh") -> list[ChannelView]:
     with reading(ctx.ledger()) as session:
         return [ChannelView(c.kind.value, labels.label(CHANNEL_LABELS, c.kind, language), _shown(c),
                             bool(c.secret), c.everything)
-                for c in session.exec(select(Channel).where(Channel.person_id == person_id,
-                                                           Channel.active == True)  # noqa: E712
-                                      .order_by(Channel.id))]
+                for c in session.exec(select(Channel).where(col(Channel.person_id) == person_id,
+                                                           col(Channel.active) == True)  # noqa: E712
+                                      .order_by(col(Channel.id)))]
 
 
 def set_my_channel(person_id: int, *, kind: str, target: str, secret: str, everything: bool) -> ChannelKind:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from messages import RuleError
 from models.deadlines.calendar import local_date, month_bounds
@@ -61,7 +61,7 @@ def build_notice(month: str, at: datetime) -> dict[str, Any]:
                               if v.filed_at < cutoff], figures.open_at_cutoff, policy)
         issuer = issuer_name(session, settings.notice_issuer)
         copy_to = "，".join(session.exec(select(Unit.name).where(
-            Unit.kind.in_([UnitKind.leadership, UnitKind.discipline])).order_by(Unit.id)))  # type: ignore[attr-defined]
+            col(Unit.kind).in_([UnitKind.leadership, UnitKind.discipline])).order_by(col(Unit.id))))
     number, title = notice_number(settings.notice_code, year, mon), notice_title(year, mon)
     dated = local_date(when, settings.timezone)
     data = figures.as_json()

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from messages.labels import COLOURS
 from models.deadlines.calendar import local_time
@@ -69,10 +69,10 @@ def overview(*, now: datetime, trend_months: int = 12) -> Overview:
             compliance=load_compliance_policy(settings.compliance_file), deadlines=deadlines,
             timezone=settings.timezone, trend_months=trend_months)
         branches = {u.id: BranchStand(u.code, u.name) for u in session.exec(
-            select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code))}
+            select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code)))}
         by_level = session.exec(select(Finding.unit_id, Finding.escalation_level, func.count()).where(
-            Finding.state.in_([s for s in State if s.is_open]))  # type: ignore[attr-defined]
-            .group_by(Finding.unit_id, Finding.escalation_level)).all()
+            col(Finding.state).in_([s for s in State if s.is_open]))
+            .group_by(col(col(Finding.unit_id)), col(Finding.escalation_level))).all()
     colours = dict.fromkeys(COLOURS, 0)
     total_open = 0
     for unit_id, level, n in by_level:

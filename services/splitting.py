@@ -30,7 +30,7 @@ def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | No
     with transaction(ctx.ledger()) as session:
         person = acting(session, actor)
         if link is not None:  # the portal's link does one action: a second click splits nothing twice
-            spend(session, link, now=ctx.now(), what=Command.split.value)
+            spend(session, link, now=ctx.now(), what=Command.split_.value)
         subs = split(session, actor=person, finding=finding_by_code(session, code), parts=parts, now=ctx.now(),
                      policy=ctx.policy())
         return [s.code for s in subs]
@@ -42,7 +42,7 @@ async def split_item(code: str, *, actor: str | Identify, parts: list[Part], lin
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
-        raise RuleError("link_used", value=ctx.now(), what=action_words(Command.split.value)) from None
+        raise RuleError("link_used", value=ctx.now(), what=action_words(Command.split_.value)) from None
     await send_now(None)  # the parts' owners hear at once, Prefect or not
     started = await start_case_runs(codes)
     await wake(code)

@@ -85,4 +85,4 @@ def one_at_a_time(session: Session, key: int) -> None:
     same day, from two workers): SQLite's transactions already hold the write lock; on
     PostgreSQL, an advisory lock released at commit or rollback."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text(f"SELECT pg_advisory_xact_lock({int(key)})"))  # type: ignore[call-overload]
+        session.execute(text(f"SELECT pg_advisory_xact_lock({int(key)})"))

@@ -47,8 +47,8 @@ def _marks(book: Any, ws: Any) -> tuple[set[int], list[CellRange]]:
                 if element.get("hidden") in ("1", "true"):
                     hidden.add(number)
                 element.clear()  # its cells: read by openpyxl, not needed here
-            elif tag == "mergeCell" and element.get("ref"):
-                merged.append(CellRange(element.get("ref")))
+            elif tag == "mergeCell" and (ref := element.get("ref")):
+                merged.append(CellRange(ref))
     return hidden, merged
 
 

@@ -9,6 +9,7 @@ from app.web.deps import Acting, SignedIn
 from app.web.pages import language_of, page
 from app.web.security import require_csrf
 from messages import labels
+from models.columns import stored_id
 from models.people.channels import CHANNEL_LABELS, ChannelKind
 from services import context as ctx
 from services.messengers import my_channels, remove_my_channel, set_my_channel
@@ -20,7 +21,7 @@ router = APIRouter()
 def channels_page(request: Request, visitor: SignedIn) -> Response:
     language = language_of(visitor)
     return page(request, "channels.html", {
-        "visitor": visitor, "channels": my_channels(visitor.person.id, language),  # type: ignore[arg-type]
+        "visitor": visitor, "channels": my_channels(stored_id(visitor.person), language),
         "kinds": [(k.value, labels.label(CHANNEL_LABELS, k, language)) for k in ChannelKind],
         "webhook_hosts": ", ".join(ctx.settings().allowed_webhook_hosts)})
 
@@ -29,7 +30,7 @@ def channels_page(request: Request, visitor: SignedIn) -> Response:
 async def channels_change(request: Request, visitor: Acting) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     require_csrf(visitor.anchor, form.get("csrf"))
-    person_id: int = visitor.person.id  # type: ignore[assignment]
+    person_id: int = stored_id(visitor.person)
     text = {k: str(form.get(k) or "")[:600] for k in ("kind", "target", "secret", "remove")}
     if text["remove"]:
         await run_in_threadpool(remove_my_channel, person_id, kind=text["remove"])

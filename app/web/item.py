@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -58,9 +58,10 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
     view = item_view(session, finding, now=now, policy=replace(ctx.policy(), language=language_of(visitor)))
     people = {p.id: p.name for p in session.exec(select(Person))}
     evidence = []
-    for ev in session.exec(select(Evidence).where(Evidence.finding_id == finding.id).order_by(Evidence.id.desc())):  # type: ignore[union-attr]
+    for ev in session.exec(select(Evidence).where(col(Evidence.finding_id) == finding.id)
+                           .order_by(col(Evidence.id).desc())):
         files = []
-        for f in session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id == ev.id)):
+        for f in session.exec(select(EvidenceFile).where(col(EvidenceFile.evidence_id) == ev.id)):
             kind = kind_of(f.original_name)
             files.append({"id": f.id, "name": f.original_name, "size": f.size, "preview": bool(kind and kind.preview),
                           "image": bool(kind and kind.mime.startswith("image/"))})
@@ -68,12 +69,13 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
                          "files": files})
     reviews = [{"at": r.at, "by": people.get(r.reviewer_id, ""), "accepted": r.decision is Decision.accept,
                 "reason": r.reason, "due": r.new_due_on}
-               for r in session.exec(select(Review).where(Review.finding_id == finding.id).order_by(Review.id))]
-    offered = {c.value for c in allowed(session, visitor.person, finding, (*OFFERED, Command.split), now=now)}
+               for r in session.exec(select(Review).where(col(Review.finding_id) == finding.id)
+                                     .order_by(col(Review.id)))]
+    offered = {c.value for c in allowed(session, visitor.person, finding, (*OFFERED, Command.split_), now=now)}
     if finding.acknowledged_at is not None:
         offered.discard(Command.acknowledge.value)
     if finding.parent_id is not None:  # a part is not split again
-        offered.discard(Command.split.value)
+        offered.discard(Command.split_.value)
     ext = pending_extension(session, finding)
     if ext is None:
         offered -= {Command.approve_extension.value, Command.reject_extension.value}

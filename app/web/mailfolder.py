@@ -30,7 +30,7 @@ MD_LINK = re.compile(r"\[([^\]\n]{1,300})\]\((https?://[^\s<>\"'()]+)\)")
 
 
 def _read(name: str) -> EmailMessage:
-    return message_from_bytes((ctx.settings().mail_dir / name).read_bytes(), policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes((ctx.settings().mail_dir / name).read_bytes(), policy=policy.default)
 
 
 def _text(mail: EmailMessage) -> str:

@@ -33,14 +33,14 @@ def parts_context(session: Session, finding: Finding) -> dict[str, Any]:
     parts = []
     for sub in parts_of(session, finding):
         unit, owner = session.get(Unit, sub.unit_id), session.get(Person, sub.owner_id) if sub.owner_id else None
-        ev = session.exec(select(Evidence).where(Evidence.finding_id == sub.id)
+        ev = session.exec(select(Evidence).where(col(Evidence.finding_id) == sub.id)
                           .order_by(col(Evidence.id).desc())).first()
-        files = list(session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id == ev.id))) if ev else []
+        files = list(session.exec(select(EvidenceFile).where(col(EvidenceFile.evidence_id) == ev.id))) if ev else []
         parts.append({"code": sub.code, "title": sub.title, "unit": unit.name if unit else "",
                       "owner": owner.name if owner else "", "due": sub.due_on,
                       "state": STATE_LABELS[sub.state][0], "account": ev.account if ev else "",
                       "files": [{"id": f.id, "name": f.original_name} for f in files]})
-    units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    units = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
     return {"parent": parent.code if parent else None, "parts": parts, "split_rows": range(1, ROWS + 1),
             "split_units": units, "split_max": MAX_PARTS}
 
@@ -52,7 +52,7 @@ def part_file(session: Session, finding: Finding, evidence: Evidence) -> bool:
 
 
 def _parts(form: Any) -> list[Part]:
-    found = []
+    found: list[Part] = []
     for i in range(1, ROWS + 1):
         fields = {k: str(form.get(f"{k}{i}") or "").strip()[:300] for k in ("unit", "owner", "title", "due")}
         if not any(fields.values()):

@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from messages import RuleError
+from models.columns import stored_id
 from models.items.finding import Finding
 from models.items.lifecycle import READERS, Who, standing
 from models.links import ITEM, SESSION, Claim, spend, spent, unspent
@@ -136,7 +137,7 @@ def require_csrf(anchor: str, token: Any) -> None:
 
 def start_session(response: Response, request: Request, person: Person) -> None:
     hours = ctx.settings().session_hours
-    token = ctx.signer().issue(SESSION, person.id, expires_at=ctx.now() + timedelta(hours=hours))  # type: ignore[arg-type]
+    token = ctx.signer().issue(SESSION, stored_id(person), expires_at=ctx.now() + timedelta(hours=hours))
     response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +31,7 @@ from models.items.finding import State
 from models.items.lifecycle import READERS, WATCHERS
 from models.ledger.export import ledger_workbook
 from models.ledger.views import LedgerQuery, ledger_views
-from models.people.org import Person, Role, Unit, UnitKind
+from models.people.org import Role, Unit, UnitKind
 from models.rounds.round import Round, RoundAssignment, RoundStatus
 from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
@@ -123,7 +123,7 @@ def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Res
 
 
 def _catalogue(session: Session, language: str = "zh") -> dict[str, Any]:
-    units = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    units = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
     return {"units": units, "manifestations": manifestations(session),
             "classes": [(c.value, labels.label(labels.CLASSES, c.value, language)) for c in DeadlineClass]}
 
@@ -141,7 +141,7 @@ async def file_submit(request: Request, _filer: ActingFiler) -> Response:  # che
     visitor, form_choices = await run_in_threadpool(_filing_form, request, form)
     try:
         filed = await file_finding(
-            actor=lambda session: session.get(Person, visitor.person.id), unit=values["unit"],
+            actor=visitor.person.email, unit=values["unit"],
             manifestation=values["manifestation"], title=values["title"], detail=values["detail"],
             deadline_class=values["class"] or None, owner=values["owner"].strip() or None)
     except RuleError as exc:
@@ -166,11 +166,12 @@ def _filing_form(request: Request, form: Any) -> tuple[Visitor, dict[str, Any]]:
 
 
 def _my_round(session: Session, visitor: Visitor, month: str) -> tuple[Round | None, list[Unit]]:
-    rnd = session.exec(select(Round).where(Round.month == month)).first()
+    rnd = session.exec(select(Round).where(col(Round.month) == month)).first()
     if rnd is None:
         return None, []
-    units = list(session.exec(select(Unit).join(RoundAssignment, RoundAssignment.unit_id == Unit.id).where(
-        RoundAssignment.round_id == rnd.id, RoundAssignment.inspector_id == visitor.person.id).order_by(Unit.code)))
+    units = list(session.exec(select(Unit).join(RoundAssignment, col(RoundAssignment.unit_id) == Unit.id).where(
+        col(RoundAssignment.round_id) == rnd.id, col(RoundAssignment.inspector_id) == visitor.person.id)
+        .order_by(col(Unit.code))))
     return rnd, units
 
 
@@ -242,7 +243,8 @@ def _ledger(session: Session, request: Request, now: datetime,
     reader's language (the bureau's when none is given)."""
     q = {k: request.query_params.get(k, "")[:40] for k in ("unit", "colour", "state", "month")}
     policy = ctx.policy() if language is None else replace(ctx.policy(), language=language)
-    return ledger_views(session, now=now, policy=policy, query=LedgerQuery(**q)), q
+    return ledger_views(session, now=now, policy=policy, query=LedgerQuery(unit=q["unit"], colour=q["colour"],
+                                                                     state=q["state"], month=q["month"])), q
 
 
 @router.get("/ledger", response_class=HTMLResponse)

@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import insert, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import json_type, utc
 
@@ -119,13 +119,13 @@ def append_events(session: Session, entries: list[tuple[int | None, str, str, di
     (synchronize_session=False: the head is never held as an object, and the ORM would
     otherwise scan every object in a long batch's session on each update.)"""
     if not entries:
-        return []
+        return 0
     # Hashed as stored: the ledger keeps UTC, so a moment given in another zone (a sweep for
     # 09:00+08:00 typed into the Prefect UI) must not be hashed in that zone.
     now = now.astimezone(UTC)
     number, prev = session.execute(
-        update(ChainHead).where(ChainHead.id == 1).values(seq=ChainHead.seq + len(entries))
-        .returning(ChainHead.seq, ChainHead.last_hash).execution_options(synchronize_session=False)
+        update(ChainHead).where(col(ChainHead.id) == 1).values(seq=ChainHead.seq + len(entries))
+        .returning(col(ChainHead.seq), col(ChainHead.last_hash)).execution_options(synchronize_session=False)
     ).one()
     number -= len(entries)
     events = []
@@ -142,7 +142,7 @@ def append_events(session: Session, entries: list[tuple[int | None, str, str, di
     for i in range(0, len(events), 1000):
         session.execute(insert(Event), events[i:i + 1000])
     mac = anchor_mac(_anchor_key, number, prev) if _anchor_key is not None else ""
-    session.execute(update(ChainHead).where(ChainHead.id == 1).values(last_hash=prev, mac=mac)
+    session.execute(update(ChainHead).where(col(ChainHead.id) == 1).values(last_hash=prev, mac=mac)
                     .execution_options(synchronize_session=False))
     session.flush()
     return len(events)
@@ -153,7 +153,7 @@ def verify_chain(session: Session, *, key: bytes | None = None) -> tuple[int, in
     key, the head's MAC must match too: a rewritten chain with recomputed hashes fails at its
     end (seq checked + 1)."""
     prev, expected_seq, checked = GENESIS, 1, 0
-    rows = session.exec(select(Event).order_by(Event.seq).execution_options(yield_per=1000))
+    rows = session.exec(select(Event).order_by(col(Event.seq)).execution_options(yield_per=1000))
     for ev in rows:
         if ev.seq != expected_seq or ev.prev_hash != prev:
             return checked, ev.seq

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit.chain import Event
+from models.columns import stored_id
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS as TABLE
 from models.items.lifecycle import Command
@@ -46,11 +47,12 @@ def _replay(events: list[Event]) -> dict[str, Any]:
 def item_mismatches(session: Session) -> list[Mismatch]:
     emails = {p.id: p.email for p in session.exec(select(Person))}
     by_item: dict[int, list[Event]] = {}
-    for ev in session.exec(select(Event).where(Event.finding_id.is_not(None)).order_by(Event.seq)):  # type: ignore[union-attr]
-        by_item.setdefault(ev.finding_id, []).append(ev)  # type: ignore[arg-type]
+    for ev in session.exec(select(Event).where(col(Event.finding_id).is_not(None)).order_by(col(Event.seq))):
+        if ev.finding_id is not None:  # as the query asks: typed as maybe none
+            by_item.setdefault(ev.finding_id, []).append(ev)
     found = []
-    for f in session.exec(select(Finding).order_by(Finding.id)):
-        seen = _replay(by_item.get(f.id, []))  # type: ignore[arg-type]
+    for f in session.exec(select(Finding).order_by(col(Finding.id))):
+        seen = _replay(by_item.get(stored_id(f), []))
         row = {"state": f.state.value, "version": f.version, "owner": emails.get(f.owner_id) if f.owner_id else None,
                "due_on": f.due_on.isoformat() if isinstance(f.due_on, date) else None}
         for field, value in row.items():

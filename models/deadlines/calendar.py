@@ -88,7 +88,8 @@ class WorkCalendar:
         if "work_calendar" not in session.info:
             rows = session.exec(select(CalendarOverride)).all()
             session.info["work_calendar"] = cls({row.day: row.workday for row in rows})
-        return session.info["work_calendar"]
+        known: WorkCalendar = session.info["work_calendar"]
+        return known
 
     def knows(self, day: date) -> bool:
         return day in self._overrides or KNOWN_FIRST <= day <= KNOWN_LAST

@@ -4,11 +4,18 @@ a moment to sweep for, or a calendar day to declare, lies within the window eith
 today. Nothing a person types can send a count or a calendar to the year 9999."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from messages import RuleError
 
 
+@overload
+def parse_day(value: str, *, field: str) -> date: ...
+@overload
+def parse_day(value: None, *, field: str) -> None: ...
+@overload
+def parse_day(value: str | None, *, field: str) -> date | None: ...
 def parse_day(value: str | None, *, field: str) -> date | None:
     """A date as a person typed it (YYYY-MM-DD); None stays None; anything else is refused,
     naming the field."""

@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, UniqueConstraint
 
 from messages import RuleError
 from models.audit.chain import append_events
-from models.columns import utc
+from models.columns import stored_id, utc
 from models.items.finding import Finding
 from models.people.directory import holders
 from models.people.org import Person, Role, Unit
@@ -105,7 +105,7 @@ def parse_deadline_policy(raw: Any, *, source: str) -> DeadlinePolicy:
 def _ancestors(session: Session, unit_id: int) -> list[int]:
     chain, current = [], session.get(Unit, unit_id)
     while current is not None and current.id not in chain:
-        chain.append(current.id)
+        chain.append(stored_id(current))
         current = session.get(Unit, current.parent_id) if current.parent_id else None
     return chain
 
@@ -121,7 +121,7 @@ def audience(session: Session, finding: Finding, who: str) -> list[Person]:
     if who == "supervisor":  # those of the committees above the branch, if it has any
         above = [p for unit_id in _ancestors(session, finding.unit_id) for p in holders(session, role, unit_id=unit_id)]
         if above:
-            return sorted(_unique(above), key=lambda p: p.id)  # type: ignore[arg-type,return-value]
+            return sorted(_unique(above), key=stored_id)
     return holders(session, role)
 
 

@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as select_columns  # more columns than sqlmodel's select types
 from sqlmodel import Session, col, func, select
 
+from models.columns import stored_id
 from models.deadlines.alerts import Alert
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.escalation import DeadlinePolicy, Escalation, audience, record_escalations
@@ -109,15 +111,15 @@ class _Sweep:
                                           .order_by(col(Finding.id)).limit(CHUNK)))
             if not rows:
                 return
-            last = rows[-1].id  # type: ignore[assignment]
+            last = stored_id(rows[-1])
             ids = [f.id for f in rows]
-            self.known_alerts = set(self.session.exec(  # type: ignore[arg-type]
+            self.known_alerts = set(self.session.exec(
                 select(Alert.finding_id, Alert.person_id, Alert.key).where(col(Alert.finding_id).in_(ids))))
             yield rows
             self.write_alerts()
             self.session.flush()
             for f in rows:
-                self.items[f.id] = _item(f)  # type: ignore[index]
+                self.items[stored_id(f)] = _item(f)
                 self.session.expunge(f)
             self.checkpoint()
 
@@ -133,7 +135,7 @@ class _Sweep:
     def alert(self, f: Finding, person: Person, *, kind: str, key: str, level: int, days: int) -> int:
         if (f.id, person.id, key) in self.known_alerts:
             return 0
-        self.known_alerts.add((f.id, person.id, key))  # type: ignore[arg-type]
+        self.known_alerts.add((stored_id(f), stored_id(person), key))
         self.new_alerts.append({"finding_id": f.id, "person_id": person.id, "kind": kind, "key": key, "level": level,
                                 "days": days, "created_at": self.now, "digest_id": None, "cancelled": False})
         return 1
@@ -179,7 +181,8 @@ def _remind(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
     if not run.deadlines.reminders:
         return
     horizon = calendar.add_working_days(today, max(run.deadlines.reminders)).day
-    for chunk in run.batches(Finding.state == State.assigned, Finding.due_on >= today, Finding.due_on <= horizon):
+    for chunk in run.batches(col(Finding.state) == State.assigned, col(Finding.due_on) >= today,
+                             col(Finding.due_on) <= horizon):
         for f in chunk:
             assert f.due_on is not None
             left = calendar.working_days_between(today, f.due_on)
@@ -192,9 +195,9 @@ def _remind(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
 
 def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
     """Assigned items past due step up the ladder (a submitted item waits on its verifier)."""
-    for late in run.batches(Finding.state == State.assigned, Finding.due_on < today):
-        done: set[tuple[int, int, date]] = set(run.session.exec(  # type: ignore[arg-type]
-            select(Escalation.finding_id, Escalation.level, Escalation.due_on)
+    for late in run.batches(col(Finding.state) == State.assigned, col(Finding.due_on) < today):
+        done: set[tuple[int, int, date]] = set(run.session.exec(
+            select(col(Escalation.finding_id), col(Escalation.level), col(Escalation.due_on))
             .where(col(Escalation.finding_id).in_([f.id for f in late]))))
         steps = []
         overdue = []
@@ -219,7 +222,7 @@ def _escalate(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: d
             result.overdue.append(Overdue(f.code, unit.name if unit else "", owner.name if owner else "", over,
                                           f.escalation_level, run.deadlines.colour(f.escalation_level),
                                           f.flow_run_id))
-            run.overdue.append((f.id, over))  # type: ignore[arg-type]
+            run.overdue.append((stored_id(f), over))
 
 
 def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: date) -> None:
@@ -227,11 +230,11 @@ def _verify(run: _Sweep, result: SweepResult, calendar: WorkCalendar, today: dat
     it once per submission (the escalation ladder is for owners; this is the verifier's)."""
     if not run.deadlines.verify_after:
         return
-    for waiting in run.batches(Finding.state == State.submitted):
-        latest: dict[int, tuple[int, datetime]] = {}
+    for waiting in run.batches(col(Finding.state) == State.submitted):
+        latest: dict[int, tuple[int | None, datetime]] = {}  # max() is typed as maybe none
         for finding_id, evidence_id, at in run.session.exec(
-                select(Evidence.finding_id, func.max(Evidence.id), func.max(Evidence.submitted_at))
-                .where(col(Evidence.finding_id).in_([f.id for f in waiting])).group_by(Evidence.finding_id)):
+                select(col(Evidence.finding_id), func.max(Evidence.id), func.max(Evidence.submitted_at))
+                .where(col(Evidence.finding_id).in_([f.id for f in waiting])).group_by(col(Evidence.finding_id))):
             latest[finding_id] = (evidence_id, at)
         for f in waiting:
             if f.id not in latest:
@@ -261,7 +264,7 @@ def _unacknowledged(run: _Sweep, result: SweepResult, calendar: WorkCalendar, to
     tz = ZoneInfo(run.tz)
     before = datetime.combine(day + timedelta(days=1), time(), tz)
     since = datetime.combine(today - timedelta(days=ACK_LOOKBACK_DAYS), time(), tz)
-    for chunk in run.batches(Finding.state == State.assigned, col(Finding.acknowledged_at).is_(None),
+    for chunk in run.batches(col(Finding.state) == State.assigned, col(Finding.acknowledged_at).is_(None),
                              col(Finding.assigned_at) < before, col(Finding.assigned_at) >= since):
         for f in chunk:
             assert f.assigned_at is not None
@@ -274,15 +277,18 @@ def _unacknowledged(run: _Sweep, result: SweepResult, calendar: WorkCalendar, to
 
 def _digests(run: _Sweep, result: SweepResult, *, policy: Policy) -> None:
     session = run.session
-    pending = list(session.execute(select(Alert.id, Alert.finding_id, Alert.person_id, Alert.kind, Alert.days)
-                                   .where(col(Alert.digest_id).is_(None), Alert.cancelled == False)  # noqa: E712
-                                   .order_by(Alert.id)))
+    pending = list(session.execute(select_columns(col(Alert.id), col(Alert.finding_id), col(Alert.person_id),
+                                                  col(Alert.kind), col(Alert.days))
+                                   .where(col(Alert.digest_id).is_(None), col(Alert.cancelled) == False)  # noqa: E712
+                                   .order_by(col(Alert.id))))
     missing = sorted({a.finding_id for a in pending if a.finding_id not in run.items})
     for ids in _chunks(missing):  # alerts left from an earlier day (deferred): their items, as columns
-        for f in session.execute(select(Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id,
-                                        Finding.manifestation_id, Finding.due_on, Finding.escalation_level,
-                                        Finding.state).where(col(Finding.id).in_(ids))):
-            run.items[f.id] = _Item(*f[1:8], f.state.is_open)
+        for f in session.execute(select_columns(
+                col(Finding.id), col(Finding.code), col(Finding.title), col(Finding.unit_id), col(Finding.owner_id),
+                col(Finding.manifestation_id), col(Finding.due_on), col(Finding.escalation_level),
+                col(Finding.state)).where(col(Finding.id).in_(ids))):
+            run.items[f.id] = _Item(f.code, f.title, f.unit_id, f.owner_id, f.manifestation_id, f.due_on,
+                                    f.escalation_level, f.state.is_open)
     # Per person: (item id, why, days, mine, for whom), made into lines one batch of digests at a
     # time. Someone away (委托) has theirs in their delegate's one digest, each line saying for whom.
     away = delegates_now(session, run.now)
@@ -355,8 +361,9 @@ def _write_digests(session: Session, digests: list[dict[str, Any]], alerts_of: d
     ids = add_rows(session, digests + messenger_rows(session, digests))
     links = [{"alert": a, "digest": ids[d["dedupe_key"]]} for d in digests  # the mail is the record
              for a in alerts_of.get(d["recipient_id"], [])]
-    alerts = Alert.__table__  # the table, not the class: a plain executemany, not the ORM's bulk path
+    alerts = Alert.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes, untyped
+    # the table, not the class: a plain executemany, not the ORM's bulk path
     for i in range(0, len(links), 1000):
-        session.execute(update(alerts).where(alerts.c.id == bindparam("alert"))  # type: ignore[attr-defined]
+        session.execute(update(alerts).where(alerts.c.id == bindparam("alert"))
                         .values(digest_id=bindparam("digest")), links[i:i + 1000])
     return len(digests)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 
 class CodeCounter(SQLModel, table=True):
@@ -26,9 +26,9 @@ def next_codes(session: Session, *, local_now: datetime, count: int, prefix: str
     for _ in range(2):
         bumped = session.execute(
             update(CodeCounter)
-            .where(CodeCounter.month == month)
+            .where(col(CodeCounter.month) == month)
             .values(last=CodeCounter.last + count)
-            .returning(CodeCounter.last)
+            .returning(col(CodeCounter.last))
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if bumped is None:

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from messages import RuleError
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.dates import due_date
 from models.items.codes import next_code
@@ -43,8 +44,9 @@ def earlier_finding(session: Session, *, unit_id: int, manifestation_id: str, no
     """The latest finding for the same unit and manifestation within the recurrence window."""
     since = now - relativedelta(months=policy.recurrence_months)
     return session.exec(select(Finding).where(
-        Finding.unit_id == unit_id, Finding.manifestation_id == manifestation_id, Finding.filed_at >= since,
-        Finding.state != State.withdrawn).order_by(Finding.filed_at.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        col(Finding.unit_id) == unit_id, col(Finding.manifestation_id) == manifestation_id,
+        col(Finding.filed_at) >= since,
+        col(Finding.state) != State.withdrawn).order_by(col(Finding.filed_at).desc()).limit(1)).first()
 
 
 def file_finding(session: Session, *, actor: Person, unit: str, manifestation: str,
@@ -83,11 +85,11 @@ def file_finding(session: Session, *, actor: Person, unit: str, manifestation: s
         raise RuleError("inactive_person", field="owner", value=owner_named.email)
     finding = Finding(
         code=code or next_code(session, local_now=now.astimezone(ZoneInfo(policy.timezone))),
-        unit_id=the_unit.id, manifestation_id=man.id, title=title, detail=detail,
-        deadline_class=cls, state=State.filed, filed_by_id=actor.id, filed_at=now,
+        unit_id=stored_id(the_unit), manifestation_id=man.id, title=title, detail=detail,
+        deadline_class=cls, state=State.filed, filed_by_id=stored_id(actor), filed_at=now,
         proposed_owner_id=owner_named.id if owner_named else None, updated_at=now, import_key=import_key,
     )
-    earlier = earlier_finding(session, unit_id=the_unit.id, manifestation_id=man.id, now=now, policy=policy)
+    earlier = earlier_finding(session, unit_id=stored_id(the_unit), manifestation_id=man.id, now=now, policy=policy)
     finding.recurrence_of_id = earlier.id if earlier else None
     session.add(finding)
     session.flush()
@@ -145,8 +147,8 @@ def reassign(session: Session, *, actor: Person, finding: Finding, to: str, now:
     old = session.get(Person, finding.owner_id) if finding.owner_id else None
     # Mail to the previous owner that has not gone out yet is stale now.
     for row in session.exec(select(Notification).where(
-            Notification.finding_id == finding.id, Notification.status == MailStatus.pending,
-            Notification.recipient_id == finding.owner_id)):
+            col(Notification.finding_id) == finding.id, col(Notification.status) == MailStatus.pending,
+            col(Notification.recipient_id) == finding.owner_id)):
         row.status = MailStatus.cancelled
         session.add(row)
     cancel_pending_alerts(session, finding)
@@ -167,12 +169,12 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
     if waiting := open_parts(session, finding):  # 分解: the parts first
         raise RuleError("parts_open", field="code", value="、".join(waiting))
     account = clean_text(account, field="note", limit=8000, multiline=True)
-    evidence = Evidence(finding_id=finding.id, account=account, submitted_by_id=actor.id,
+    evidence = Evidence(finding_id=stored_id(finding), account=account, submitted_by_id=stored_id(actor),
                         submitted_at=now)
     session.add(evidence)
     session.flush()
     for f in files:
-        session.add(EvidenceFile(evidence_id=evidence.id, sha256=f.sha256, size=f.size,
+        session.add(EvidenceFile(evidence_id=stored_id(evidence), sha256=f.sha256, size=f.size,
                                  original_name=f.original_name))
     acknowledged = finding.acknowledged_at is None  # handing in evidence is signing for it too
     if acknowledged:
@@ -183,7 +185,7 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
                  **({"acknowledged": True} if acknowledged else {})})
     # The verifier reads which submission this is: a second one answers their return.
     submission = session.exec(select(func.count()).select_from(Evidence).where(
-        Evidence.finding_id == finding.id)).one()
+        col(Evidence.finding_id) == finding.id)).one()
     for reviewer in verifiers(session, finding):
         notify(session, finding, reviewer, "submitted", policy=policy, now=now,
                 account=account, files=[f.original_name for f in files], submission=submission)
@@ -191,8 +193,8 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
 
 
 def _latest_evidence(session: Session, finding: Finding) -> Evidence:
-    evidence = session.exec(select(Evidence).where(Evidence.finding_id == finding.id)
-                            .order_by(Evidence.id.desc())).first()  # type: ignore[union-attr]
+    evidence = session.exec(select(Evidence).where(col(Evidence.finding_id) == finding.id)
+                            .order_by(col(Evidence.id).desc())).first()
     assert evidence is not None, "a submitted item has evidence"
     return evidence
 
@@ -209,8 +211,8 @@ def return_item(session: Session, *, actor: Person, finding: Finding, reason: st
         finding.due_provisional = not WorkCalendar.from_session(session).knows(new_due)
         finding.escalation_level = 0  # the deadline moved: the ladder starts again
         cancel_pending_alerts(session, finding)
-    review = Review(finding_id=finding.id, evidence_id=_latest_evidence(session, finding).id,
-                    reviewer_id=actor.id, decision=Decision.return_, reason=reason,
+    review = Review(finding_id=stored_id(finding), evidence_id=stored_id(_latest_evidence(session, finding)),
+                    reviewer_id=stored_id(actor), decision=Decision.return_, reason=reason,
                     new_due_on=new_due, at=now)
     session.add(review)
     record_transition(session, finding, Command.return_, actor=actor, now=now,
@@ -227,8 +229,8 @@ def accept(session: Session, *, actor: Person, finding: Finding, now: datetime,
     """The verifier accepts the evidence and closes the item (销号)."""
     check(session, Command.accept, actor=actor, finding=finding, language=policy.language,
           now=now)
-    review = Review(finding_id=finding.id, evidence_id=_latest_evidence(session, finding).id,
-                    reviewer_id=actor.id, decision=Decision.accept, at=now)
+    review = Review(finding_id=stored_id(finding), evidence_id=stored_id(_latest_evidence(session, finding)),
+                    reviewer_id=stored_id(actor), decision=Decision.accept, at=now)
     session.add(review)
     finding.closed_at = now
     finding.escalation_level = 0
@@ -264,13 +266,13 @@ def reassign_all(session: Session, *, actor: Person, from_email: str, to: str, n
     old = person_by_email(session, from_email, field="from")
     moved = []
     for finding in session.exec(select(Finding).where(
-            Finding.owner_id == old.id,
-            Finding.state.in_([State.assigned, State.submitted])).order_by(Finding.id)):  # type: ignore[attr-defined]
+            col(Finding.owner_id) == old.id,
+            col(Finding.state).in_([State.assigned, State.submitted])).order_by(col(Finding.id))):
         reassign(session, actor=actor, finding=finding, to=to, now=now, policy=policy, reason=reason)
         moved.append(finding.code)
     new = person_by_email(session, to, field="to")
-    for finding in session.exec(select(Finding).where(Finding.proposed_owner_id == old.id,
-                                                      Finding.state == State.filed)):
+    for finding in session.exec(select(Finding).where(col(Finding.proposed_owner_id) == old.id,
+                                                      col(Finding.state) == State.filed)):
         finding.proposed_owner_id = new.id  # not yet assigned: it goes to the new owner
         session.add(finding)
         moved.append(finding.code)

@@ -4,10 +4,11 @@ mail to the outbox, start a deadline, drop alerts made stale by a change."""
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit.chain import append_event
 from models.catalogue import Manifestation
+from models.columns import stored_id
 from models.deadlines.alerts import Alert
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.items.finding import Finding
@@ -58,7 +59,7 @@ def notify(session: Session, finding: Finding, recipient: Person, template: str,
     }
     enqueue(
         session, dedupe_key=f"{finding.code}:{finding.version}:{template}:{recipient.id}",
-        finding_id=finding.id, recipient_id=recipient.id, recipient_email=recipient.email,
+        finding_id=finding.id, recipient_id=stored_id(recipient), recipient_email=recipient.email,
         template=template, language=recipient.language or policy.language,
         context=context, now=now,
     )
@@ -76,10 +77,10 @@ def cancel_pending_alerts(session: Session, finding: Finding, *, kind: str | Non
     """Reminders and escalation notes not yet in a digest are stale once the owner or the
     deadline changes (or, for `kind`, once what they ask for is done): the next sweep
     recomputes them."""
-    query = select(Alert).where(Alert.finding_id == finding.id, Alert.digest_id.is_(None),  # type: ignore[union-attr]
-                                Alert.cancelled == False)  # noqa: E712
+    query = select(Alert).where(col(Alert.finding_id) == finding.id, col(Alert.digest_id).is_(None),
+                                col(Alert.cancelled) == False)  # noqa: E712
     if kind is not None:
-        query = query.where(Alert.kind == kind)
+        query = query.where(col(Alert.kind) == kind)
     for alert in session.exec(query):
         alert.cancelled = True
         session.add(alert)

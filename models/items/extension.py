@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from messages import RuleError
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.dates import due_date
 from models.deadlines.escalation import audience
@@ -34,7 +35,7 @@ def request_extension(session: Session, *, actor: Person, finding: Finding, to: 
     due_date(to, today=local_date(now, policy.timezone), window_days=policy.due_window_days, field="to")
     if (open_request := pending_extension(session, finding)) is not None:
         raise RuleError("extension_pending", field="code", value=open_request.to_due.isoformat())
-    ext = Extension(finding_id=finding.id, requested_by_id=actor.id, requested_at=now,
+    ext = Extension(finding_id=stored_id(finding), requested_by_id=stored_id(actor), requested_at=now,
                     from_due=finding.due_on, to_due=to, reason=reason)
     session.add(ext)
     record_transition(session, finding, Command.request_extension, actor=actor, now=now,

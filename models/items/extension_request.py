@@ -4,7 +4,7 @@ them (models/items/extension.py): the lifecycle's separation-of-duties check rea
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import enum_type, utc
 from models.items.finding import Finding
@@ -31,5 +31,5 @@ class Extension(SQLModel, table=True):
 
 
 def pending_extension(session: Session, finding: Finding) -> Extension | None:
-    return session.exec(select(Extension).where(Extension.finding_id == finding.id,
-                                                Extension.status == ExtensionStatus.pending)).first()
+    return session.exec(select(Extension).where(col(Extension.finding_id) == finding.id,
+                                                col(Extension.status) == ExtensionStatus.pending)).first()

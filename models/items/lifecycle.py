@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from messages import RuleError
 from messages.labels import ROLES, slip
 from models.audit.chain import Event
+from models.columns import stored_id
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
@@ -28,7 +29,7 @@ class Command(StrEnum):
     file = "file"
     assign = "assign"
     acknowledge = "acknowledge"
-    split = "split"
+    split_ = "split"  # not `split`: that would hide str.split on every member
     reassign = "reassign"
     submit = "submit"
     return_ = "return"
@@ -70,7 +71,7 @@ TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
     _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
     _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
     _t(Command.acknowledge, {S.assigned},        None,        {W.owner}),
-    _t(Command.split,    {S.assigned},           None,        {W.owner, W.inspector, W.supervisor, W.admin}),
+    _t(Command.split_,    {S.assigned},           None,        {W.owner, W.inspector, W.supervisor, W.admin}),
     _t(Command.reassign, {S.assigned, S.submitted}, None,     {W.secretary, W.supervisor, W.admin}),
     _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
     _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
@@ -89,7 +90,7 @@ COMMAND_LABELS: dict[Command, tuple[str, str]] = {
     Command.file: ("立项", "file"),
     Command.assign: ("交办", "assign"),
     Command.acknowledge: ("签收", "acknowledge"),
-    Command.split: ("分解", "split"),
+    Command.split_: ("分解", "split"),
     Command.reassign: ("改派", "reassign"),
     Command.submit: ("提交整改材料", "submit"),
     Command.return_: ("退回", "return"),
@@ -194,7 +195,7 @@ def standing(session: Session, actor: Person | None, finding: Finding | None, *,
         return {Who.system}
     held = _own_standing(session, actor, finding)
     if now is not None:
-        for person in stands_for(session, actor.id, now):  # type: ignore[arg-type]
+        for person in stands_for(session, stored_id(actor), now):
             held |= _own_standing(session, person, finding)
     return held
 
@@ -207,12 +208,12 @@ def acting_for(session: Session, command: Command, *, actor: Person | None, find
     need = TRANSITIONS[command].who
     if _own_standing(session, actor, finding) & need:
         return None
-    return next((p for p in stands_for(session, actor.id, now)  # type: ignore[arg-type]
+    return next((p for p in stands_for(session, stored_id(actor), now)
                  if _own_standing(session, p, finding) & need), None)
 
 
 def _own_standing(session: Session, actor: Person, finding: Finding | None) -> set[Who]:
-    roles = memberships_of(session, actor.id)  # type: ignore[arg-type]
+    roles = memberships_of(session, stored_id(actor))
     held: set[Who] = set()
     for m in roles:
         if m.role in (Role.inspector, Role.supervisor, Role.admin):
@@ -243,7 +244,9 @@ def check(session: Session, command: Command, *, actor: Person | None,
         raise RuleError("bad_state", field="code", code=finding.code, state=STATE_LABELS[finding.state],
                         command=COMMAND_LABELS[command])
     if t.verifier and finding is not None and actor is not None:
-        selves = {actor.id} | ({p.id for p in stands_for(session, actor.id, now)} if now else set())  # type: ignore[arg-type]
+        selves = {stored_id(actor)}
+        if now is not None:
+            selves |= {stored_id(p) for p in stands_for(session, stored_id(actor), now)}
         if finding.owner_id in selves:
             raise RuleError("same_person", field="as")
         if selves & _deciding_on(session, command, finding):
@@ -259,13 +262,13 @@ def _deciding_on(session: Session, command: Command, finding: Finding) -> set[in
     They never decide it, whoever owns the item by now (a reassignment in between changes
     nothing)."""
     if command in (Command.accept, Command.return_):
-        latest = session.exec(select(Evidence.submitted_by_id).where(Evidence.finding_id == finding.id)
-                              .order_by(Evidence.id.desc())).first()  # type: ignore[union-attr]
+        latest = session.exec(select(Evidence.submitted_by_id).where(col(Evidence.finding_id) == finding.id)
+                              .order_by(col(Evidence.id).desc())).first()
         asked = {latest} if latest is not None else set()
         asking = Command.submit
     else:
         asked = set(session.exec(select(Extension.requested_by_id).where(
-            Extension.finding_id == finding.id, Extension.status == ExtensionStatus.pending)))
+            col(Extension.finding_id) == finding.id, col(Extension.status) == ExtensionStatus.pending)))
         asking = Command.request_extension
     if asked and (done_for := _asked_for(session, finding, asking)) is not None:
         asked.add(done_for)
@@ -274,12 +277,12 @@ def _deciding_on(session: Session, command: Command, finding: Finding) -> set[in
 
 def _asked_for(session: Session, finding: Finding, command: Command) -> int | None:
     """The person the latest `command` on the item was done for by their delegate, if it was."""
-    data = session.exec(select(Event.data).where(Event.finding_id == finding.id, Event.kind == command.value)
+    data = session.exec(select(Event.data).where(col(Event.finding_id) == finding.id, col(Event.kind) == command.value)
                         .order_by(col(Event.seq).desc())).first()
     email = (data or {}).get("for")
     if not email:
         return None
-    return session.exec(select(Person.id).where(Person.email == email)).first()
+    return session.exec(select(Person.id).where(col(Person.email) == email)).first()
 
 
 def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[Command, ...], *,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from messages import RuleError
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.deadlines.dates import due_date
 from models.items.codes import next_codes
@@ -40,12 +41,12 @@ def open_parts(session: Session, finding: Finding) -> list[str]:
     if finding.id is None:
         return []
     return list(session.exec(select(Finding.code).where(
-        Finding.parent_id == finding.id, col(Finding.state).in_([s for s in State if s.is_open]))
+        col(Finding.parent_id) == finding.id, col(Finding.state).in_([s for s in State if s.is_open]))
         .order_by(col(Finding.id))))
 
 
 def parts_of(session: Session, finding: Finding) -> list[Finding]:
-    return list(session.exec(select(Finding).where(Finding.parent_id == finding.id).order_by(col(Finding.id))))
+    return list(session.exec(select(Finding).where(col(Finding.parent_id) == finding.id).order_by(col(Finding.id))))
 
 
 def tell_parent_if_done(session: Session, part: Finding, *, now: datetime, policy: Policy) -> None:
@@ -64,7 +65,7 @@ def tell_parent_if_done(session: Session, part: Finding, *, now: datetime, polic
 def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part], now: datetime,
           policy: Policy) -> list[Finding]:
     """File and assign each part as a sub-item of `finding`, all or nothing; each owner is mailed."""
-    check(session, Command.split, actor=actor, finding=finding, language=policy.language, now=now)
+    check(session, Command.split_, actor=actor, finding=finding, language=policy.language, now=now)
     if finding.parent_id is not None:
         raise RuleError("split_twice", field="code", value=finding.code)
     if not parts or len(parts) > MAX_PARTS:
@@ -92,9 +93,9 @@ def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part
     codes = next_codes(session, local_now=now.astimezone(ZoneInfo(policy.timezone)), count=len(checked))
     subs = []
     for code, (unit, owner, title, detail, due) in zip(codes, checked, strict=True):
-        sub = Finding(code=code, unit_id=unit.id, manifestation_id=finding.manifestation_id, title=title,  # type: ignore[arg-type]
+        sub = Finding(code=code, unit_id=stored_id(unit), manifestation_id=finding.manifestation_id, title=title,
                       detail=detail, deadline_class=finding.deadline_class, state=State.filed,
-                      filed_by_id=actor.id, filed_at=now, proposed_owner_id=owner.id, updated_at=now,  # type: ignore[arg-type]
+                      filed_by_id=stored_id(actor), filed_at=now, proposed_owner_id=stored_id(owner), updated_at=now,
                       parent_id=finding.id)
         session.add(sub)
         session.flush()
@@ -110,5 +111,5 @@ def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part
         notify(session, sub, owner, "assigned", policy=policy, now=now, parent=finding.code,
                parent_owner=parent_owner.name if parent_owner else "")
         subs.append(sub)
-    record_transition(session, finding, Command.split, actor=actor, now=now, data={"parts": codes})
+    record_transition(session, finding, Command.split_, actor=actor, now=now, data={"parts": codes})
     return subs

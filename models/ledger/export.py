@@ -1,6 +1,7 @@
 """The ledger (整改台账) as an Excel workbook: every field, a fill per escalation colour,
 frozen header, filters. User text can never become a formula in the reader's Excel."""
 
+from collections.abc import Callable
 from io import BytesIO
 from operator import attrgetter
 from typing import Any
@@ -15,7 +16,8 @@ from messages import labels
 from models.ledger.views import ItemView
 from models.text import scrub
 
-COLUMNS = [  # (zh, en, attribute or function of the view and the language, width)
+Getter = str | Callable[[Any, str], Any]
+COLUMNS: list[tuple[str, str, Getter, int]] = [  # (zh, en, attribute or function of the view and the language, width)
     ("编号", "Code", "code", 18), ("状态", "State", "state_label", 9), ("单位", "Unit", "unit", 18),
     ("具体表现", "Manifestation", lambda v, _: f"{v.manifestation_id} {v.manifestation}", 36),
     ("问题", "Problem", "title", 30), ("问题描述", "Detail", "detail", 40),
@@ -70,7 +72,7 @@ def ledger_workbook(views: list[ItemView], *, language: str = "zh") -> bytes:
     ws.auto_filter.ref = f"A1:{last}{rows}"
     colour = get_column_letter(COLOUR_COLUMN)
     for name, fill in FILLS.items() if rows > 1 else ():  # no item, no range to colour ("A2:X1" is no range)
-        ws.conditional_formatting.add(f"A2:{last}{rows}", FormulaRule(
+        ws.conditional_formatting.add(f"A2:{last}{rows}", FormulaRule(  # type: ignore[no-untyped-call]  # untyped in types-openpyxl
             formula=[f'${colour}2="{labels.colour_label(name, language)}"'],
             fill=PatternFill("solid", start_color=fill, end_color=fill)))
     out = BytesIO()

@@ -5,10 +5,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlalchemy import Row, inspect
+from sqlmodel import Session, col, select
 
 from models.audit.chain import Event
 from models.catalogue import Manifestation
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_date, local_time, month_bounds
 from models.items.finding import CLASS_LABELS, STATE_LABELS, Finding, State
 from models.outbox import mail_trouble
@@ -61,15 +63,19 @@ class ItemView:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key, value in data.items():
+        for name, value in data.items():
             if isinstance(value, date | datetime):
-                data[key] = value.isoformat()
+                data[name] = value.isoformat()
         for ev in data["events"]:
             ev["at"] = ev["at"].isoformat()
         return data
 
 
-def _view(finding: Finding, unit: Unit, man: Manifestation, owner: Person | None,
+# An item as a Finding, or as its columns in a row (the ledger's bulk read: ORM objects cost more).
+FindingRow = Finding | Row[Any]
+
+
+def _view(finding: FindingRow, unit: Unit, man: Manifestation, owner: Person | None,
           calendar: WorkCalendar, today: date, lang: int, colours: dict[int, str], timezone: str) -> ItemView:
     left = None
     if finding.due_on is not None and finding.state.is_open:
@@ -102,7 +108,7 @@ def _extensions(session: Session, finding_ids: list[int]) -> dict[int, tuple[int
     out: dict[int, tuple[int, date | None]] = {}
     if not finding_ids:
         return out
-    for ext in session.exec(select(Extension).where(Extension.finding_id.in_(finding_ids))):  # type: ignore[attr-defined]
+    for ext in session.exec(select(Extension).where(col(Extension.finding_id).in_(finding_ids))):
         approved, pending = out.get(ext.finding_id, (0, None))
         if ext.status is ExtensionStatus.approved:
             approved += 1
@@ -121,9 +127,9 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
     view = _view(finding, unit, man, owner, WorkCalendar.from_session(session),
                  local_date(now, policy.timezone), 0 if policy.language == "zh" else 1, policy.level_colours,
                  policy.timezone)
-    view.extensions, view.pending_extension_to = _extensions(session, [finding.id]).get(finding.id, (0, None))
-    view.mail_waiting, view.mail_failed = mail_trouble(session, {finding.id: finding.code}).get(  # type: ignore[dict-item]
-        finding.id, (0, 0))  # type: ignore[arg-type]
+    finding_id = stored_id(finding)
+    view.extensions, view.pending_extension_to = _extensions(session, [finding_id]).get(finding_id, (0, None))
+    view.mail_waiting, view.mail_failed = mail_trouble(session, {finding_id: finding.code}).get(finding_id, (0, 0))
     if finding.recurrence_of_id is not None:
         earlier = session.get(Finding, finding.recurrence_of_id)
         view.recurrence_of = earlier.code if earlier else None
@@ -131,8 +137,8 @@ def item_view(session: Session, finding: Finding, *, now: datetime, policy: Poli
         parent = session.get(Finding, finding.parent_id)
         view.parent = parent.code if parent else None
     if with_events:
-        events = session.exec(select(Event).where(Event.finding_id == finding.id)
-                              .order_by(Event.seq)).all()
+        events = session.exec(select(Event).where(col(Event.finding_id) == finding.id)
+                              .order_by(col(Event.seq))).all()
         view.events = [{"seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind,
                         "data": dict(e.data)} for e in events]
     return view
@@ -154,31 +160,31 @@ class LedgerQuery:
 def _where(query: Any, q: LedgerQuery, policy: Policy) -> Any | None:
     """The query narrowed by `q`, or None when `q` can match nothing."""
     if q.unit:
-        query = query.where(Unit.code == q.unit)
+        query = query.where(col(Unit.code) == q.unit)
     if q.state:
         if q.state not in State.__members__:
             return None
-        query = query.where(Finding.state == State(q.state))
+        query = query.where(col(Finding.state) == State(q.state))
     if q.states:
-        query = query.where(Finding.state.in_(q.states))  # type: ignore[attr-defined]
+        query = query.where(col(Finding.state).in_(q.states))
     if q.owner_id is not None:
-        query = query.where(Finding.owner_id == q.owner_id)
+        query = query.where(col(Finding.owner_id) == q.owner_id)
     if q.colour:
         coloured = [lv for lv, c in policy.level_colours.items() if c]
         if q.colour == "none":
-            query = query.where(Finding.escalation_level.not_in(coloured))  # type: ignore[attr-defined]
+            query = query.where(col(Finding.escalation_level).not_in(coloured))
         else:
             levels = [lv for lv, c in policy.level_colours.items() if c == q.colour]
             if not levels:
                 return None
-            query = query.where(Finding.escalation_level.in_(levels))  # type: ignore[attr-defined]
+            query = query.where(col(Finding.escalation_level).in_(levels))
     if q.month:
         try:
             year, month = (int(part) for part in q.month.split("-"))
             _, _, start, end = month_bounds(year, month, ZoneInfo(policy.timezone))
         except ValueError:
             return None
-        query = query.where(Finding.filed_at >= start, Finding.filed_at < end)
+        query = query.where(col(Finding.filed_at) >= start, col(Finding.filed_at) < end)
     return query
 
 
@@ -187,34 +193,35 @@ def ledger_views(session: Session, *, now: datetime, policy: Policy,
     # The items' columns as rows, the small tables whole: ORM objects for 20,000 items were
     # half of a notice's ledger time.
     select_rows = (
-        select(*Finding.__table__.c)  # type: ignore[attr-defined]
-        .join(Unit, Unit.id == Finding.unit_id)
-        .order_by(Finding.id)
+        select(*inspect(Finding).columns)
+        .join(Unit, col(Unit.id) == Finding.unit_id)
+        .order_by(col(Finding.id))
     )
     if query is not None:
-        select_rows = _where(select_rows, query, policy)
-        if select_rows is None:
+        narrowed = _where(select_rows, query, policy)
+        if narrowed is None:
             return []
+        select_rows = narrowed
     rows = session.execute(select_rows).all()
     units = {u.id: u for u in session.exec(select(Unit))}
     mans = {m.id: m for m in session.exec(select(Manifestation))}
     owner_ids = {f.owner_id for f in rows if f.owner_id}
-    people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_(owner_ids)))}  # type: ignore[union-attr]
+    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids)))}
     calendar = WorkCalendar.from_session(session)
     today = local_date(now, policy.timezone)
     lang = 0 if policy.language == "zh" else 1
-    views = [_view(f, units[f.unit_id], mans[f.manifestation_id],  # type: ignore[arg-type]
+    views = [_view(f, units[f.unit_id], mans[f.manifestation_id],
                    people.get(f.owner_id) if f.owner_id else None, calendar, today, lang,
                    policy.level_colours, policy.timezone) for f in rows]
     ids = [f.id for f in rows]
     exts = _extensions(session, ids)
     codes = {f.id: f.code for f in rows}
-    mail = mail_trouble(session, codes)  # type: ignore[arg-type]
+    mail = mail_trouble(session, codes)
     # Parents a filter left out (a sub-item of another unit's item), read by id.
     wanted = sorted({f.parent_id for f in rows if f.parent_id and f.parent_id not in codes})
     for i in range(0, len(wanted), 500):
         codes.update(session.execute(select(Finding.id, Finding.code).where(
-            Finding.id.in_(wanted[i:i + 500]))).all())  # type: ignore[union-attr,arg-type]
+            col(Finding.id).in_(wanted[i:i + 500]))).all())
     for f, view in zip(rows, views, strict=True):
         view.extensions, view.pending_extension_to = exts.get(f.id, (0, None))
         view.mail_waiting, view.mail_failed = mail.get(f.id, (0, 0))

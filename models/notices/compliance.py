@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlmodel import Session, select
+from sqlalchemy import select as select_columns  # more columns than sqlmodel's select types
+from sqlmodel import Session, col, select
 
 from messages import RuleError, labels
+from models.columns import stored_id
 from models.deadlines.calendar import local_day, month_bounds
 from models.deadlines.escalation import Escalation
 from models.items.finding import Finding, State
@@ -121,18 +123,20 @@ def compliance_rows(session: Session, *, first: tuple[int, int], last: tuple[int
     window_from = datetime(window_start.year, window_start.month, 1, tzinfo=tz)
     # Only items that can matter for a window: filed by its end, and due, closed or open in it.
     # The columns, as rows: ORM objects for a busy year were most of the time.
-    findings = session.execute(select(
-        Finding.id, Finding.code, Finding.unit_id, Finding.state, Finding.filed_at, Finding.closed_at,
-        Finding.due_on, Finding.recurrence_of_id, Finding.parent_id).where(
-        Finding.state != State.withdrawn, Finding.filed_at < month_end,
-        (Finding.due_on >= window_start) | (Finding.closed_at >= window_from)  # type: ignore[operator]
-        | Finding.state.in_([State.filed, State.assigned, State.submitted]))).all()  # type: ignore[attr-defined]
+    findings = session.execute(select_columns(
+        col(Finding.id), col(Finding.code), col(Finding.unit_id),
+        col(Finding.state), col(Finding.filed_at), col(Finding.closed_at),
+        col(Finding.due_on), col(Finding.recurrence_of_id),
+        col(Finding.parent_id)).where(
+        col(Finding.state) != State.withdrawn, col(Finding.filed_at) < month_end,
+        (col(Finding.due_on) >= window_start) | (col(Finding.closed_at) >= window_from)
+        | col(Finding.state).in_([State.filed, State.assigned, State.submitted]))).all()
     reds = {finding_id: local_day(at, tz) for finding_id, at in session.execute(
-        select(Escalation.finding_id, Escalation.at).where(Escalation.level == 3))}
+        select(Escalation.finding_id, Escalation.at).where(col(Escalation.level) == 3))}
     rows = [_Row(f.code, f.unit_id, f.state.is_open, f.filed_at, f.closed_at, local_day(f.filed_at, tz) or hi,
                  local_day(f.closed_at, tz), f.due_on, reds.get(f.id), bool(f.recurrence_of_id),
                  f.parent_id is not None) for f in findings]
-    branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    branches = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
     return ComplianceRows(start, hi, rows, branches)
 
 
@@ -159,7 +163,7 @@ def month_compliance(session: Session, *, year: int, month: int, policy: Complia
         return labels.label(labels.NOT_COMPLIANT, key, language).format(**fields)
 
     for unit in branches:
-        mine = by_unit.get(unit.id, [])
+        mine = by_unit.get(stored_id(unit), [])
         reasons: list[str] = []
         filed_in = [f for f in mine if window_start <= f.filed <= end and not f.part]
         for f in mine:

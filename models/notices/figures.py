@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import select as select_columns  # more columns than sqlmodel's select types
+from sqlmodel import Session, col, select
 
 from messages.labels import zone_name
+from models.columns import stored_id
 from models.deadlines.calendar import WorkCalendar, local_day, month_bounds
 from models.deadlines.escalation import DeadlinePolicy, Escalation
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review
@@ -115,31 +117,33 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
         return f.filed_at < cutoff and (f.closed_at is None or f.closed_at >= cutoff)
 
     # The columns the figures read, as rows: ORM objects for a busy month were a third of the time.
-    findings = session.execute(select(
-        Finding.id, Finding.code, Finding.title, Finding.unit_id, Finding.owner_id, Finding.filed_at,
-        Finding.closed_at, Finding.due_on, Finding.recurrence_of_id, Finding.assigned_at,
-        Finding.acknowledged_at, Finding.parent_id).where(
-        Finding.state != State.withdrawn, Finding.filed_at < cutoff,
-        or_(Finding.filed_at >= start, Finding.closed_at >= start, Finding.closed_at.is_(None)))).all()  # type: ignore[union-attr]
+    findings = session.execute(select_columns(
+        col(Finding.id), col(Finding.code), col(Finding.title),
+        col(Finding.unit_id), col(Finding.owner_id), col(Finding.filed_at),
+        col(Finding.closed_at), col(Finding.due_on),
+        col(Finding.recurrence_of_id), col(Finding.assigned_at),
+        col(Finding.acknowledged_at), col(Finding.parent_id)).where(
+        col(Finding.state) != State.withdrawn, col(Finding.filed_at) < cutoff,
+        or_(col(Finding.filed_at) >= start, col(Finding.closed_at) >= start, col(Finding.closed_at).is_(None)))).all()
     branches = {u.id: BranchRow(u.code, u.name) for u in session.exec(
-        select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code))}
-    units = {u.id: u for u in session.exec(select(Unit))}
-    people = {p.id: p.name for p in session.exec(select(Person))}
+        select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code)))}
+    units = {stored_id(u): u for u in session.exec(select(Unit))}
+    people = {stored_id(p): p.name for p in session.exec(select(Person))}
 
     # The highest level each item reached on its current deadline, and when red came.
     levels: dict[int, int] = {}
     red_on: dict[int, date] = {}
     due_of = {f.id: f.due_on for f in findings}
-    for esc in session.exec(select(Escalation).where(Escalation.at < cutoff)):
+    for esc in session.exec(select(Escalation).where(col(Escalation.at) < cutoff)):
         if esc.finding_id in due_of:
             if esc.due_on == due_of[esc.finding_id]:
                 levels[esc.finding_id] = max(levels.get(esc.finding_id, 0), esc.level)
             if esc.level == 3:
                 red_on[esc.finding_id] = max(red_on.get(esc.finding_id, date.min), local_day(esc.at, tz) or first)
-    approved = defaultdict(int)
+    approved: defaultdict[int, int] = defaultdict(int)
     for ext in session.exec(select(Extension).where(
-            Extension.status == ExtensionStatus.approved, Extension.decided_at >= start,  # type: ignore[operator]
-            Extension.decided_at < cutoff)):  # type: ignore[operator]
+            col(Extension.status) == ExtensionStatus.approved, col(Extension.decided_at) >= start,
+            col(Extension.decided_at) < cutoff)):
         approved[ext.finding_id] += 1
 
     rank = {"": 0, **{lv.colour: lv.level for lv in deadlines.levels}}
@@ -215,8 +219,9 @@ def month_figures(session: Session, *, year: int, month: int, now: datetime, com
     figures.open_at_cutoff = open_then
     figures.absences = [(people.get(a.person_id, ""), people.get(a.delegate_id, ""), a.first_day.isoformat(),
                          (min(a.last_day, local_day(a.ended_at, tz) or a.last_day)).isoformat())
-                        for a in session.exec(select(Absence).where(Absence.starts_at < cutoff, Absence.ends_at > start)
-                                              .order_by(Absence.starts_at))  # type: ignore[arg-type]
+                        for a in session.exec(select(Absence).where(col(Absence.starts_at) < cutoff,
+                                                                    col(Absence.ends_at) > start)
+                                              .order_by(col(Absence.starts_at)))
                         if a.ended_at is None or a.ended_at > start]
     figures.trend = trend(session, year=year, month=month, months=trend_months, now=now,
                           compliance=compliance, timezone=timezone, this=figures, rows=rows)
@@ -233,29 +238,29 @@ def good_examples(session: Session, closed: list[Any], *, policy: CompliancePoli
         return []
     ids = [f.id for f in closed]
     returned = set(session.exec(select(Review.finding_id).where(
-        Review.finding_id.in_(ids), Review.decision == Decision.return_)))  # type: ignore[attr-defined]
+        col(Review.finding_id).in_(ids), col(Review.decision) == Decision.return_)))
     extended = set(session.exec(select(Extension.finding_id).where(
-        Extension.finding_id.in_(ids), Extension.status == ExtensionStatus.approved)))  # type: ignore[attr-defined]
+        col(Extension.finding_id).in_(ids), col(Extension.status) == ExtensionStatus.approved)))
     last_evidence: dict[int, Evidence] = {}
-    for ev in session.exec(select(Evidence).where(Evidence.finding_id.in_(ids)).order_by(Evidence.id)):  # type: ignore[attr-defined]
+    for ev in session.exec(select(Evidence).where(col(Evidence.finding_id).in_(ids)).order_by(col(Evidence.id))):
         last_evidence[ev.finding_id] = ev
     files = dict(session.exec(select(EvidenceFile.evidence_id, func.count()).where(
-        EvidenceFile.evidence_id.in_([e.id for e in last_evidence.values()]))  # type: ignore[attr-defined]
-        .group_by(EvidenceFile.evidence_id)).all())
+        col(EvidenceFile.evidence_id).in_([e.id for e in last_evidence.values()]))
+        .group_by(col(EvidenceFile.evidence_id))).all())
     calendar = WorkCalendar.from_session(session)
     chosen: list[tuple[int, int, NamedItem]] = []
     for f in closed:
-        ev = last_evidence.get(f.id)
+        latest = last_evidence.get(f.id)
         closed_on = f.closed_at.astimezone(tz).date() if f.closed_at else None
-        if (f.id in returned or f.id in extended or ev is None or f.due_on is None or closed_on is None
-                or len(ev.account.strip()) < policy.good_min_account_chars
-                or files.get(ev.id, 0) < policy.good_min_files):
+        if (f.id in returned or f.id in extended or latest is None or f.due_on is None or closed_on is None
+                or len(latest.account.strip()) < policy.good_min_account_chars
+                or files.get(stored_id(latest), 0) < policy.good_min_files):
             continue
         early = calendar.working_days_between(closed_on, f.due_on)
         if early >= policy.good_min_days_early:
-            chosen.append((early, files.get(ev.id, 0), NamedItem(
+            chosen.append((early, files.get(stored_id(latest), 0), NamedItem(
                 f.code, units[f.unit_id].name, f.title, people.get(f.owner_id, "—"), str(f.due_on),
-                f"提前 {early} 个工作日销号，佐证材料 {files.get(ev.id, 0)} 件")))
+                f"提前 {early} 个工作日销号，佐证材料 {files.get(stored_id(latest), 0)} 件")))
     chosen.sort(key=lambda c: (-c[0], -c[1], c[2].code))
     return [item for _, _, item in chosen[:policy.good_max]]
 
@@ -274,7 +279,7 @@ def trend(session: Session, *, year: int, month: int, months: int, now: datetime
     found: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
     instants = session.exec(select(Finding.filed_at, Finding.closed_at).where(
-        Finding.state != State.withdrawn, or_(Finding.filed_at >= start, Finding.closed_at >= start)))
+        col(Finding.state) != State.withdrawn, or_(col(Finding.filed_at) >= start, col(Finding.closed_at) >= start)))
     for filed_at, closed_at in instants:
         found[f"{filed_at.astimezone(tz):%Y-%m}"] += 1
         if closed_at is not None:

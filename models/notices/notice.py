@@ -7,11 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from messages import RuleError
 from models.audit.chain import append_event
-from models.columns import enum_type, json_type, utc
+from models.columns import enum_type, json_type, stored_id, utc
 from models.deadlines.calendar import local_date
 from models.items.lifecycle import PUBLISHERS, role_names
 from models.outbox import enqueue
@@ -54,15 +54,15 @@ def issuer_name(session: Session, configured: str) -> str:
     """The issuing body: as configured, else the bureau's name and its Party committee's."""
     if configured:
         return configured
-    units = list(session.exec(select(Unit).where(Unit.kind.in_([UnitKind.bureau, UnitKind.committee]))  # type: ignore[attr-defined]
-                              .order_by(Unit.id)))
+    units = list(session.exec(select(Unit).where(col(Unit.kind).in_([UnitKind.bureau, UnitKind.committee]))
+                              .order_by(col(Unit.id))))
     bureau = next((u.name for u in units if u.kind is UnitKind.bureau), "")
     committee = next((u.name for u in units if u.kind is UnitKind.committee), "机关党委")
     return bureau + committee.removeprefix("局") if bureau and committee.startswith("局") else committee
 
 
 def notice_for(session: Session, month: str, *, lock: bool = False) -> Notice | None:
-    query = select(Notice).where(Notice.month == month)
+    query = select(Notice).where(col(Notice.month) == month)
     return session.exec(query.with_for_update() if lock else query).first()
 
 
@@ -89,7 +89,7 @@ def refuse_if_early(session: Session, month: str, *, today: date) -> None:
     following = date(year + mon // 12, mon % 12 + 1, 1)
     if today < following:
         raise RuleError("notice_early", field="month", value=month, day=following.isoformat())
-    rnd = session.exec(select(Round).where(Round.month == month)).first()
+    rnd = session.exec(select(Round).where(col(Round.month) == month)).first()
     if rnd is not None and rnd.status is RoundStatus.open:
         raise RuleError("notice_round_open", field="month", value=month)
 
@@ -126,7 +126,7 @@ def recipients(session: Session) -> list[Person]:
     seen: dict[int, Person] = {}
     for role in (Role.leader, Role.supervisor, Role.secretary):
         for person in holders(session, role):
-            seen.setdefault(person.id, person)  # type: ignore[arg-type]
+            seen.setdefault(stored_id(person), person)
     return list(seen.values())
 
 
@@ -143,7 +143,7 @@ def publish(session: Session, *, month: str, actor: str, now: datetime, language
     session.add(notice)
     sent = 0
     for person in recipients(session):
-        row = enqueue(session, dedupe_key=f"notice:{month}:{person.id}", recipient_id=person.id,  # type: ignore[arg-type]
+        row = enqueue(session, dedupe_key=f"notice:{month}:{stored_id(person)}", recipient_id=stored_id(person),
                       recipient_email=person.email, template="notice", language=person.language or language,
                       context={**mail_context, "files": dict(notice.files), "name": person.name}, now=now)
         sent += row is not None

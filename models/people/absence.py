@@ -8,11 +8,12 @@ not move. An absence is kept as the instants it starts and ends in the bureau's 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from messages import RuleError
 from models.audit.chain import append_event
-from models.columns import utc
+from models.columns import stored_id, utc
 from models.people.directory import memberships_of
 from models.people.org import Person, Role, Unit
 from models.text import clean_text
@@ -35,19 +36,19 @@ class Absence(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=utc)  # ended early (back sooner)
 
 
-def _holds(now: datetime):  # type: ignore[no-untyped-def]
+def _holds(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (col(Absence.starts_at) <= now, col(Absence.ends_at) > now, col(Absence.ended_at).is_(None))
 
 
 def away_now(session: Session, person_id: int, now: datetime) -> Absence | None:
     """The person's absence holding at `now`, if any."""
-    return session.exec(select(Absence).where(Absence.person_id == person_id, *_holds(now))).first()
+    return session.exec(select(Absence).where(col(Absence.person_id) == person_id, *_holds(now))).first()
 
 
 def delegate_of(session: Session, person: Person, now: datetime) -> Person | None:
     """Who receives this person's mail and acts for them now (None: they are here, or their
     delegate has been deactivated since — then the mail stays theirs rather than go nowhere)."""
-    absence = away_now(session, person.id, now)  # type: ignore[arg-type]
+    absence = away_now(session, stored_id(person), now)
     delegate = session.get(Person, absence.delegate_id) if absence is not None else None
     return delegate if delegate is not None and delegate.active else None
 
@@ -65,14 +66,14 @@ def addressee(session: Session, person: Person, now: datetime, language: str) ->
 
 def delegates_now(session: Session, now: datetime) -> dict[int, int]:
     """Every absent person's (active) delegate at `now` (a sweep reads them once)."""
-    return dict(session.exec(select(Absence.person_id, Absence.delegate_id)  # type: ignore[arg-type]
+    return dict(session.exec(select(Absence.person_id, Absence.delegate_id)
                              .join(Person, col(Person.id) == Absence.delegate_id)
-                             .where(*_holds(now), Person.active == True)).all())  # noqa: E712
+                             .where(*_holds(now), col(Person.active) == True)).all())  # noqa: E712
 
 
 def stands_for(session: Session, person_id: int, now: datetime) -> list[Person]:
     """The people this person stands in for at `now`."""
-    ids = session.exec(select(Absence.person_id).where(Absence.delegate_id == person_id, *_holds(now))).all()
+    ids = session.exec(select(Absence.person_id).where(col(Absence.delegate_id) == person_id, *_holds(now))).all()
     return [p for p in (session.get(Person, i) for i in ids) if p is not None]
 
 
@@ -90,7 +91,7 @@ def declare_absence(session: Session, *, actor: Person, person: Person, delegate
     person's unit or the one above, and not away (or standing in for someone) at the same time."""
     if not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
-    roles = {m.role for m in memberships_of(session, actor.id)}  # type: ignore[arg-type]
+    roles = {m.role for m in memberships_of(session, stored_id(actor))}
     if actor.id != person.id and not roles & set(DECLARERS):
         raise RuleError("absence_forbidden", field="for", value=person.email)
     reason = clean_text(reason, field="reason", limit=200)
@@ -111,18 +112,18 @@ def declare_absence(session: Session, *, actor: Person, person: Person, delegate
     for who, field in ((person, "for"), (delegate, "delegate")):
         if not who.active:
             raise RuleError("inactive_person", field=field, value=who.email)
-    if not {m.unit_id for m in memberships_of(session, delegate.id)} & _units_near(session, person.id):  # type: ignore[arg-type]
+    if not {m.unit_id for m in memberships_of(session, stored_id(delegate))} & _units_near(session, stored_id(person)):
         raise RuleError("absence_delegate_unit", field="delegate", value=delegate.email)
     starts = datetime.combine(first, time(), tz)
     ends = datetime.combine(last + timedelta(days=1), time(), tz)
     overlapping = (col(Absence.starts_at) < ends, col(Absence.ends_at) > starts, col(Absence.ended_at).is_(None))
-    if session.exec(select(Absence.id).where(Absence.person_id == person.id, *overlapping)).first():
+    if session.exec(select(Absence.id).where(col(Absence.person_id) == person.id, *overlapping)).first():
         raise RuleError("absence_overlap", field="from", value=person.email)
-    if session.exec(select(Absence.id).where(Absence.person_id == delegate.id, *overlapping)).first() or \
-            session.exec(select(Absence.id).where(Absence.delegate_id == person.id, *overlapping)).first():
+    if session.exec(select(Absence.id).where(col(Absence.person_id) == delegate.id, *overlapping)).first() or \
+            session.exec(select(Absence.id).where(col(Absence.delegate_id) == person.id, *overlapping)).first():
         raise RuleError("absence_chain", field="delegate", value=delegate.email)
-    absence = Absence(person_id=person.id, delegate_id=delegate.id, starts_at=starts, ends_at=ends,  # type: ignore[arg-type]
-                      first_day=first, last_day=last, reason=reason, declared_by_id=actor.id,  # type: ignore[arg-type]
+    absence = Absence(person_id=stored_id(person), delegate_id=stored_id(delegate), starts_at=starts, ends_at=ends,
+                      first_day=first, last_day=last, reason=reason, declared_by_id=stored_id(actor),
                       declared_at=now)
     session.add(absence)
     session.flush()
@@ -139,7 +140,7 @@ def end_absence(session: Session, *, actor: Person, absence_id: int, now: dateti
     absence = session.get(Absence, absence_id)
     if absence is None:
         raise RuleError("absence_missing", field="absence", value=str(absence_id))
-    roles = {m.role for m in memberships_of(session, actor.id)}  # type: ignore[arg-type]
+    roles = {m.role for m in memberships_of(session, stored_id(actor))}
     if actor.id not in (absence.person_id, absence.delegate_id) and not roles & set(DECLARERS):
         raise RuleError("absence_forbidden", field="absence", value=str(absence_id))
     if absence.ended_at is not None or absence.ends_at <= now:
@@ -157,5 +158,5 @@ def absences_of(session: Session, person_id: int | None, now: datetime) -> list[
     """Absences not over yet: the person's and those they stand in for (None: everyone's)."""
     query = select(Absence).where(col(Absence.ends_at) > now, col(Absence.ended_at).is_(None))
     if person_id is not None:
-        query = query.where((Absence.person_id == person_id) | (Absence.delegate_id == person_id))
+        query = query.where((col(Absence.person_id) == person_id) | (col(Absence.delegate_id) == person_id))
     return list(session.exec(query.order_by(col(Absence.starts_at))))

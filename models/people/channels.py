@@ -13,7 +13,7 @@ from enum import StrEnum
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
+from sqlmodel import Field, Session, SQLModel, UniqueConstraint, col, select
 
 from messages import RuleError
 from models.columns import enum_type, utc
@@ -113,7 +113,7 @@ def shortened(key: str) -> str:
 def set_channel(session: Session, *, person_id: int, kind: ChannelKind, target: str, secret: str,
                 everything: bool, now: datetime) -> Channel:
     """Add or replace the person's channel of this kind (already checked)."""
-    row = session.exec(select(Channel).where(Channel.person_id == person_id, Channel.kind == kind)).first()
+    row = session.exec(select(Channel).where(col(Channel.person_id) == person_id, col(Channel.kind) == kind)).first()
     row = row or Channel(person_id=person_id, kind=kind, target="", updated_at=now)
     row.target, row.secret, row.everything, row.active, row.updated_at = target, secret, everything, True, now
     session.add(row)
@@ -122,8 +122,8 @@ def set_channel(session: Session, *, person_id: int, kind: ChannelKind, target: 
 
 def remove_channel(session: Session, *, person_id: int, kind: ChannelKind, now: datetime) -> bool:
     """Stop a channel: what is still waiting for it is cancelled at delivery. False: none was set."""
-    row = session.exec(select(Channel).where(Channel.person_id == person_id, Channel.kind == kind,
-                                             Channel.active == True)).first()  # noqa: E712
+    row = session.exec(select(Channel).where(col(Channel.person_id) == person_id, col(Channel.kind) == kind,
+                                             col(Channel.active) == True)).first()  # noqa: E712
     if row is None:
         return False
     row.target, row.secret, row.everything, row.active, row.updated_at = "", "", False, False, now
@@ -135,8 +135,8 @@ def channels_of(session: Session, person_ids: list[int]) -> dict[int, list[Chann
     """Each person's channels, in one query."""
     found: dict[int, list[Channel]] = {}
     for i in range(0, len(person_ids), 500):
-        for ch in session.exec(select(Channel).where(Channel.person_id.in_(person_ids[i:i + 500]),  # type: ignore[attr-defined]
-                                                     Channel.active == True).order_by(Channel.id)):  # noqa: E712
+        for ch in session.exec(select(Channel).where(col(Channel.person_id).in_(person_ids[i:i + 500]),
+                                                     col(Channel.active) == True).order_by(col(Channel.id))):  # noqa: E712
             found.setdefault(ch.person_id, []).append(ch)
     return found
 

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from messages import RuleError
 from models.catalogue import Manifestation
@@ -13,14 +13,14 @@ from models.people.org import Membership, Person, Role, Unit
 
 
 def person_by_email(session: Session, email: str, *, field: str = "as") -> Person:
-    person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+    person = session.exec(select(Person).where(col(Person.email) == email.strip().lower())).first()
     if person is None:
         raise RuleError("unknown_person", field=field, value=email)
     return person
 
 
 def unit_by_code(session: Session, code: str, *, field: str = "unit") -> Unit:
-    unit = session.exec(select(Unit).where(Unit.code == code.strip())).first()
+    unit = session.exec(select(Unit).where(col(Unit.code) == code.strip())).first()
     if unit is None:
         raise RuleError("unknown_unit", field=field, value=code)
     return unit
@@ -34,7 +34,7 @@ def manifestation_by_id(session: Session, ident: str, *, field: str = "manifesta
 
 
 def finding_by_code(session: Session, code: str, *, field: str = "code") -> Finding:
-    finding = session.exec(select(Finding).where(Finding.code == code.strip().upper())).first()
+    finding = session.exec(select(Finding).where(col(Finding.code) == code.strip().upper())).first()
     if finding is None:
         raise RuleError("unknown_code", field=field, value=code)
     return finding
@@ -71,19 +71,19 @@ def _remembered(session: Session, key: tuple[Any, ...], read: Callable[[], list[
 def memberships_of(session: Session, person_id: int) -> list[Membership]:
     """The roles one person holds (read once per person inside `memberships_fixed`)."""
     return _remembered(session, ("of", person_id), lambda: list(
-        session.exec(select(Membership).where(Membership.person_id == person_id))))
+        session.exec(select(Membership).where(col(Membership.person_id) == person_id))))
 
 
 def holders(session: Session, role: Role, *, unit_id: int | None = None) -> list[Person]:
     """Active people holding a role (in one unit, or anywhere), oldest first."""
     def read() -> list[Person]:
         query = (
-            select(Person).join(Membership, Membership.person_id == Person.id)
-            .where(Membership.role == role, Person.active == True)  # noqa: E712
-            .order_by(Person.id)
+            select(Person).join(Membership, col(Membership.person_id) == Person.id)
+            .where(col(Membership.role) == role, col(Person.active) == True)  # noqa: E712
+            .order_by(col(Person.id))
         )
         if unit_id is not None:
-            query = query.where(Membership.unit_id == unit_id)
+            query = query.where(col(Membership.unit_id) == unit_id)
         return list(session.exec(query).unique())
 
     return _remembered(session, (role, unit_id), read)
@@ -101,4 +101,4 @@ def responsible_owner(session: Session, finding: Finding) -> Person | None:
 
 def roles_of(session: Session, person: Person) -> set[Role]:
     """Every role a person holds, in any unit."""
-    return set(session.exec(select(Membership.role).where(Membership.person_id == person.id)))
+    return set(session.exec(select(col(Membership.role)).where(col(Membership.person_id) == person.id)))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from messages import RuleError
+from models.columns import stored_id
 from models.people.channels import check_channel, set_channel
 from models.people.org import Membership, Person, Role, Unit, UnitKind
 from models.text import clean_text
@@ -140,21 +141,21 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
     roles = 0
     for p in people_raw:
         email = str(p["email"]).strip().lower()
-        person = session.exec(select(Person).where(Person.email == email)).first()
+        person = session.exec(select(Person).where(col(Person.email) == email)).first()
         person = person or Person(email=email, name="")
         person.name = str(p["name"])
         person.active = bool(p.get("active", True))
         person.language = p.get("language")
         session.add(person)
         session.flush()
-        session.execute(delete(Membership).where(Membership.person_id == person.id))
+        session.execute(delete(Membership).where(col(Membership.person_id) == person.id))
         for unit_code, role in dict.fromkeys((r["unit"], r["role"]) for r in p.get("roles") or []):
-            session.add(Membership(person_id=person.id, unit_id=by_code[unit_code].id,
+            session.add(Membership(person_id=stored_id(person), unit_id=stored_id(by_code[unit_code]),
                                    role=Role(role)))
             roles += 1
         # Channels the file names are set (by kind); ones a person set themselves stay.
         for kind, target, secret, everything in _channels("", p.get("channels"), allowed_hosts)[0]:
-            set_channel(session, person_id=person.id, kind=kind, target=target, secret=secret,  # type: ignore[arg-type]
+            set_channel(session, person_id=stored_id(person), kind=kind, target=target, secret=secret,
                         everything=everything, now=now)
     session.flush()
     return OrgSummary(units=len(codes), people=len(people_raw), roles=roles)

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
+from sqlmodel import Field, Session, SQLModel, UniqueConstraint, col, select
 
 from messages import RuleError
 from models.audit.chain import append_event
 from models.catalogue import manifestations
-from models.columns import enum_type, utc
+from models.columns import enum_type, stored_id, utc
 from models.deadlines.calendar import WorkCalendar, local_date
 from models.outbox import enqueue
 from models.people.org import Membership, Person, Role, Unit, UnitKind
@@ -96,20 +96,20 @@ def open_round(session: Session, *, month: str, now: datetime, policy: Policy, t
                close_day: int = 20) -> tuple[Round, bool]:
     """Open the month's round and assign inspectors (once). Returns (round, newly opened)."""
     year, mon = parse_month(month)
-    key = f"{year:04d}-{mon:02d}"
-    existing = session.exec(select(Round).where(Round.month == key)).first()
+    month = f"{year:04d}-{mon:02d}"
+    existing = session.exec(select(Round).where(col(Round.month) == month)).first()
     if existing is not None:
         return existing, False
-    branches = list(session.exec(select(Unit).where(Unit.kind == UnitKind.branch).order_by(Unit.code)))
+    branches = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
     inspectors = list(session.exec(
-        select(Person).join(Membership, Membership.person_id == Person.id)
-        .where(Membership.role == Role.inspector, Person.active == True).order_by(Person.id)).unique())  # noqa: E712
+        select(Person).join(Membership, col(Membership.person_id) == Person.id)
+        .where(col(Membership.role) == Role.inspector, col(Person.active) == True).order_by(col(Person.id))).unique())  # noqa: E712
     own: dict[int, set[int]] = {}
     for m in session.exec(select(Membership)):
         own.setdefault(m.person_id, set()).add(m.unit_id)
     units_by_id = {u.id: u for u in branches}
     try:
-        teams = plan([u.id for u in branches], [p.id for p in inspectors], own, team=team,  # type: ignore[misc]
+        teams = plan([stored_id(u) for u in branches], [stored_id(p) for p in inspectors], own, team=team,
                      turn=year * 12 + mon)
     except RuleError as exc:
         unit = units_by_id[exc.params["value"]]
@@ -119,23 +119,23 @@ def open_round(session: Session, *, month: str, now: datetime, policy: Policy, t
     if opened_on > closes_on and (opened_on.year, opened_on.month) == (year, mon):
         # Opened by hand after the usual closing day: give the inspectors until month end.
         closes_on = date(year, mon, monthrange(year, mon)[1])
-    rnd = Round(month=key, opened_at=now, closes_on=closes_on)
+    rnd = Round(month=month, opened_at=now, closes_on=closes_on)
     session.add(rnd)
     session.flush()
     for unit_id, people in teams.items():
         for p in people:
-            session.add(RoundAssignment(round_id=rnd.id, unit_id=unit_id, inspector_id=p))
+            session.add(RoundAssignment(round_id=stored_id(rnd), unit_id=unit_id, inspector_id=p))
     append_event(session, finding_id=None, actor="system", kind="round_open", now=now,
-                 data={"month": key, "teams": {units_by_id[u].code: people for u, people in teams.items()}})
+                 data={"month": month, "teams": {units_by_id[u].code: people for u, people in teams.items()}})
     checklist = [{"id": m.id, "title_zh": m.title_zh, "title_en": m.title_en,
                   "class": m.default_class.value} for m in manifestations(session)]
-    people = {p.id: p for p in inspectors}
+    inspector_by_id = {stored_id(p): p for p in inspectors}
     for person_id in sorted({p for team_ in teams.values() for p in team_}):
-        person = people[person_id]
+        person = inspector_by_id[person_id]
         mine = [{"code": units_by_id[u].code, "name": units_by_id[u].name} for u, t in teams.items() if person_id in t]
-        enqueue(session, dedupe_key=f"round:{key}:{person_id}", recipient_id=person_id, recipient_email=person.email,
+        enqueue(session, dedupe_key=f"round:{month}:{person_id}", recipient_id=person_id, recipient_email=person.email,
                 template="round_checklist", language=person.language or policy.language, now=now,
-                context={"recipient": person.name, "month": key, "closes_on": closes_on.isoformat(),
+                context={"recipient": person.name, "month": month, "closes_on": closes_on.isoformat(),
                          "inspector": person.email, "units": mine, "checklist": checklist})
     session.flush()
     return rnd, True
@@ -143,22 +143,22 @@ def open_round(session: Session, *, month: str, now: datetime, policy: Policy, t
 
 def close_round(session: Session, *, month: str, now: datetime) -> Round:
     year, mon = parse_month(month)
-    key = f"{year:04d}-{mon:02d}"
-    rnd = session.exec(select(Round).where(Round.month == key)).first()
+    month = f"{year:04d}-{mon:02d}"
+    rnd = session.exec(select(Round).where(col(Round.month) == month)).first()
     if rnd is None:
-        raise RuleError("no_round", field="month", value=key)
+        raise RuleError("no_round", field="month", value=month)
     if rnd.status is RoundStatus.open:
         rnd.status, rnd.closed_at = RoundStatus.closed, now
         session.add(rnd)
-        append_event(session, finding_id=None, actor="system", kind="round_close", now=now, data={"month": key})
+        append_event(session, finding_id=None, actor="system", kind="round_close", now=now, data={"month": month})
     return rnd
 
 
 def teams_of(session: Session, rnd: Round) -> dict[str, list[str]]:
     """unit code -> inspector emails, for display."""
-    rows = session.exec(select(Unit.code, Person.email).join(RoundAssignment, RoundAssignment.unit_id == Unit.id)
-                        .join(Person, Person.id == RoundAssignment.inspector_id)
-                        .where(RoundAssignment.round_id == rnd.id).order_by(Unit.code, Person.email))
+    rows = session.exec(select(Unit.code, Person.email).join(RoundAssignment, col(RoundAssignment.unit_id) == Unit.id)
+                        .join(Person, col(Person.id) == RoundAssignment.inspector_id)
+                        .where(col(RoundAssignment.round_id) == rnd.id).order_by(col(Unit.code), Person.email))
     out: dict[str, list[str]] = {}
     for code, email in rows:
         out.setdefault(code, []).append(email)
@@ -167,27 +167,27 @@ def teams_of(session: Session, rnd: Round) -> dict[str, list[str]]:
 
 def round_for(session: Session, month: str, *, open_only: bool = True) -> Round:
     year, mon = parse_month(month)
-    key = f"{year:04d}-{mon:02d}"
-    rnd = session.exec(select(Round).where(Round.month == key)).first()
+    month = f"{year:04d}-{mon:02d}"
+    rnd = session.exec(select(Round).where(col(Round.month) == month)).first()
     if rnd is None:
-        raise RuleError("no_round", field="month", value=key)
+        raise RuleError("no_round", field="month", value=month)
     if open_only and rnd.status is RoundStatus.closed:
-        raise RuleError("round_closed", field="month", value=key)
+        raise RuleError("round_closed", field="month", value=month)
     return rnd
 
 
 def record_results(session: Session, rnd: Round, results: list[tuple[str, str, bool, int | None]], *,
                    now: datetime) -> int:
     """Record (unit code, manifestation id, passed, finding id) once each; returns how many are new."""
-    units = {u.code: u.id for u in session.exec(select(Unit))}
+    units = {u.code: stored_id(u) for u in session.exec(select(Unit))}
     known = {(r.unit_id, r.manifestation_id) for r in session.exec(
-        select(RoundResult).where(RoundResult.round_id == rnd.id))}
+        select(RoundResult).where(col(RoundResult.round_id) == rnd.id))}
     added = 0
     for unit, manifestation, passed, finding_id in results:
         if (units[unit], manifestation) in known:
             continue
         known.add((units[unit], manifestation))
-        session.add(RoundResult(round_id=rnd.id, unit_id=units[unit], manifestation_id=manifestation,
+        session.add(RoundResult(round_id=stored_id(rnd), unit_id=units[unit], manifestation_id=manifestation,
                                 passed=passed, finding_id=finding_id, recorded_at=now))
         added += 1
     session.flush()
@@ -196,8 +196,8 @@ def record_results(session: Session, rnd: Round, results: list[tuple[str, str, b
 
 def clean_units(session: Session, rnd: Round) -> list[str]:
     """Units with results this round and no failed item: clean for the month."""
-    rows = session.exec(select(Unit.code, RoundResult.passed).join(RoundResult, RoundResult.unit_id == Unit.id)
-                        .where(RoundResult.round_id == rnd.id))
+    rows = session.exec(select(Unit.code, RoundResult.passed).join(RoundResult, col(RoundResult.unit_id) == Unit.id)
+                        .where(col(RoundResult.round_id) == rnd.id))
     verdict: dict[str, bool] = {}
     for code, passed in rows:
         verdict[code] = verdict.get(code, True) and passed

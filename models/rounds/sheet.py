@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from messages import RuleError
 from models.audit.chain import batched_events
 from models.catalogue import Manifestation
+from models.columns import stored_id
 from models.items.finding import Finding
 from models.items.lifecycle import TRANSITIONS, Command, standing
 from models.people.absence import addressee
@@ -74,17 +75,23 @@ def _norm(text: Any) -> str:
 
 
 class ReadRow(Protocol):
-    number: int
-    values: dict[str, str]
-    problems: list[str]
+    @property
+    def number(self) -> int: ...
+    @property
+    def values(self) -> dict[str, str]: ...
+    @property
+    def problems(self) -> list[str]: ...
 
 
 class ReadTable(Protocol):
     """What reading a spreadsheet gives (store/spreadsheet.py)."""
 
-    name: str
-    rows: Sequence[ReadRow]
-    columns: set[str]
+    @property
+    def name(self) -> str: ...
+    @property
+    def rows(self) -> Sequence[ReadRow]: ...
+    @property
+    def columns(self) -> set[str]: ...
 
 
 def sheet_from(table: ReadTable) -> Sheet:
@@ -98,6 +105,11 @@ Said = Callable[[RuleError], str]  # a refusal as the sheet's reader reads it
 
 def _problem(row: SheetRow, said: Said, key: str, field: str = "", **params: Any) -> None:
     row.problems.append(said(RuleError(key, field=field, **params)))
+
+
+def _owner_in(words: Words, unit: Unit | None) -> Callable[[str], str]:
+    """An owner named by e-mail anywhere, or by name among the unit's members."""
+    return lambda text: words.person(text, unit=unit).email
 
 
 def _resolve(row: SheetRow, name: str, find: Callable[[str], str], said: Said) -> None:
@@ -120,9 +132,10 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh",
 
     words = Words.load(session)
     units = {u.code: u for u in words.units}
-    with_secretary = {m.unit_id for m in session.exec(select(Membership).join(Person, Person.id == Membership.person_id)
-                                                      .where(Membership.role == Role.secretary,
-                                                             Person.active == True))}  # noqa: E712
+    with_secretary = {m.unit_id for m in session.exec(select(Membership)
+                                                      .join(Person, col(Person.id) == Membership.person_id)
+                                                      .where(col(Membership.role) == Role.secretary,
+                                                             col(Person.active) == True))}  # noqa: E712
     may_file: dict[str, bool] = {}
     seen: dict[str, int] = {}
     for row in sheet.rows:
@@ -147,8 +160,7 @@ def validate(session: Session, sheet: Sheet, *, language: str = "zh",
         _resolve(row, "deadline_class", lambda text: deadline_class(text).value, said)
         unit = units.get(v.get("unit", ""))
         _resolve(row, "inspector", lambda text: words.person(text, field="inspector").email, said)
-        _resolve(row, "owner", lambda text, unit=unit: words.person(text, unit=unit).email,  # type: ignore[misc]
-                 said)
+        _resolve(row, "owner", _owner_in(words, unit), said)
         if len(v.get("title", "")) > 200:
             problem("too_long", "title", limit=200)
         if len(v.get("detail", "")) > 4000:
@@ -211,7 +223,8 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
                 owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key, code=next(taken))
             commands.assign(session, actor=None, finding=finding, now=now, policy=policy, mail=False)
             codes.append(finding.code)
-            per_owner.setdefault(finding.owner_id, []).append({  # type: ignore[arg-type]
+            assert finding.owner_id is not None, "just assigned"
+            per_owner.setdefault(finding.owner_id, []).append({
                 "code": finding.code, "title": finding.title, "unit": units.get(finding.unit_id, ""),
                 "manifestation_id": finding.manifestation_id,
                 "manifestation_zh": mans.get(finding.manifestation_id, ""),
@@ -222,8 +235,9 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     for owner_id, items in per_owner.items():
         owner = by_id[owner_id]
         to, name = addressee(session, owner, now, policy.language)  # 委托: an absent owner's goes to their delegate
-        enqueue(session, dedupe_key=f"batch:{items[0]['code']}:{items[-1]['code']}:{owner_id}", recipient_id=to.id,  # type: ignore[arg-type]
-                recipient_email=to.email, template="assigned_batch", language=to.language or policy.language,
+        enqueue(session, dedupe_key=f"batch:{items[0]['code']}:{items[-1]['code']}:{owner_id}",
+                recipient_id=stored_id(to), recipient_email=to.email, template="assigned_batch",
+                language=to.language or policy.language,
                 context={"recipient": name, "items": items}, now=now)
     return codes
 
