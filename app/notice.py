@@ -9,7 +9,14 @@ from rich.markup import escape
 from app.output import out, print_json, said
 from messages import RuleError
 from models.deadlines.calendar import local_date
-from models.notices.notice import notice_for, notice_summary, publisher, refuse_if_early, refuse_if_published
+from models.notices.notice import (
+    NoticeSummary,
+    notice_for,
+    notice_summary,
+    publisher,
+    refuse_if_early,
+    refuse_if_published,
+)
 from models.rounds.round import parse_month
 from services import context as ctx
 from store.db import reading
@@ -36,8 +43,8 @@ def notice_build(
         if publish:
             refuse_if_early(session, key, today=local_date(ctx.now(), ctx.settings().timezone))
         who = publisher(session, actor) if actor else f"cli:{getpass.getuser()}"
-    summary = run_notice(key, ctx.now().astimezone(UTC), publish=publish, publisher=who)
-    _show(summary)
+    built = run_notice(key, ctx.now().astimezone(UTC), publish=publish, publisher=who)
+    _show(built.notice)
 
 
 def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
@@ -51,19 +58,19 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
             raise typer.Exit(1)
         summary = notice_summary(notice, timezone=ctx.settings().timezone)
     if as_json:
-        print_json(summary)
+        print_json(summary.as_json())
         return
     _show(summary)
 
 
-def _show(summary: dict) -> None:
-    status = said({"draft": "notice_draft", "published": "notice_published"}[summary["status"]])
-    t = summary["figures"]["totals"]
-    out.print(f"{summary['month']} {summary['number']} {escape(summary['title'])}: {status}", soft_wrap=True)
+def _show(summary: NoticeSummary) -> None:
+    status = said({"draft": "notice_draft", "published": "notice_published"}[summary.status.value])
+    t = summary.figures["totals"]
+    out.print(f"{summary.month} {summary.number} {escape(summary.title)}: {status}", soft_wrap=True)
     out.print(said("notice_figures", found=t["found"], closed=t["closed"], on_time=t["closed_on_time"],
-                   overdue=t["overdue"], red=t["level3"], rate=f"{summary['figures']['compliance_rate']:g}",
-                   target=summary["figures"]["target"]))
-    if summary.get("mails") is not None:
-        out.print(said("notice_mailed", n=summary["mails"]))
-    for path in summary["files"].values():
+                   overdue=t["overdue"], red=t["level3"], rate=f"{summary.figures['compliance_rate']:g}",
+                   target=summary.figures["target"]))
+    if summary.mails is not None:
+        out.print(said("notice_mailed", n=summary.mails))
+    for path in summary.files.values():
         out.print(f"  {path}", soft_wrap=True, highlight=False)

@@ -26,11 +26,11 @@ def sweep_cmd(now: str | None = typer.Option(None, "--now", help="sweep as of th
         at = typed_moment(now, zone=ctx.settings().timezone, now=at, window_days=ctx.settings().due_window_days,
                           field="now")
     result = run_sweep(at)
-    if not result["workday"]:
-        out.print(said("not_a_working_day", day=result["day"]))
+    if not result.workday:
+        out.print(said("not_a_working_day", day=result.day))
         return
-    out.print(said("swept", day=result["day"], reminders=result["reminders"], escalations=len(result["escalated"]),
-                   overdue=len(result["overdue_items"]), digests=result["digests"], deferred=result["deferred"]))
+    out.print(said("swept", day=result.day, reminders=result.reminders, escalations=len(result.escalated),
+                   overdue=len(result.overdue_items), digests=result.digests, deferred=result.deferred))
 
 
 def reconcile_cmd() -> None:
@@ -47,8 +47,8 @@ def reconcile_cmd() -> None:
         where = os.environ.get("PREFECT_API_URL", "")
         err.print(f"[yellow]![/] {said('prefect_away', where=where, report=report)}")
         raise typer.Exit(1)
-    summary = asyncio.run(reconcile())
-    out.print(summary)
+    report = asyncio.run(reconcile())
+    out.print(report.summary())
 
 
 def audit_verify() -> None:

@@ -7,14 +7,14 @@ import typer
 from app.output import out
 from models.rounds.round import parse_month
 from services import context as ctx
+from services.jobs import RoundOpening
 
 round_app = typer.Typer(no_args_is_help=True, help="The monthly inspection round (督察).")
 
 
-def _show(result: dict) -> None:
-    out.print(f"{result['month']}: {'opened' if result.get('opened') else 'already open'}, "
-              f"closes {result['closes_on']}")
-    for unit, people in result["teams"].items():
+def _show(result: RoundOpening) -> None:
+    out.print(f"{result.month}: {'opened' if result.opened else 'already open'}, closes {result.closes_on}")
+    for unit, people in result.teams.items():
         out.print(f"  {unit}: {', '.join(people)}")
 
 

@@ -128,8 +128,8 @@ def measure(items: int) -> dict[str, float]:
     t0 = time.perf_counter()
     publish_notice("2026-10", AT, "bench")
     published = time.perf_counter() - t0
-    sizes = {k: Path(p).stat().st_size / 1024 for k, p in summary["files"].items()}
-    return {"items": items, "found": summary["figures"]["totals"]["found"], "seed_s": seeded, "build_s": built,
+    sizes = {k: Path(p).stat().st_size / 1024 for k, p in summary.files.items()}
+    return {"items": items, "found": summary.figures["totals"]["found"], "seed_s": seeded, "build_s": built,
             "publish_s": published, "peak_mib": peak, **{f"{k}_kib": v for k, v in sizes.items()}}
 
 

@@ -11,9 +11,11 @@ from uuid import uuid4
 from prefect import flow, get_run_logger
 from prefect.flow_runs import asuspend_flow_run
 
+from services.case_pass import Case
 from tasks.ledger import open_case, settle
 from tasks.mail import deliver_mail
-from tasks.publish import publish_case
+from tasks.overview import publish_overview
+from tasks.publish import mirror_case_events, name_case_run, write_case_artifact
 
 
 class SuspendIsNotAnError(logging.Filter):
@@ -29,6 +31,18 @@ class SuspendIsNotAnError(logging.Filter):
 
 logging.getLogger("prefect.flow_runs").addFilter(SuspendIsNotAnError())
 
+
+def show_case(case: Case) -> None:
+    """The item as the Prefect UI shows it: the run's name and tags, then (when they changed,
+    or the item has no run) the bureau's overview, the item's artifact, its new events."""
+    # Every command wakes a case run, so the bureau's picture stays current; a pass that moved
+    # nothing (a stray resume) leaves it be.
+    if name_case_run(case) or not case.view.flow_run_id:
+        publish_overview()
+    write_case_artifact(case)
+    mirror_case_events(case)
+
+
 # No flow_run_name template: the engine would re-apply it at every pass, and the run's name
 # carries the item's stage and colour (tasks.publish.run_name), set when the pass publishes.
 @flow(name="rectification-case", persist_result=False)
@@ -37,7 +51,7 @@ async def rectification_case(code: str, unit: str = "") -> str:
     case = open_case(code)  # a filed item is assigned first
     while True:
         deliver_mail(case.id)
-        publish_case(case)
+        show_case(case)
         # A command that landed during this pass would find us Running, not asleep:
         # record what we acted on, or go round again if the item moved meanwhile.
         if settle(code, case.version):

@@ -7,31 +7,30 @@ leadership, supervisors and every branch secretary once. A published notice neve
 from datetime import datetime
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import acreate_markdown_artifact
-from prefect.runtime import flow_run
 
 from services import context as ctx
-from services.notices import notice_markdown
-from tasks.notice import notice_due_task, notice_task
+from services.jobs import BuiltNotice, NoticeDue
+from tasks.notice import notice_due_task, notice_task, show_notice
 
 
 @flow(name="monthly-notice", persist_result=False)
-async def monthly_notice(month: str = "", now: str = "", publish: bool = False, publisher: str = "") -> dict:
+async def monthly_notice(month: str = "", now: datetime | None = None, publish: bool = False,
+                         publisher: str = "") -> BuiltNotice | NoticeDue:
     """month: YYYY-MM to build now (default: this month, once its round has closed).
     publish: freeze and mail it; publisher: who publishes (recorded in the audit log)."""
     log = get_run_logger()
-    at = datetime.fromisoformat(now) if now else ctx.now()
+    at = now or ctx.now()
     if not month:
         due = notice_due_task(at)
         if not due.due:
             log.info("%s: nothing to do (%s)", due.month, due.reason)
-            return {"due": False, "month": due.month, "reason": due.reason}
+            return due
         month, publish = due.month, publish or due.publish
-    summary = notice_task(month, at, publish, publisher)
+    built = notice_task(month, at, publish, publisher)
+    notice = built.notice
     if publish:
-        log.info("%s published: %s mails queued, delivery %s", summary["month"], summary["mails"], summary["mail"])
-    await acreate_markdown_artifact(key=f"notice-{summary['month']}", markdown=notice_markdown(summary),
-                                    description=f"{summary['title']}（{summary['number']}）")
-    log.info("%s: notice %s (build %s), files in %s", summary["month"], summary["status"], summary["builds"],
-             summary["files"]["docx"])
-    return {**summary, "flow_run_id": str(flow_run.id)}
+        log.info("%s published: %s mails queued, delivery %s", notice.month, notice.mails, built.mail)
+    show_notice(notice)
+    log.info("%s: notice %s (build %s), files in %s", notice.month, notice.status.value, notice.builds,
+             notice.files["docx"])
+    return built

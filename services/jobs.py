@@ -4,17 +4,18 @@ the same body directly when it does not. Each commits its decisions (the sweep a
 a time), then delivers the mail they queued."""
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from models.deadlines.calendar import WorkCalendar, local_date, month_bounds
-from models.deadlines.sweep import sweep
-from models.notices.notice import notice_for
+from models.deadlines.dates import bureau_moment
+from models.deadlines.sweep import Overdue, sweep
+from models.notices.notice import NoticeSummary, notice_for
 from models.rounds.round import Round, RoundStatus, close_round, first_working_day, open_round, teams_of
+from notifications.delivery import DeliveryReport
 from services import context as ctx
 from services.mail import deliver_due
 from store.db import one_at_a_time, transaction
@@ -25,9 +26,12 @@ YIELD_SECONDS = 0.1
 SWEEP_LOCK = 727_000_002  # two sweeps of one day (two workers, two services) serialise
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepReport:
-    day: str
+    """What a sweep did for its day: counts, the items that went up a level, the overdue ones,
+    and (once sent) how the digests' delivery went."""
+
+    day: date
     workday: bool
     reminders: int = 0
     escalations: int = 0
@@ -36,9 +40,17 @@ class SweepReport:
     unacknowledged: int = 0  # owners and secretaries told of an item not signed for (签收)
     digests: int = 0
     deferred: int = 0
-    escalated: list[str] = field(default_factory=list)  # codes that went up a level
-    overdue_items: list[dict[str, Any]] = field(default_factory=list)
-    mail: str = ""
+    escalated: tuple[str, ...] = ()  # codes that went up a level
+    overdue_items: tuple[Overdue, ...] = ()
+    mail: DeliveryReport | None = None
+
+
+def sweep_moment(typed: datetime) -> datetime:
+    """A moment to sweep for as it entered (the Prefect UI's form, a caller): one without a
+    zone is the bureau's wall clock; within the due window of now either side."""
+    settings = ctx.settings()
+    return bureau_moment(typed, zone=settings.timezone, now=ctx.now(), window_days=settings.due_window_days,
+                         field="now")
 
 
 def decide_sweep(at: datetime) -> SweepReport:
@@ -57,26 +69,26 @@ def decide_sweep(at: datetime) -> SweepReport:
         one_at_a_time(session, SWEEP_LOCK)  # a second sweep for the day waits chunk by chunk
         result = sweep(session, now=at, policy=ctx.policy(settings),
                        deadlines=ctx.deadlines(settings), checkpoint=checkpoint)
-    return SweepReport(**result.summary(), escalated=sorted({code for code, _ in result.escalations}),
-                       overdue_items=[asdict(o) for o in result.overdue])
+    return SweepReport(result.day, result.workday, result.reminders, len(result.escalations), len(result.overdue),
+                       result.verify, result.unacknowledged, result.digests, result.deferred,
+                       escalated=tuple(sorted({code for code, _ in result.escalations})),
+                       overdue_items=tuple(result.overdue))
 
 
 def sweep_day(at: datetime) -> SweepReport:
     """The deadline sweep of a moment: decided, then the digests sent."""
     report = decide_sweep(at)
-    if report.workday:
-        report.mail = str(deliver_due(at=at))
-    return report
+    return replace(report, mail=deliver_due(at=at)) if report.workday else report
 
 
-@dataclass
+@dataclass(frozen=True)
 class RoundOpening:
     month: str
     opened: bool
-    closes_on: str = ""
-    teams: dict[str, list[str]] = field(default_factory=dict)
+    closes_on: date | None = None
+    teams: dict[str, list[str]] = field(default_factory=dict)  # unit code -> its inspectors' emails
     reason: str = ""  # why it was not opened
-    mail: str = ""
+    mail: DeliveryReport | None = None
 
 
 def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpening:
@@ -92,9 +104,8 @@ def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpeni
             month = f"{today:%Y-%m}"
         rnd, new = open_round(session, month=month, now=at, policy=ctx.policy(settings),
                               team=team or settings.round_team_size, close_day=settings.round_close_day)
-        opening = RoundOpening(rnd.month, new, rnd.closes_on.isoformat(), teams_of(session, rnd))
-    opening.mail = str(deliver_due(at=at))
-    return opening
+        opening = RoundOpening(rnd.month, new, rnd.closes_on, teams_of(session, rnd))
+    return replace(opening, mail=deliver_due(at=at))
 
 
 def close_month_round(month: str) -> tuple[str, int]:
@@ -105,7 +116,7 @@ def close_month_round(month: str) -> tuple[str, int]:
         return rnd.month, len(teams_of(session, rnd))
 
 
-@dataclass
+@dataclass(frozen=True)
 class NoticeDue:
     due: bool
     month: str
@@ -151,12 +162,18 @@ def month_end(month: str, timezone: str) -> datetime:
     return month_bounds(year, mon, ZoneInfo(timezone))[3]
 
 
-def notice_month(month: str, at: datetime, *, publish: bool, publisher: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BuiltNotice:
+    notice: NoticeSummary
+    mail: DeliveryReport | None = None  # published: how its mail went
+
+
+def notice_month(month: str, at: datetime, *, publish: bool, publisher: str) -> BuiltNotice:
     """Build the month's notice (replacing its draft); publishing freezes it and mails it."""
     from services.notices import build_notice, publish_notice
 
     summary = build_notice(month, at)
-    if publish:
-        summary = publish_notice(summary["month"], at, publisher or "system")
-        summary["mail"] = str(deliver_due(at=at))
-    return summary
+    if not publish:
+        return BuiltNotice(summary)
+    published = publish_notice(summary.month, at, publisher or "system")
+    return BuiltNotice(published, deliver_due(at=at))

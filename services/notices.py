@@ -2,9 +2,8 @@
 (replacing its draft), and published (frozen, mailed). A published notice never changes."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -16,6 +15,7 @@ from models.ledger.export import ledger_workbook
 from models.ledger.views import ItemView, ledger_views
 from models.notices.figures import month_figures
 from models.notices.notice import (
+    NoticeSummary,
     issuer_name,
     notice_for,
     notice_number,
@@ -38,7 +38,7 @@ from store.db import transaction
 from store.files import replace_file
 
 
-def build_notice(month: str, at: datetime) -> dict[str, Any]:
+def build_notice(month: str, at: datetime) -> NoticeSummary:
     """Compute the month from the ledger, render the chart, the Word notice and the Excel
     ledger, and save them as the month's draft (replacing an earlier draft)."""
     settings = ctx.settings()
@@ -96,7 +96,7 @@ def as_of_cutoff(views: list[ItemView], open_then: dict[str, int], policy: Polic
     return shown
 
 
-def publish_notice(month: str, at: datetime, actor: str) -> dict[str, Any]:
+def publish_notice(month: str, at: datetime, actor: str) -> NoticeSummary:
     """Freeze the month's draft as it was reviewed (its figures and date), with the Word
     file's draft mark removed, and queue one mail per recipient."""
     settings = ctx.settings()
@@ -119,10 +119,10 @@ def publish_notice(month: str, at: datetime, actor: str) -> dict[str, Any]:
                    "figures": dict(draft.figures)}
         notice, mails = publish(session, month=month, actor=actor, now=when, language=settings.language,
                                 files=files, mail_context=context)
-        return {**notice_summary(notice, timezone=settings.timezone), "mails": mails}
+        return notice_summary(notice, timezone=settings.timezone, mails=mails)
 
 
-def notice_markdown(summary: dict[str, Any]) -> str:
-    return markdown(summary["figures"], number=summary["number"], title=summary["title"], issuer=summary["issuer"],
-                    status=summary["status"], dated=date.fromisoformat(summary["dated"]))
+def notice_markdown(summary: NoticeSummary) -> str:
+    return markdown(summary.figures, number=summary.number, title=summary.title, issuer=summary.issuer,
+                    status=summary.status.value, dated=summary.dated)
 

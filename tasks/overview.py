@@ -37,15 +37,11 @@ def overview_markdown(ov: Overview, *, portal_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refresh_overview(now: datetime | None = None) -> str:
-    """Write the overview artifact as the ledger stands (called inside a task run)."""
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_overview(now: datetime | None = None) -> str:
+    """Write the overview artifact as the ledger stands."""
     at = now or ctx.now()
     markdown = overview_markdown(overview(now=at, trend_months=1), portal_url=ctx.settings().portal_url)
     create_markdown_artifact(key=OVERVIEW_KEY, markdown=markdown,
                              description="整改总览：各支部督办颜色、本月发现/销号/逾期、达标率对照目标")
     return markdown
-
-
-@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_overview(now: datetime | None = None) -> str:
-    return refresh_overview(now)

@@ -1,4 +1,5 @@
-"""Show the item in the Prefect UI: its markdown artifact and the event feed."""
+"""Show the item in the Prefect UI, one effect per task: the run's name and tags, the item's
+markdown artifact, its events in Prefect's event feed."""
 
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,6 @@ from models.ledger.views import ItemView
 from services import context as ctx
 from services.case_pass import Case, NewEvent, mirror_new_events
 from services.run_labels import MANAGED_TAGS, run_name, run_tags
-from tasks.overview import refresh_overview
 
 
 def _md(text: Any) -> str:
@@ -71,19 +71,28 @@ def sync_run(flow_run_id: str | None, *, name: str, wanted: list[str]) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_case(case: Case) -> int:
-    """Update the case artifact, the run's name and tags (stage, colour), and mirror new
-    ledger events into Prefect's event feed."""
+def name_case_run(case: Case) -> bool:
+    """The run's name and its stage and colour tags, as the item stands. Returns whether they
+    changed (the bureau's overview is then out of date too)."""
     view = case.view
-    # Every command wakes a case run, so the bureau's picture stays current; a pass that moved
-    # nothing (a stray resume) leaves it be.
-    if sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view)) or not view.flow_run_id:
-        refresh_overview()
+    return sync_run(view.flow_run_id, name=run_name(view), wanted=run_tags(view))
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def write_case_artifact(case: Case) -> None:
+    """The `case-<code>` markdown artifact: the item's state, owner, due date, colour, history."""
+    view, settings = case.view, ctx.settings()
     create_markdown_artifact(
-        key=f"case-{view.code.lower()}", markdown=case_markdown(
-            view, timezone=ctx.settings().timezone, portal_url=ctx.settings().portal_url),
+        key=f"case-{view.code.lower()}",
+        markdown=case_markdown(view, timezone=settings.timezone, portal_url=settings.portal_url),
         description=f"整改事项 {view.code} · {view.unit}",
     )
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def mirror_case_events(case: Case) -> int:
+    """The item's ledger events not yet in Prefect's event feed, emitted oldest first."""
+    view = case.view
 
     def emit(ev: NewEvent) -> None:
         emit_event(

@@ -19,12 +19,13 @@ def sweep_task(at: datetime) -> SweepReport:
 
 @task(cache_policy=NO_CACHE)
 def publish_overdue_ledger(report: SweepReport) -> None:
-    rows = sorted(report.overdue_items, key=lambda o: (-o["level"], -o["days_overdue"], o["code"]))
+    """The `overdue-ledger` table artifact: the day's overdue items, reddest and latest first."""
+    rows = sorted(report.overdue_items, key=lambda o: (-o.level, -o.days_overdue, o.code))
     create_table_artifact(
         key="overdue-ledger",
-        table=[{"编号 code": o["code"], "单位 unit": o["unit"], "责任人 owner": o["owner"],
-                "逾期工作日 days overdue": o["days_overdue"],
-                "督办 colour": f"{o['level']} {colour_label(o['colour'], 'zh')} {o['colour']}".strip()}
+        table=[{"编号 code": o.code, "单位 unit": o.unit, "责任人 owner": o.owner,
+                "逾期工作日 days overdue": o.days_overdue,
+                "督办 colour": f"{o.level} {colour_label(o.colour, 'zh')} {o.colour}".strip()}
                for o in rows],
         description=f"逾期整改事项 overdue items · {report.day} · {len(rows)}",
     )

@@ -48,13 +48,18 @@ def near_day(day: date, *, today: date, window_days: int, field: str) -> date:
 
 
 def typed_moment(text: str, *, zone: str, now: datetime, window_days: int, field: str) -> datetime:
-    """A moment as a person typed it (the sweep's --now, its form in the Prefect UI): ISO, and
-    without an offset the bureau's wall clock; within `window_days` of now either side. Taken
-    once where it enters, and passed on as an aware UTC time."""
+    """A moment as a person typed it (the sweep's --now): ISO, read once where it enters, then
+    as `bureau_moment` takes it."""
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise RuleError("bad_moment", field=field, value=text[:40]) from None
+    return bureau_moment(at, zone=zone, now=now, window_days=window_days, field=field)
+
+
+def bureau_moment(at: datetime, *, zone: str, now: datetime, window_days: int, field: str) -> datetime:
+    """A moment as it entered (typed, or a form's value read by Prefect): without an offset the
+    bureau's wall clock; within `window_days` of now either side; passed on as aware UTC."""
     if at.tzinfo is None:
         at = at.replace(tzinfo=ZoneInfo(zone))
     near_day(at.date(), today=now.astimezone(at.tzinfo).date(), window_days=window_days, field=field)

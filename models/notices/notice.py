@@ -3,6 +3,7 @@
 Publishing mails it (through the outbox, once per person) to leadership, supervisors and
 every branch secretary, and records who published it in the audit log."""
 
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -66,13 +67,32 @@ def notice_for(session: Session, month: str, *, lock: bool = False) -> Notice | 
     return session.exec(query.with_for_update() if lock else query).first()
 
 
-def notice_summary(notice: Notice, *, timezone: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NoticeSummary:
     """What the CLI, the flow and the artifact show of a notice. It is dated the day its
     draft was built (what was reviewed is what is published)."""
-    return {"month": notice.month, "status": notice.status.value, "number": notice.number, "title": notice.title,
-            "issuer": notice.issuer, "dated": local_date(notice.built_at, timezone).isoformat(),
-            "builds": notice.builds, "files": {k: v["path"] for k, v in notice.files.items()},
-            "figures": dict(notice.figures), "published_by": notice.published_by}
+
+    month: str
+    status: NoticeStatus
+    number: str
+    title: str
+    issuer: str
+    dated: date
+    builds: int
+    files: dict[str, str]  # kind (docx, xlsx, chart) -> path in the shared folder
+    figures: dict[str, Any]  # the month's figures as the notice keeps them (MonthFigures.as_json)
+    published_by: str
+    mails: int | None = None  # queued when it was published just now
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status.value, "dated": self.dated.isoformat()}
+
+
+def notice_summary(notice: Notice, *, timezone: str, mails: int | None = None) -> NoticeSummary:
+    return NoticeSummary(notice.month, notice.status, notice.number, notice.title, notice.issuer,
+                         local_date(notice.built_at, timezone), notice.builds,
+                         {k: v["path"] for k, v in notice.files.items()}, dict(notice.figures), notice.published_by,
+                         mails)
 
 
 def refuse_if_published(notice: Notice | None, language: str = "zh") -> None:

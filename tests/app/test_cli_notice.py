@@ -5,7 +5,6 @@ import asyncio
 import hashlib
 from io import BytesIO
 from pathlib import Path
-from uuid import UUID
 
 from docx import Document
 from openpyxl import load_workbook
@@ -15,6 +14,7 @@ from flows.notice import monthly_notice
 from models.notices.notice import Notice, NoticeStatus
 from models.policy import Policy
 from models.rounds.round import Round, RoundStatus
+from services.jobs import BuiltNotice, NoticeDue
 from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import mails as mails_in
@@ -90,15 +90,17 @@ def test_the_scheduled_run_waits_for_the_round_then_drafts_once(stack: Stack):
     build_october(stack.engine, Policy())
     stack.cli("round", "open", "2026-10")  # closes on Oct 20
     early = asyncio.run(monthly_notice(now="2026-10-20T10:00:00+08:00"))
-    assert early == {"due": False, "month": "2026-10", "reason": "round closes on 2026-10-20; today is 2026-10-20"}
+    assert early == NoticeDue(False, "2026-10", "round closes on 2026-10-20; today is 2026-10-20")
     drafted = asyncio.run(monthly_notice(now="2026-10-21T10:00:00+08:00"))
-    assert (drafted["status"], drafted["builds"]) == ("draft", 1)
+    assert isinstance(drafted, BuiltNotice) and (drafted.notice.status, drafted.notice.builds) == ("draft", 1)
     with transaction(stack.engine) as s:
         rnd = s.exec(select(Round)).one()
         assert rnd.status is RoundStatus.closed  # the round closed on its day
     again = asyncio.run(monthly_notice(now="2026-10-22T10:00:00+08:00"))
-    assert again["due"] is False and again["reason"] == "notice is draft (a draft until the month ends)"
-    md = asyncio.run(artifact("notice-2026-10", flow_run_id=UUID(drafted["flow_run_id"])))
+    assert isinstance(again, NoticeDue)
+    assert again.due is False and again.reason == "notice is draft (a draft until the month ends)"
+    # The newest notice-2026-10: this run's (its cutoff, 2026-10-21 10:00, is this run's moment).
+    md = asyncio.run(artifact("notice-2026-10", flow_run_id=None))
     assert md.data.startswith("# 关于2026年10月作风建设督察情况的通报（草稿，数据截至 2026-10-21 10:00 "
                               "北京时间）")  # a month still running: as of the run
     assert "| 【红】审批一处党支部 |" in md.data

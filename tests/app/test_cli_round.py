@@ -32,9 +32,9 @@ def test_round_open_mails_each_inspector_a_checklist_once(stack: Stack):
 
 def test_scheduled_run_opens_only_on_the_first_working_day(stack: Stack):
     not_yet = asyncio.run(monthly_inspection(now="2026-10-07T08:30:00+08:00"))  # a National Day holiday
-    assert not_yet["opened"] is False and "2026-10-08" in not_yet["reason"]
+    assert not_yet.opened is False and "2026-10-08" in not_yet.reason
     opened = asyncio.run(monthly_inspection(now="2026-10-08T08:30:00+08:00"))
-    assert opened["opened"] is True and opened["month"] == "2026-10"
+    assert opened.opened is True and opened.month == "2026-10"
     assert len(wait_for_mail(stack.sink, 3)) == 3
 
 

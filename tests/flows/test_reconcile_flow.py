@@ -37,9 +37,9 @@ def test_item_without_a_run_gets_one(stack: Stack, free_api_url):
         code = stack.cli("file", "--unit", "zb-zhengce", "--manifestation", "fu-1", "--title", "文山会海",
                          "--as", INSPECTOR).split()[0]
     report = asyncio.run(reconcile())
-    assert report["fixed"] == {"started": [code]}
+    assert report.fixed == {"started": [code]}
     assert stack.step(code).state.name == "Suspended"
-    assert asyncio.run(reconcile())["fixed"] == {}  # nothing left to repair
+    assert asyncio.run(reconcile()).fixed == {}  # nothing left to repair
     # Idle reconciles do not pile up in the runs list: each removes the idle ones before it.
     asyncio.run(reconcile())
     runs = asyncio.run(reconcile_runs())
@@ -61,7 +61,7 @@ def test_missed_resume_and_close_made_elsewhere(stack: Stack):
     behind_prefects_back(stack, closed, cmd.submit, OWNER, account="已整改", files=[])
     behind_prefects_back(stack, closed, cmd.accept, INSPECTOR)
     report = asyncio.run(reconcile())
-    assert report["fixed"] == {"resumed": [missed, closed]}
+    assert report.fixed == {"resumed": [missed, closed]}
     assert stack.step(missed).state.name == "Suspended"
     assert stack.step(closed).state.is_completed()
     # The woken passes sent what the changes called for: verifier, then the closing mail.
@@ -69,7 +69,7 @@ def test_missed_resume_and_close_made_elsewhere(stack: Stack):
     assert sorted(subjects) == sorted(["【待验收】Z", "【待验收】Z", "【已销号】Z"])
     report_md = asyncio.run(artifact("reconcile-report", flow_run_id=None))
     assert f"**resumed**: {missed}, {closed}" in report_md.data
-    assert asyncio.run(reconcile())["fixed"] == {}
+    assert asyncio.run(reconcile()).fixed == {}
 
 
 def test_failed_run_of_an_open_item_is_replaced(stack: Stack):
@@ -83,7 +83,7 @@ def test_failed_run_of_an_open_item_is_replaced(stack: Stack):
     asyncio.run(fail())
     behind_prefects_back(stack, code, cmd.submit, OWNER, account="已整改", files=[])
     report = asyncio.run(reconcile())
-    assert report["fixed"] == {"replaced": [code]}
+    assert report.fixed == {"replaced": [code]}
     assert stack.run_id(code) != old
     assert stack.step(code).state.name == "Suspended"
     assert wait_for_mail(stack.sink, 2)[1]["To"] == INSPECTOR

@@ -54,7 +54,7 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
 
     day1 = cal.add_working_days(due, 1).day  # one working day late: blue, owner and secretary
     result = run_sweep(moment(day1))
-    assert result["escalated"] == [code] and result["digests"] == 1
+    assert result.escalated == (code,) and result.digests == 1
     [digest] = wait_for_mail(stack.sink, 2)[1:]
     assert digest["To"] == OWNER and digest["Subject"].startswith("【整改督办】")
     assert "蓝色督办" in digest.get_body(("plain",)).get_content()
@@ -74,12 +74,12 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
 
     # The same morning again: nothing new to anyone.
     again = run_sweep(moment(day1))
-    assert (again["digests"], again["escalated"]) == (0, [])
+    assert (again.digests, again.escalated) == (0, ())
     assert mail_count(stack) == 2
 
     day5 = cal.add_working_days(due, 5).day  # yellow: the committee's supervisors hear once
     result = run_sweep(moment(day5))
-    assert result["escalated"] == [code] and result["digests"] == 3  # two supervisors + the owner
+    assert result.escalated == (code,) and result.digests == 3  # two supervisors + the owner
     mails = wait_for_mail(stack.sink, 5)[2:]
     assert {m["To"] for m in mails} == SUPERVISORS | {OWNER}
     # Each ends with what its reader can do: the owner may ask for time, a supervisor follows up.
@@ -97,7 +97,7 @@ def test_sweep_escalates_with_one_digest_per_person_and_colours_the_run(stack: S
     decide_sweep(moment(day6))
     assert mail_count(stack) == 5
     result = run_sweep(moment(day6))
-    assert result["digests"] == 0  # decided before the crash
+    assert result.digests == 0  # decided before the crash
     wait_for_mail(stack.sink, 6)
     assert mail_count(stack) == 6
 
@@ -112,7 +112,7 @@ def test_sweep_does_nothing_on_a_holiday(stack: Stack):
     while WorkCalendar().is_workday(day):  # the first day off after the deadline
         day = date.fromordinal(day.toordinal() + 1)
     result = run_sweep(moment(day))
-    assert result["workday"] is False and result["digests"] == 0
+    assert result.workday is False and result.digests == 0
     assert mail_count(stack) == 1
     assert "非工作日" in stack.cli("sweep", "--now", f"{day}T09:00:00")
 
@@ -143,5 +143,5 @@ def test_a_zone_less_moment_typed_into_the_ui_form_is_the_bureau_s_wall_clock(st
     due = date.fromisoformat(json.loads(stack.cli("show", code, "--json"))["due_on"])
     day = WorkCalendar().add_working_days(due, 1).day  # one working day late
     result = asyncio.run(deadline_sweep(now=f"{day}T09:00"))
-    assert result["day"] == day.isoformat() and result["workday"] is True
-    assert code in result["escalated"] and json.loads(stack.cli("show", code, "--json"))["escalation_level"] == 1
+    assert result.day == day and result.workday is True
+    assert code in result.escalated and json.loads(stack.cli("show", code, "--json"))["escalation_level"] == 1
