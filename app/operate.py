@@ -43,9 +43,9 @@ def reconcile_cmd() -> None:
     from services.mail import deliver_due
 
     if not asyncio.run(prefect_reachable()):
-        report = deliver_due()
+        mail = deliver_due()
         where = os.environ.get("PREFECT_API_URL", "")
-        err.print(f"[yellow]![/] {said('prefect_away', where=where, report=report)}")
+        err.print(f"[yellow]![/] {said('prefect_away', where=where, report=mail)}")
         raise typer.Exit(1)
     report = asyncio.run(reconcile())
     out.print(report.summary())

@@ -7,8 +7,7 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger
 
-from services import context as ctx
-from services.jobs import RoundOpening
+from services.jobs import RoundOpening, job_moment
 from tasks.round import open_round_task, show_round
 
 
@@ -17,7 +16,7 @@ async def monthly_inspection(month: str = "", now: datetime | None = None, team:
     """month: YYYY-MM to open now (default: this month, on its first working day only);
     now: the moment to act for (default: the current time); team: inspectors per branch."""
     log = get_run_logger()
-    opening = open_round_task(now or ctx.now(), month, team)
+    opening = open_round_task(job_moment(now), month, team)
     if opening.reason:
         log.info("%s: not opened (%s)", opening.month, opening.reason)
         return opening

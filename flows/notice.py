@@ -8,8 +8,7 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger
 
-from services import context as ctx
-from services.jobs import BuiltNotice, NoticeDue
+from services.jobs import BuiltNotice, NoticeDue, job_moment
 from tasks.notice import notice_due_task, notice_task, show_notice
 
 
@@ -19,7 +18,7 @@ async def monthly_notice(month: str = "", now: datetime | None = None, publish: 
     """month: YYYY-MM to build now (default: this month, once its round has closed).
     publish: freeze and mail it; publisher: who publishes (recorded in the audit log)."""
     log = get_run_logger()
-    at = now or ctx.now()
+    at = job_moment(now)
     if not month:
         due = notice_due_task(at)
         if not due.due:

@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 
 from flows.case import show_case
 from services import context as ctx
-from services.jobs import SweepReport, sweep_moment
+from services.jobs import SweepReport, job_moment
 from tasks.ledger import load_case
 from tasks.overview import publish_overview
 from tasks.sweep import publish_overdue_ledger, sweep_task
@@ -29,7 +29,7 @@ def _run_name() -> str:
 async def deadline_sweep(now: datetime | None = None) -> SweepReport:
     """now: the moment to sweep for (operators and tests; without a zone, the bureau's wall
     clock; within the due window of today); empty: the current time."""
-    moment = ctx.now() if now is None else sweep_moment(now)
+    moment = job_moment(now)
     log = get_run_logger()
     report = sweep_task(moment)
     if not report.workday:

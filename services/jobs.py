@@ -45,9 +45,12 @@ class SweepReport:
     mail: DeliveryReport | None = None
 
 
-def sweep_moment(typed: datetime) -> datetime:
-    """A moment to sweep for as it entered (the Prefect UI's form, a caller): one without a
-    zone is the bureau's wall clock; within the due window of now either side."""
+def job_moment(typed: datetime | None) -> datetime:
+    """The moment a job acts for, as it entered (a run form in the Prefect UI, the CLI): one
+    without a zone is the bureau's wall clock; within the due window of now either side;
+    none given: now."""
+    if typed is None:
+        return ctx.now()
     settings = ctx.settings()
     return bureau_moment(typed, zone=settings.timezone, now=ctx.now(), window_days=settings.due_window_days,
                          field="now")
