@@ -71,16 +71,9 @@ def _context(session: Session, finding: Finding, visitor: Visitor, base: str, no
                 "reason": r.reason, "due": r.new_due_on}
                for r in session.exec(select(Review).where(col(Review.finding_id) == finding.id)
                                      .order_by(col(Review.id)))]
+    # The forms the table lets this visitor use on the item as it stands (its guards included).
     offered = {c.value for c in allowed(session, visitor.person, finding, (*OFFERED, Command.split_), now=now)}
-    if finding.acknowledged_at is not None:
-        offered.discard(Command.acknowledge.value)
-    if finding.parent_id is not None:  # a part is not split again
-        offered.discard(Command.split_.value)
     ext = pending_extension(session, finding)
-    if ext is None:
-        offered -= {Command.approve_extension.value, Command.reject_extension.value}
-    else:
-        offered.discard(Command.request_extension.value)
     settings = ctx.settings()
     return {**parts_context(session, finding), "view": view, "evidence": evidence, "reviews": reviews,
             "offered": offered,

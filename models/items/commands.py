@@ -18,7 +18,7 @@ from models.items.effects import cancel_pending_alerts, notify, record_transitio
 from models.items.evidence import Decision, Evidence, EvidenceFile, Review, StoredFile
 from models.items.finding import Finding, State
 from models.items.lifecycle import Command, check, verifiers
-from models.items.split import open_parts, tell_parent_if_done
+from models.items.split import tell_parent_if_done
 from models.outbox import MailStatus, Notification
 from models.people.directory import (
     finding_by_code,
@@ -124,9 +124,6 @@ def acknowledge(session: Session, *, actor: Person, finding: Finding, now: datet
     """The owner signs for the item (签收): they have it and are on it. Once per owner."""
     check(session, Command.acknowledge, actor=actor, finding=finding, language=policy.language,
           now=now)
-    if finding.acknowledged_at is not None:
-        raise RuleError("already_acknowledged", field="code",
-                        value=f"{finding.acknowledged_at.astimezone(ZoneInfo(policy.timezone)):%Y-%m-%d %H:%M}")
     finding.acknowledged_at = now
     cancel_pending_alerts(session, finding, kind="unacknowledged")
     record_transition(session, finding, Command.acknowledge, actor=actor, now=now, data={})
@@ -166,8 +163,6 @@ def submit(session: Session, *, actor: Person, finding: Finding, account: str,
     """The owner hands in the account of the rectification and its evidence."""
     check(session, Command.submit, actor=actor, finding=finding, language=policy.language,
           now=now)
-    if waiting := open_parts(session, finding):  # 分解: the parts first
-        raise RuleError("parts_open", field="code", value="、".join(waiting))
     account = clean_text(account, field="note", limit=8000, multiline=True)
     evidence = Evidence(finding_id=stored_id(finding), account=account, submitted_by_id=stored_id(actor),
                         submitted_at=now)
@@ -248,8 +243,6 @@ def withdraw(session: Session, *, actor: Person, finding: Finding, reason: str,
     """An inspector withdraws an item filed in error (撤销)."""
     check(session, Command.withdraw, actor=actor, finding=finding, reason=reason, language=policy.language,
           now=now)
-    if waiting := open_parts(session, finding):
-        raise RuleError("parts_open", field="code", value="、".join(waiting))
     reason = clean_text(reason, field="reason", limit=2000, multiline=True)
     record_transition(session, finding, Command.withdraw, actor=actor, now=now, data={"reason": reason})
     tell_parent_if_done(session, finding, now=now, policy=policy)

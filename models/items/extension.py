@@ -33,8 +33,6 @@ def request_extension(session: Session, *, actor: Person, finding: Finding, to: 
     if to <= finding.due_on:
         raise RuleError("extension_not_later", field="to", value=finding.due_on.isoformat())
     due_date(to, today=local_date(now, policy.timezone), window_days=policy.due_window_days, field="to")
-    if (open_request := pending_extension(session, finding)) is not None:
-        raise RuleError("extension_pending", field="code", value=open_request.to_due.isoformat())
     ext = Extension(finding_id=stored_id(finding), requested_by_id=stored_id(actor), requested_at=now,
                     from_due=finding.due_on, to_due=to, reason=reason)
     session.add(ext)
@@ -52,8 +50,7 @@ def decide_extension(session: Session, *, actor: Person, finding: Finding, appro
     command = Command.approve_extension if approve else Command.reject_extension
     check(session, command, actor=actor, finding=finding, reason=reason, language=policy.language, now=now)
     ext = pending_extension(session, finding)
-    if ext is None:
-        raise RuleError("no_extension", field="code")
+    assert ext is not None, "the table's guard: an extension pending"
     ext.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
     ext.decided_by_id, ext.decided_at = actor.id, now
     ext.decision_reason = clean_text(reason, field="reason", limit=2000, required=not approve, multiline=True)

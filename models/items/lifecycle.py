@@ -20,6 +20,14 @@ from models.columns import stored_id
 from models.items.evidence import Evidence
 from models.items.extension_request import Extension, ExtensionStatus
 from models.items.finding import STATE_LABELS, Finding, State
+from models.items.guards import (
+    EXTENSION_PENDING,
+    NO_EXTENSION_PENDING,
+    NOT_A_PART,
+    NOT_ACKNOWLEDGED,
+    PARTS_DONE,
+    Guard,
+)
 from models.people.absence import stands_for
 from models.people.directory import holders, memberships_of
 from models.people.org import Person, Role
@@ -59,31 +67,35 @@ class Transition:
     who: frozenset[Who]
     needs_reason: bool = False
     verifier: bool = False  # separation of duties: the actor must not be the owner
+    guards: tuple[Guard, ...] = ()  # conditions on the item beyond its state
 
 
-def _t(command: Command, sources: set[State | None], target: State | None, who: set[Who],
-       **flags: bool) -> Transition:
-    return Transition(command, frozenset(sources), target, frozenset(who), **flags)
+def _t(command: Command, sources: set[State | None], target: State | None, who: set[Who], *,
+       needs_reason: bool = False, verifier: bool = False, guards: tuple[Guard, ...] = ()) -> Transition:
+    return Transition(command, frozenset(sources), target, frozenset(who), needs_reason, verifier, guards)
 
 
 S, W = State, Who
 TRANSITIONS: dict[Command, Transition] = {t.command: t for t in (
     _t(Command.file,     {None},                 S.filed,     {W.inspector, W.supervisor, W.admin}),
     _t(Command.assign,   {S.filed},              S.assigned,  {W.system, W.secretary, W.supervisor, W.admin}),
-    _t(Command.acknowledge, {S.assigned},        None,        {W.owner}),
-    _t(Command.split_,    {S.assigned},           None,        {W.owner, W.inspector, W.supervisor, W.admin}),
+    _t(Command.acknowledge, {S.assigned},        None,        {W.owner}, guards=(NOT_ACKNOWLEDGED,)),
+    _t(Command.split_,   {S.assigned},           None,        {W.owner, W.inspector, W.supervisor, W.admin},
+       guards=(NOT_A_PART,)),
     _t(Command.reassign, {S.assigned, S.submitted}, None,     {W.secretary, W.supervisor, W.admin}),
-    _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}),
+    _t(Command.submit,   {S.assigned},           S.submitted, {W.owner}, guards=(PARTS_DONE,)),
     _t(Command.return_,  {S.submitted},          S.assigned,  {W.inspector, W.supervisor, W.admin},
        needs_reason=True, verifier=True),
     _t(Command.accept,   {S.submitted},          S.closed,    {W.inspector, W.supervisor, W.admin},
        verifier=True),
     _t(Command.withdraw, {S.filed, S.assigned},  S.withdrawn, {W.inspector, W.admin},
-       needs_reason=True),
-    _t(Command.request_extension, {S.assigned},  None,        {W.owner}, needs_reason=True),
-    _t(Command.approve_extension, {S.assigned, S.submitted}, None, {W.supervisor, W.admin}, verifier=True),
+       needs_reason=True, guards=(PARTS_DONE,)),
+    _t(Command.request_extension, {S.assigned},  None,        {W.owner}, needs_reason=True,
+       guards=(NO_EXTENSION_PENDING,)),
+    _t(Command.approve_extension, {S.assigned, S.submitted}, None, {W.supervisor, W.admin}, verifier=True,
+       guards=(EXTENSION_PENDING,)),
     _t(Command.reject_extension,  {S.assigned, S.submitted}, None, {W.supervisor, W.admin},
-       needs_reason=True, verifier=True),
+       needs_reason=True, verifier=True, guards=(EXTENSION_PENDING,)),
 )}  # fmt: skip
 
 COMMAND_LABELS: dict[Command, tuple[str, str]] = {
@@ -120,7 +132,7 @@ def diagram() -> str:
     for t in TRANSITIONS.values():
         for source in sorted(t.sources, key=lambda st: list(State).index(st) if st else -1):
             target = t.target.value if t.target else f"{source.value if source else '—'} (stays)"
-            notes = [", ".join(sorted(w.value for w in t.who))]
+            notes = [", ".join(sorted(w.value for w in t.who))] + [g.name for g in t.guards]
             if t.needs_reason:
                 notes.append("reason required")
             if t.verifier:
@@ -227,8 +239,19 @@ def _own_standing(session: Session, actor: Person, finding: Finding | None) -> s
 
 def check(session: Session, command: Command, *, actor: Person | None,
           finding: Finding | None, reason: str = "", language: str = "zh", now: datetime | None = None) -> Transition:
-    """Refuse with a RuleError unless this actor may apply this command now (at `now`, also
-    for the people they stand in for; separation of duties then binds them all)."""
+    """Refuse with a RuleError unless this actor may apply this command now, with this reason
+    (`permitted`, then the reason the transition requires)."""
+    t = permitted(session, command, actor=actor, finding=finding, now=now)
+    if t.needs_reason and not reason.strip():
+        raise RuleError("required", field="reason")
+    return t
+
+
+def permitted(session: Session, command: Command, *, actor: Person | None, finding: Finding | None,
+              now: datetime | None = None) -> Transition:
+    """Refuse with a RuleError unless the table lets this actor do this to the item as it
+    stands: their standing (at `now`, also for the people they stand in for; separation of
+    duties then binds them all), the item's state, the transition's guards."""
     t = TRANSITIONS[command]
     if actor is not None and not actor.active:
         raise RuleError("inactive_person", field="as", value=actor.email)
@@ -243,6 +266,10 @@ def check(session: Session, command: Command, *, actor: Person | None,
         assert finding is not None
         raise RuleError("bad_state", field="code", code=finding.code, state=STATE_LABELS[finding.state],
                         command=COMMAND_LABELS[command])
+    for guard in t.guards:
+        assert finding is not None, "guards are on an item's transitions"
+        if (refusal := guard.refusal(session, finding)) is not None:
+            raise refusal
     if t.verifier and finding is not None and actor is not None:
         selves = {stored_id(actor)}
         if now is not None:
@@ -251,8 +278,6 @@ def check(session: Session, command: Command, *, actor: Person | None,
             raise RuleError("same_person", field="as")
         if selves & _deciding_on(session, command, finding):
             raise RuleError("own_request", field="as")
-    if t.needs_reason and not reason.strip():
-        raise RuleError("required", field="reason")
     return t
 
 
@@ -291,7 +316,7 @@ def allowed(session: Session, actor: Person, finding: Finding, commands: tuple[C
     offered = set()
     for command in commands:
         try:
-            check(session, command, actor=actor, finding=finding, reason="·", now=now)
+            permitted(session, command, actor=actor, finding=finding, now=now)
         except RuleError:
             continue
         offered.add(command)

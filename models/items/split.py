@@ -16,6 +16,7 @@ from models.deadlines.dates import due_date
 from models.items.codes import next_codes
 from models.items.effects import notify, record_transition
 from models.items.finding import Finding, State
+from models.items.guards import open_parts
 from models.items.lifecycle import Command, check
 from models.people.directory import person_by_email, unit_by_code
 from models.people.org import Person
@@ -34,15 +35,6 @@ class Part:
     title: str
     due: date | None
     detail: str = ""
-
-
-def open_parts(session: Session, finding: Finding) -> list[str]:
-    """The codes of this item's sub-items still open."""
-    if finding.id is None:
-        return []
-    return list(session.exec(select(Finding.code).where(
-        col(Finding.parent_id) == finding.id, col(Finding.state).in_([s for s in State if s.is_open]))
-        .order_by(col(Finding.id))))
 
 
 def parts_of(session: Session, finding: Finding) -> list[Finding]:
@@ -66,8 +58,6 @@ def split(session: Session, *, actor: Person, finding: Finding, parts: list[Part
           policy: Policy) -> list[Finding]:
     """File and assign each part as a sub-item of `finding`, all or nothing; each owner is mailed."""
     check(session, Command.split_, actor=actor, finding=finding, language=policy.language, now=now)
-    if finding.parent_id is not None:
-        raise RuleError("split_twice", field="code", value=finding.code)
     if not parts or len(parts) > MAX_PARTS:
         raise RuleError("split_parts", field="parts", limit=MAX_PARTS)
     assert finding.due_on is not None, "an assigned item has a due date"

@@ -254,3 +254,38 @@ def test_the_readme_embeds_the_lifecycle_drawn_from_the_table():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"```\n{diagram()}```" in readme
     assert "──accept──▶" in diagram() and "not by the owner" in diagram()
+
+
+def test_the_guards_are_the_tables_and_what_a_page_offers_asks_them(engine, policy):
+    """A guard declared on a transition refuses the command with its own reason, and `allowed`
+    (what the item page offers) leaves the command out while the guard does not hold."""
+    from datetime import timedelta
+
+    from models.items.extension import request_extension
+    from models.items.guards import NO_EXTENSION_PENDING, NOT_ACKNOWLEDGED
+    from models.items.lifecycle import allowed, check
+
+    assert NOT_ACKNOWLEDGED in TRANSITIONS[Command.acknowledge].guards
+    assert NO_EXTENSION_PENDING in TRANSITIONS[Command.request_extension].guards
+    code = file_and_assign(engine, now=NOW, policy=policy)
+    asked = (Command.acknowledge, Command.request_extension, Command.approve_extension)
+    with transaction(engine) as s:
+        f, owner = finding_by_code(s, code), person_by_email(s, SECRETARY)
+        supervisor = person_by_email(s, SUPERVISOR)
+        assert allowed(s, owner, f, asked) == {Command.acknowledge, Command.request_extension}
+        assert allowed(s, supervisor, f, asked) == set()  # no extension pending to decide
+        cmd.acknowledge(s, actor=owner, finding=f, now=NOW, policy=policy)
+        assert f.due_on is not None
+        request_extension(s, actor=owner, finding=f, to=f.due_on + timedelta(days=7), reason="排期", now=NOW,
+                          policy=policy)
+    with transaction(engine) as s:
+        f, owner = finding_by_code(s, code), person_by_email(s, SECRETARY)
+        supervisor = person_by_email(s, SUPERVISOR)
+        assert allowed(s, owner, f, asked) == set()  # signed for; an extension already asked
+        assert allowed(s, supervisor, f, asked) == {Command.approve_extension}
+        with pytest.raises(RuleError) as twice:
+            check(s, Command.acknowledge, actor=owner, finding=f, now=NOW)
+        assert twice.value.key == "already_acknowledged" and twice.value.field == "code"
+        with pytest.raises(RuleError) as again:
+            check(s, Command.request_extension, actor=owner, finding=f, reason="再延", now=NOW)
+        assert again.value.key == "extension_pending"
