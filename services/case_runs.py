@@ -8,6 +8,7 @@ next `rectiflow up`) repairs it.
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -115,7 +116,22 @@ async def _mark_replaced(flow_run_id: str) -> None:
         log.info("replaced run %s not relabelled: %s", flow_run_id, exc)
 
 
-async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
+@dataclass(frozen=True)
+class CaseRef:
+    """What waking an item's run needs to know of the item, read where the caller already
+    had it (the command's transaction, reconcile's query): never read again to wake it."""
+
+    code: str
+    flow_run_id: str | None
+    open: bool
+    run_note: str = ""  # why the run was last not reached, if it was
+
+    @classmethod
+    def of(cls, finding: Finding) -> "CaseRef":
+        return cls(finding.code, finding.flow_run_id, finding.state.is_open, finding.run_note)
+
+
+async def wake_case_run(ref: CaseRef, *, settle_seconds: float = 10.0) -> Wake:
     """After a command changed the item: resume its suspended run (or start a missing one).
 
     A pass already running may have read the item before this change, so wait (briefly)
@@ -127,9 +143,7 @@ async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
     from prefect.exceptions import ObjectNotFound
     from prefect.flow_runs import aresume_flow_run
 
-    with reading(ledger()) as session:
-        finding = finding_by_code(session, code)
-        run_id, open_ = finding.flow_run_id, finding.state.is_open
+    code, run_id, open_ = ref.code, ref.flow_run_id, ref.open
     if run_id is None:
         return Wake.started if open_ and await start_case_run(code) else Wake.unreachable
     try:
@@ -151,7 +165,8 @@ async def wake_case_run(code: str, *, settle_seconds: float = 10.0) -> Wake:
                     return Wake.busy
                 await asyncio.sleep(0.2)
         await aresume_flow_run(UUID(run_id))
-        record_run(code, flow_run_id=run_id, note="")
+        if ref.run_note:  # reached now: what kept it from being reached is over
+            record_run(code, flow_run_id=run_id, note="")
         return Wake.resumed
     except ObjectNotFound:
         return Wake.started if open_ and await start_case_run(code) else Wake.unreachable
@@ -304,10 +319,10 @@ async def prefect_reachable() -> bool:
         return False
 
 
-def drifted_items() -> list[str]:
+def drifted_items() -> list[CaseRef]:
     """Items whose case run has not acted on their latest change: a missed resume, a
     close made elsewhere, a run busy when it was woken."""
     with reading(ledger()) as session:
-        return list(session.exec(select(Finding.code).where(
+        return [CaseRef.of(f) for f in session.exec(select(Finding).where(
             col(Finding.flow_run_id).is_not(None),
-            col(Finding.version) != Finding.suspended_version).order_by(col(Finding.id))))
+            col(Finding.version) != Finding.suspended_version).order_by(col(Finding.id)))]

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from messages import RuleError
+from models.columns import stored_id
 from models.items import commands
 from models.items.evidence import StoredFile
 from models.items.extension import decide_extension, request_extension
@@ -19,9 +20,9 @@ from models.links import Claim, spend
 from models.people.directory import finding_by_code, person_by_email
 from models.people.org import Person
 from services import context as ctx
-from services.case_runs import Wake, wake_case_run
+from services.case_runs import CaseRef, Wake, wake_case_run
 from services.mail import send_now
-from store.db import reading, transaction
+from store.db import transaction
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,21 @@ class Action:
     due: date | None = None  # return: a new due date; extension: the date asked for
     to: str = ""  # reassign: the new owner's email
     files: tuple[StoredFile, ...] = ()  # submit: evidence already in the store
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The item as a command left it, read in the command's own transaction: what waking its
+    run and sending the mail it queued need, so neither reads the item again."""
+
+    case: CaseRef
+    id: int
+    parent_id: int | None
+    state: State
+
+    @classmethod
+    def of(cls, finding: Finding) -> "Changed":
+        return cls(CaseRef.of(finding), stored_id(finding), finding.parent_id, finding.state)
 
 
 @dataclass(frozen=True)
@@ -85,10 +101,10 @@ def _apply(session: Session, action: Action, actor: Person, finding: Finding) ->
             raise RuleError("required", field="action")
 
 
-def apply_action(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> str:
+def apply_action(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Changed:
     """The command alone, in one transaction: checked against the actor's standing and the
     item's state, applied with its events and mail. A `link` (the portal's signed link) is
-    spent in the same transaction, so it does one action. Returns the item's code."""
+    spent in the same transaction, so it does one action. Returns the item as it left it."""
     try:
         with transaction(ctx.ledger()) as session:
             finding = finding_by_code(session, code)
@@ -96,47 +112,42 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
             if link is not None:
                 spend(session, link, now=ctx.now(), what=action.command.value)
             _apply(session, action, person, finding)
-            return finding.code
+            session.flush()
+            return Changed.of(finding)
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
         raise RuleError("link_used", value=ctx.now(), what=action_words(action.command.value)) from None
 
 
-def _state(code: str) -> tuple[int, int | None, State]:
-    with reading(ctx.ledger()) as session:
-        finding = finding_by_code(session, code)
-        assert finding.id is not None
-        return finding.id, finding.parent_id, finding.state
-
-
-async def wake(code: str) -> Acted:
+async def wake(changed: Changed) -> Acted:
     """Tell the item's case run the ledger changed, then send the mail the command queued
     (the verifier's, the owner's; for a part, the parent owner's "all parts done"): it goes
     now even when Prefect is down, once (the outbox claims each mail, so the woken run finds
     it sent)."""
-    outcome = await wake_case_run(code)
-    finding_id, parent_id, state = await asyncio.to_thread(_state, code)
-    await send_now(finding_id)
-    if parent_id is not None:
-        await send_now(parent_id)
-    return Acted(code, state, outcome)
+    outcome = await wake_case_run(changed.case)
+    await send_now(changed.id)
+    if changed.parent_id is not None:
+        await send_now(changed.parent_id)
+    return Acted(changed.case.code, changed.state, outcome)
 
 
 async def act(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Acted:
     """A person's command on an item (on a worker thread: a ledger busy with a long sweep
     holds only this), then its case run woken."""
-    code = await asyncio.to_thread(apply_action, action, code=code, actor=actor, link=link)
-    return await wake(code)
+    changed = await asyncio.to_thread(apply_action, action, code=code, actor=actor, link=link)
+    return await wake(changed)
 
 
-def _reassign_all(from_email: str, to: str, actor: str, reason: str) -> list[str]:
+def _reassign_all(from_email: str, to: str, actor: str, reason: str) -> list[Changed]:
     with transaction(ctx.ledger()) as session:
-        return commands.reassign_all(session, actor=person_by_email(session, actor), from_email=from_email,
-                                     to=to, now=ctx.now(), policy=ctx.policy(), reason=reason)
+        moved = commands.reassign_all(session, actor=person_by_email(session, actor), from_email=from_email,
+                                      to=to, now=ctx.now(), policy=ctx.policy(), reason=reason)
+        session.flush()
+        return [Changed.of(finding_by_code(session, code)) for code in moved]
 
 
 async def reassign_all(*, from_email: str, to: str, actor: str, reason: str = "") -> list[Acted]:
     """Move every open item of a departed owner to another, in one transaction; wake each run."""
     moved = await asyncio.to_thread(_reassign_all, from_email, to, actor, reason)
-    return [await wake(code) for code in moved]
+    return [await wake(changed) for changed in moved]

@@ -14,7 +14,7 @@ from models.links import Claim, spend
 from models.people.directory import finding_by_code
 from services import context as ctx
 from services.case_runs import start_case_runs
-from services.items import Identify, acting, wake
+from services.items import Changed, Identify, acting, wake
 from services.mail import send_now
 from store.db import transaction
 
@@ -26,25 +26,26 @@ class Split:
     started: list[str]  # the parts whose case runs started now (the rest: reconcile)
 
 
-def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | None) -> list[str]:
+def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | None) -> tuple[Changed, list[str]]:
     with transaction(ctx.ledger()) as session:
         person = acting(session, actor)
         if link is not None:  # the portal's link does one action: a second click splits nothing twice
             spend(session, link, now=ctx.now(), what=Command.split_.value)
-        subs = split(session, actor=person, finding=finding_by_code(session, code), parts=parts, now=ctx.now(),
-                     policy=ctx.policy())
-        return [s.code for s in subs]
+        parent = finding_by_code(session, code)
+        subs = split(session, actor=person, finding=parent, parts=parts, now=ctx.now(), policy=ctx.policy())
+        session.flush()
+        return Changed.of(parent), [s.code for s in subs]
 
 
 async def split_item(code: str, *, actor: str | Identify, parts: list[Part], link: Claim | None = None) -> Split:
     try:
-        codes = await asyncio.to_thread(_split, code, actor, parts, link)
+        parent, codes = await asyncio.to_thread(_split, code, actor, parts, link)
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
         raise RuleError("link_used", value=ctx.now(), what=action_words(Command.split_.value)) from None
     await send_now(None)  # the parts' owners hear at once, Prefect or not
     started = await start_case_runs(codes)
-    await wake(code)
+    await wake(parent)
     return Split(code, codes, started)
 

@@ -74,9 +74,9 @@ async def repair_runs(stuck_seconds: int) -> dict[str, list[str]]:
 async def wake_drifted_runs() -> dict[str, list[str]]:
     """Wake every run whose item changed since it went idle; codes by how each answered."""
     woken: dict[str, list[str]] = {}
-    for code in drifted_items():
-        outcome = await wake_case_run(code, settle_seconds=0)
-        woken.setdefault(outcome.value, []).append(code)
+    for ref in drifted_items():
+        outcome = await wake_case_run(ref, settle_seconds=0)
+        woken.setdefault(outcome.value, []).append(ref.code)
     return woken
 
 

@@ -138,7 +138,13 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
     from prefect.client.orchestration import get_client
     from prefect.states import Running
 
-    from services.case_runs import wake_case_run
+    from models.people.directory import finding_by_code
+    from services.case_runs import CaseRef, wake_case_run
+    from store.db import reading
+
+    def ref(code: str) -> CaseRef:  # as the command that changed it saw it
+        with reading(stack.engine) as session:
+            return CaseRef.of(finding_by_code(session, code))
 
     code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "fu-1", "--title", "以会议落实会议",
                      "--as", INSPECTOR).split()[0]
@@ -150,7 +156,7 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
             await client.set_flow_run_state(run_id, Running(), force=True)
 
     asyncio.run(force_running())
-    assert asyncio.run(wake_case_run(code, settle_seconds=0.5)) == "busy"
+    assert asyncio.run(wake_case_run(ref(code), settle_seconds=0.5)) == "busy"
     assert "busy at wake" in stack.cli("show", code, "--json")
     # Once the pass has gone to sleep, waking resumes it and clears the note.
     stack.cli("submit", code, "--as", OWNER, "--note", "改为现场办公")  # run still 'Running': noted
@@ -161,7 +167,7 @@ def test_wake_waits_for_a_running_pass_and_notes_one_that_stays_busy(stack: Stac
             await client.set_flow_run_state(run_id, Suspended(timeout_seconds=None, pause_key="t"), force=True)
 
     asyncio.run(force_suspended())
-    assert asyncio.run(wake_case_run(code)) == "resumed"
+    assert asyncio.run(wake_case_run(ref(code))) == "resumed"
     assert '"run_note": ""' in stack.cli("show", code, "--json")
     assert stack.step(code).state.name == "Suspended"
     assert wait_for_mail(stack.sink, 2)[1]["To"] == INSPECTOR

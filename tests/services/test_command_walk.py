@@ -1,0 +1,62 @@
+"""One command, walked: an owner's `submit` from the CLI to the case run resumed and the
+verifier's mail sent. It reads the item once, in the transaction that applies the command,
+and passes what it knows on; the database work it does is counted here, so a step that
+reads the item again shows up as a failure, not as a slower portal."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from tests.mail import wait_for_mail
+from tests.stack import Stack
+
+INSPECTOR, OWNER = "zhou.jing@example.org", "gao.peng@example.org"
+ITEM_BY_CODE = re.compile(r"FROM finding\s+WHERE finding\.code = ", re.I)
+
+
+@dataclass
+class Walk:
+    transactions: int = 0  # database transactions begun (a session each here)
+    item_reads: int = 0  # the item looked up by its code
+    statements: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def walked() -> Iterator[Walk]:
+    walk = Walk()
+
+    def began(conn: Any) -> None:
+        walk.transactions += 1
+
+    def executing(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        walk.statements.append(statement)
+        if ITEM_BY_CODE.search(statement):
+            walk.item_reads += 1
+
+    event.listen(Engine, "begin", began)
+    event.listen(Engine, "before_cursor_execute", executing)
+    try:
+        yield walk
+    finally:
+        event.remove(Engine, "begin", began)
+        event.remove(Engine, "before_cursor_execute", executing)
+
+
+def test_submit_reads_the_item_once_and_opens_few_sessions(stack: Stack):
+    code = stack.cli("file", "--unit", "zb-xinxi", "--manifestation", "lan-1", "--title", "推诿",
+                     "--as", INSPECTOR).split()[0]
+    stack.step(code)
+    wait_for_mail(stack.sink, 1)
+    with walked() as walk:
+        out = stack.cli("submit", code, "--note", "已整改", "--as", OWNER)
+    assert code in out
+    print(f"submit: {walk.transactions} transactions, {walk.item_reads} reads of the item by code, "
+          f"{len(walk.statements)} statements")
+    # Applying the command reads the item once; waking its run and sending the mail it queued
+    # use what that transaction knew. Before: 3 reads of the item, 6 transactions.
+    assert walk.item_reads == 1, walk.statements
+    assert walk.transactions <= 3, walk.transactions  # apply; claim the mail; mark it sent
