@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from app.web.security import Visitor, signed_in
+from app.web.security import Visitor, link_visitor, signed_in
 from models.items.lifecycle import READERS, WATCHERS, Command, roles_for
+from models.links import unspent
 from models.people.org import Role
 from services import context as ctx
 from store.db import reading
@@ -64,3 +65,17 @@ def _acting(roles: tuple[Role, ...] = (), denied: str = "") -> Callable[[Request
 check_visitor = _acting()
 Acting = Annotated[Visitor, Depends(check_visitor)]
 ActingFiler = Annotated[Visitor, Depends(_acting(FILERS, NOT_FILER))]
+
+
+def _acting_by_link(token: str) -> Visitor:
+    """For a link's form: the link's person while the link may still act (valid, where it was
+    sent, not used), checked in a read of its own before the body is read: a bad or used link
+    reads (and spools) nothing."""
+    with reading(ctx.ledger()) as session:
+        visitor = link_visitor(session, token)
+        assert visitor.claim is not None
+        unspent(session, visitor.claim)
+        return visitor
+
+
+ActingByLink = Annotated[Visitor, Depends(_acting_by_link)]

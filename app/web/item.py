@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.web.deps import Now, Reading, SignedIn, check_visitor
+from app.web.deps import Acting, ActingByLink, Now, Reading, SignedIn
 from app.web.pages import language_of, page, refusal, say, words
 from app.web.parts import part_file, parts_context
 from app.web.security import (
@@ -24,8 +24,6 @@ from app.web.security import (
     may_view,
     require_csrf,
     session_person,
-    signed_in,
-    usable_link,
 )
 from messages import RuleError
 from models.deadlines.dates import parse_day
@@ -35,7 +33,7 @@ from models.items.filetypes import kind_of
 from models.items.finding import Finding
 from models.items.lifecycle import STAYS_WITH_ACTOR, Command, action_label, allowed
 from models.ledger.views import item_view
-from models.links import Claim, spent, unspent
+from models.links import Claim, spent
 from models.people.directory import finding_by_code
 from models.people.org import Person
 from models.text import MAX_ID
@@ -150,55 +148,43 @@ def _action(action: str, form: Any, files: tuple[StoredFile, ...]) -> Action:
     return Action(ACTIONS[action], note=text["note"], reason=text["reason"], due=due, files=files)
 
 
-def _check_link(token: str) -> None:
-    with reading(ctx.ledger()) as session:
-        visitor = link_visitor(session, token)
-        assert visitor.claim is not None
-        unspent(session, visitor.claim)
-
-
-def _checked_by_link(token: str, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> tuple[Any, Action]:
-    """Check the link and the form, then store the files (on a worker thread)."""
-    with reading(ctx.ledger()) as session:
-        claim = usable_link(session, token, form.get("csrf"))  # a second click stores nothing
-    return claim, _action(action, form, _store(uploads))
-
-
-@router.post("/l/{token}/{action}")
-async def link_action(request: Request, token: str, action: str) -> Response:
-    if action == "fresh":
-        return await _fresh(request, token)
-    if action not in ACTIONS:
-        return refusal(request, words("unknown_action", action=action[:40]), status=404)
-    await run_in_threadpool(_check_link, token)  # a bad or used link reads (and spools) nothing
-    form = await _form(request)
-    uploads = await _uploads(form) if action == "submit" else []
-    claim, command = await run_in_threadpool(_checked_by_link, token, action, form, uploads)
-    # The link is read again, and spent in the command's own transaction when the command takes
-    # the item out of the person's hands (submitted, decided): until then the same mail's link
-    # keeps working for them (签收, then asking for time, then the evidence).
-    spend = None if command.command in STAYS_WITH_ACTOR else claim
-    await act(command, code=claim.code, actor=lambda session: link_visitor(session, token).person, link=spend)
-    return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
-
-
-def _checked_in_session(cookie: str | None, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> Action:
-    with reading(ctx.ledger()) as session:
-        visitor = signed_in(session, cookie)
-        require_csrf(visitor.anchor, form.get("csrf"))
+def _checked_form(visitor: Visitor, action: str, form: Any, uploads: list[tuple[str, bytes]]) -> Action:
+    """The form is the page's (its CSRF token, checked without the ledger), then the files
+    stored (on a worker thread): a forged form stores nothing."""
+    require_csrf(visitor.anchor, form.get("csrf"))
     return _action(action, form, _store(uploads))
 
 
-@router.post("/items/{code}/{action}")
-async def staff_action(request: Request, code: str, action: str) -> Response:
+@router.post("/l/{token}/fresh")
+async def link_fresh(request: Request, token: str) -> Response:
+    return await _fresh(request, token)
+
+
+@router.post("/l/{token}/{action}")
+async def link_action(request: Request, token: str, action: str, visitor: ActingByLink) -> Response:
     if action not in ACTIONS:
         return refusal(request, words("unknown_action", action=action[:40]), status=404)
-    await run_in_threadpool(check_visitor, request)  # before reading the body
+    assert visitor.claim is not None
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
-    cookie = request.cookies.get(SESSION_COOKIE)
-    command = await run_in_threadpool(_checked_in_session, cookie, action, form, uploads)
-    code = (await act(command, code=code, actor=session_person(cookie))).code
+    command = await run_in_threadpool(_checked_form, visitor, action, form, uploads)
+    # The link is read again, and spent in the command's own transaction when the command takes
+    # the item out of the person's hands (submitted, decided): until then the same mail's link
+    # keeps working for them (签收, then asking for time, then the evidence).
+    spend = None if command.command in STAYS_WITH_ACTOR else visitor.claim
+    await act(command, code=visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
+              link=spend)
+    return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
+
+
+@router.post("/items/{code}/{action}")
+async def staff_action(request: Request, code: str, action: str, visitor: Acting) -> Response:
+    if action not in ACTIONS:
+        return refusal(request, words("unknown_action", action=action[:40]), status=404)
+    form = await _form(request)
+    uploads = await _uploads(form) if action == "submit" else []
+    command = await run_in_threadpool(_checked_form, visitor, action, form, uploads)
+    code = (await act(command, code=code, actor=session_person(request.cookies.get(SESSION_COOKIE)))).code
     return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
 
 

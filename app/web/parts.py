@@ -8,19 +8,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
-from starlette.concurrency import run_in_threadpool
 
-from app.web.deps import Acting
-from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person, usable_link
+from app.web.deps import Acting, ActingByLink
+from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person
 from models.deadlines.dates import parse_day
 from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import STATE_LABELS, Finding
 from models.items.split import MAX_PARTS, Part, parts_of
-from models.links import Claim
 from models.people.org import Person, Unit, UnitKind
-from services import context as ctx
 from services.splitting import split_item
-from store.db import reading
 
 router = APIRouter()
 ROWS = 3  # empty rows the form offers; more by splitting again … or the CLI
@@ -63,16 +59,12 @@ def _parts(form: Any) -> list[Part]:
 
 
 @router.post("/l/{token}/split")
-async def split_by_link(request: Request, token: str) -> Response:
+async def split_by_link(request: Request, token: str, visitor: ActingByLink) -> Response:
     form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
-
-    def checked() -> Claim:
-        with reading(ctx.ledger()) as session:
-            return usable_link(session, token, form.get("csrf"))
-
-    claim = await run_in_threadpool(checked)
-    await split_item(claim.code, actor=lambda session: link_visitor(session, token).person, parts=_parts(form),
-                     link=claim)
+    require_csrf(visitor.anchor, form.get("csrf"))
+    assert visitor.claim is not None
+    await split_item(visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
+                     parts=_parts(form), link=visitor.claim)
     return RedirectResponse(f"/l/{token}?done=split", status_code=303)
 
 

@@ -14,7 +14,7 @@ from messages import RuleError
 from models.columns import stored_id
 from models.items.finding import Finding
 from models.items.lifecycle import READERS, Who, standing
-from models.links import ITEM, SESSION, Claim, spend, spent, unspent
+from models.links import ITEM, SESSION, Claim, spend, spent
 from models.people.directory import finding_by_code, roles_of
 from models.people.org import Person, Role
 from services import context as ctx
@@ -62,16 +62,6 @@ def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -
     if not person.active or not may_view(session, visitor, finding_by_code(session, claim.code)):
         raise RuleError("link_revoked")
     return visitor
-
-
-def usable_link(session: Session, token: str, csrf: Any) -> Claim:
-    """An item link that may act now: valid, its page's form token, not used yet (a second
-    click is refused before anything is read or stored)."""
-    visitor = link_visitor(session, token)
-    require_csrf(visitor.anchor, csrf)
-    assert visitor.claim is not None
-    unspent(session, visitor.claim)
-    return visitor.claim
 
 
 def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
