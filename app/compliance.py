@@ -27,7 +27,7 @@ def compliance(
         months = [(year, m) for m in range(1, 13) if (year, m) <= (today.year, today.month)]
     else:
         months = [parse_month(month) if month else (today.year, today.month)]
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         results = [month_compliance(session, year=y, month=m, policy=policy, timezone=settings.timezone,
                                     language=lang())
                    for y, m in months]

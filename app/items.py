@@ -165,7 +165,7 @@ def extension(
 
 def show(code: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One item: state, owner, due date, working days left, level, history."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         view = item_view(session, finding_by_code(session, code), now=ctx.now(), policy=ctx.policy())
     print_json(view.as_json()) if as_json else show_item(view, lang(), ctx.settings().timezone)
 
@@ -181,6 +181,6 @@ def ledger(
         if export.suffix.lower() != ".xlsx":
             raise RuleError("not_xlsx", field="export", value=export.name)
         return export_ledger(export)
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     print_json([v.as_json() for v in views]) if as_json else show_ledger(views, lang())

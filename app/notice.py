@@ -38,7 +38,7 @@ def notice_build(
         raise RuleError("month_ahead", field="month", value=key)
     if publish and not actor:  # publishing is a person's act, role-checked and recorded by name
         raise RuleError("required", field="as")
-    with reading(ctx.ledger()) as session:  # refuse before any flow run starts
+    with reading(ctx.database()) as session:  # refuse before any flow run starts
         refuse_if_published(notice_for(session, key))
         if publish:
             refuse_if_early(session, key, today=local_date(ctx.now(), ctx.settings().timezone))
@@ -51,7 +51,7 @@ def notice_show(month: str = typer.Argument(..., help="YYYY-MM"),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Where the month's notice stands, and its files."""
     year, mon = parse_month(month)
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         notice = notice_for(session, f"{year:04d}-{mon:02d}")
         if notice is None:
             out.print(said("no_notice", month=f"{year:04d}-{mon:02d}"))

@@ -8,7 +8,7 @@ import typer
 from sqlmodel import col
 
 from app.output import err, lang, out, said, show_mail
-from app.preflight import Role, run_checks
+from app.preflight import ProcessKind, run_checks
 from messages import RuleError
 from models.audit.chain import verify_chain
 from models.deadlines.dates import parse_day, typed_moment
@@ -56,7 +56,7 @@ def audit_verify() -> None:
     exit 1 at the first bad record."""
     from models.audit.items import item_mismatches
 
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         checked, bad = verify_chain(session, key=anchor_key(ctx.secret()))
         mismatches = item_mismatches(session)
     if bad is not None:
@@ -75,7 +75,7 @@ def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail tha
     from models.items.finding import Finding
     from models.outbox import troubled_mail
 
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         rows = troubled_mail(session, failed_only=failed, wall=ctx.now())
         ids = {r.finding_id for r in rows if r.finding_id is not None}
         found = session.exec(select(Finding.id, Finding.code).where(col(Finding.id).in_(ids))).all()
@@ -172,7 +172,7 @@ def rehearse(
     bring_up(plan, fresh=fresh, demo=with_demo, org=org)
 
 
-def check_cmd(role: Role = typer.Option(Role.worker, "--role", help="what this machine runs")) -> None:
+def check_cmd(role: ProcessKind = typer.Option(ProcessKind.worker, "--role", help="what this machine runs")) -> None:
     """Before a worker or portal starts beyond one machine: the ledger, the secret, the shared
     folder, the organisation, Prefect's API and the mail relay. Exit 2 if it cannot work."""
     checks = run_checks(ctx.settings(), role)

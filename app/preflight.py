@@ -20,7 +20,7 @@ from store.settings import Settings
 POOL = "rectiflow"
 
 
-class Role(StrEnum):
+class ProcessKind(StrEnum):
     worker = "worker"
     portal = "portal"
 
@@ -39,13 +39,14 @@ def _ledger(settings: Settings) -> list[Check]:
     from models.instance import instance_id
     from models.links import anchor_key
     from models.people.org import Person, Unit
-    from services.opening import ledger_for, secret
+    from services.opening import database_for, secret
     from store.db import reading
     from store.shared_folder import problem
 
     checks = []
+    where = settings.resolved_database_url.split("@")[-1]  # never the password
     try:
-        engine = ledger_for(settings)
+        engine = database_for(settings)
         with reading(engine) as session:
             ledger = instance_id(session)
             units = session.exec(select(func.count()).select_from(Unit)).one()
@@ -53,11 +54,10 @@ def _ledger(settings: Settings) -> list[Check]:
             manifestations = session.exec(select(func.count()).select_from(Manifestation)).one()
             head = session.get(ChainHead, 1)
     except RuleError as exc:
-        return [Check("ledger", f"{settings.ledger_url.split('@')[-1]}: {exc} (run `rectiflow db upgrade`)")]
+        return [Check("ledger", f"{where}: {exc} (run `rectiflow db upgrade`)")]
     except Exception as exc:  # unreachable, refused, no such database
-        return [Check("ledger", f"{settings.ledger_url.split('@')[-1]} cannot be opened: {type(exc).__name__}: "
-                                f"{str(exc).splitlines()[0][:200]}")]
-    checks.append(Check(f"ledger {ledger[:8]}… at {settings.ledger_url.split('@')[-1]}"))
+        return [Check("ledger", f"{where} cannot be opened: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")]
+    checks.append(Check(f"ledger {ledger[:8]}… at {where}"))
     checks.append(Check("organisation and negative list", None if units and people and manifestations else
                         "not loaded: run `rectiflow org load <file>` once, before any worker starts"))
     if settings.database_url and not settings.secret_key:
@@ -73,7 +73,7 @@ def _ledger(settings: Settings) -> list[Check]:
     return checks
 
 
-async def _prefect(role: Role) -> Check:
+async def _prefect(role: ProcessKind) -> Check:
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL
@@ -87,7 +87,7 @@ async def _prefect(role: Role) -> Check:
             # /health answers without the auth string (Prefect exempts it for probes): a call
             # that needs it shows whether this process's PREFECT_API_AUTH_STRING is right.
             (await client.hello()).raise_for_status()
-            if role is Role.worker:
+            if role is ProcessKind.worker:
                 await client.read_work_pool(POOL)
     except ObjectNotFound:
         return Check(f"Prefect API {url}", f"no work pool {POOL!r}: run `prefect work-pool create {POOL} "
@@ -97,7 +97,7 @@ async def _prefect(role: Role) -> Check:
         if "401" in text:  # answering, and refusing this process: a setting to fix, for every role
             return Check(f"Prefect API {url}", f"refused: {text} (PREFECT_API_AUTH_STRING is missing or wrong)")
         # A portal serves people without Prefect (runs catch up later); a worker cannot work.
-        return Check(f"Prefect API {url}", f"not answering: {text}", warning=role is Role.portal)
+        return Check(f"Prefect API {url}", f"not answering: {text}", warning=role is ProcessKind.portal)
     return Check(f"Prefect API {url}")
 
 
@@ -111,15 +111,15 @@ def _relay(settings: Settings) -> Check:
                      warning=True)
 
 
-def _folders(settings: Settings, role: Role) -> list[Check]:
+def _folders(settings: Settings, role: ProcessKind) -> list[Check]:
     # A worker's runs start in a temporary folder: a relative path would land there and vanish.
     relative = [f"RECTIFLOW_{name.upper()}={path}" for name, path in
                 (("data_dir", settings.data_dir), ("files_dir", settings.files_dir))
                 if path is not None and not path.is_absolute()]
-    if role is Role.worker and relative:
+    if role is ProcessKind.worker and relative:
         return [Check("folders", f"{', '.join(relative)}: must be absolute on a worker (its runs start elsewhere)")]
     return []
 
 
-def run_checks(settings: Settings, role: Role) -> list[Check]:
+def run_checks(settings: Settings, role: ProcessKind) -> list[Check]:
     return [*_folders(settings, role), *_ledger(settings), asyncio.run(_prefect(role)), _relay(settings)]

@@ -94,7 +94,7 @@ def _show(batch: Batch) -> None:
 
 
 def export_ledger(path: Path) -> None:
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         views = ledger_views(session, now=ctx.now(), policy=ctx.policy())
     path.write_bytes(ledger_workbook(views, language=ctx.settings().language))
     out.print(said("exported", n=len(views), path=path))

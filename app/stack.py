@@ -264,7 +264,7 @@ def run_stack(*, demo: bool, limit: int) -> None:
             f"{admin_sign_in() if demo else ''}"
             f"  mail folder   {data_dir / 'mail'}"
             f"{'  (SMTP sink on 127.0.0.1:' + str(settings.smtp_port) + ')' if sink else ''}\n"
-            f"  ledger        {settings.ledger_url}\n"
+            f"  ledger        {settings.resolved_database_url}\n"
             f"  try           .venv/bin/rectiflow ledger\n"
             "  stop          Ctrl-C\n",
             soft_wrap=True, highlight=False,  # links stay whole, for copying

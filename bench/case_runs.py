@@ -88,12 +88,12 @@ async def bench_cases(n: int) -> tuple[float, float]:
     from services.context import now
     from services.context import policy as settings_policy
     from services.demo import DEMO_ORG, SAMPLES
-    from services.opening import ledger_for
+    from services.opening import database_for
     from services.rulebook import load_negative_list, load_org
     from store.db import transaction
     from store.settings import get_settings
 
-    engine = ledger_for(get_settings())
+    engine = database_for(get_settings())
     with transaction(engine) as s:
         load_negative_list(s)
         load_org(s, path=DEMO_ORG)
@@ -103,7 +103,7 @@ async def bench_cases(n: int) -> tuple[float, float]:
     for i in range(n):
         unit, man, inspector, title, _ = SAMPLES[i % len(SAMPLES)]
         with transaction(engine) as s:
-            code = commands.file_finding(s, actor=person_by_email(s, inspector), unit=unit, manifestation=man,
+            code = commands.file(s, actor=person_by_email(s, inspector), unit=unit, manifestation=man,
                                          title=f"{title} #{i}", now=now(), policy=policy).code
         ids.append(await start_case_run(code))
     filed = time.monotonic()

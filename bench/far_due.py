@@ -39,7 +39,7 @@ def build(data: Path, items: int, far: bool) -> None:
         inspector = person_by_email(s, "zhou.jing@example.org")
         units = ["zb-xinxi", "zb-zhengce", "zb-shenpi1", "zb-shenpi2", "zb-bangongshi"]
         for i in range(items):
-            f = cmd.file_finding(s, actor=inspector, unit=units[i % 5], manifestation="lan-1", title=f"问题 {i}",
+            f = cmd.file(s, actor=inspector, unit=units[i % 5], manifestation="lan-1", title=f"问题 {i}",
                                  now=now, policy=policy)
             cmd.assign(s, actor=None, finding=f, now=now, policy=policy, mail=False)
     if far:  # as an older version let a verifier set it

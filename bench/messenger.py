@@ -51,7 +51,7 @@ def run(root: Path, n: int, *, channels: bool) -> tuple[int, float, int]:
             set_channel(s, person_id=owner, kind=ChannelKind.dingtalk, target=TOKEN, secret=SECRET,  # type: ignore[arg-type]
                         everything=True, now=NOW)
         for i in range(n):
-            f = commands.file_finding(s, actor=person_by_email(s, INSPECTOR), unit="zb-xinxi", manifestation="lan-1",
+            f = commands.file(s, actor=person_by_email(s, INSPECTOR), unit="zb-xinxi", manifestation="lan-1",
                                       title=f"问题{i}", now=NOW, policy=policy)
             commands.assign(s, actor=None, finding=f, now=NOW, policy=policy)
     with MailSink(root / "mail", port=free_port()) as mail, \

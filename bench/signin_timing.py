@@ -28,11 +28,11 @@ def main() -> None:
 
     from app.stack import start_portal
     from notifications.sink import MailSink
-    from services.opening import ledger_for
+    from services.opening import database_for
     from services.rulebook import load_negative_list, load_org
     from store.db import transaction
 
-    with transaction(ledger_for()) as s:
+    with transaction(database_for()) as s:
         load_negative_list(s)
         load_org(s, path=ROOT / "models" / "data" / "demo_org.yaml")
     port = free_port()

@@ -30,7 +30,7 @@ class AbsenceView:
 def declare(*, actor: str | Identify, person: str | None, delegate: str, first: date, last: date,
             reason: str) -> int:
     """An absence for `person` (None: the actor themself)."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         who = acting(session, actor)
         away = person_by_email(session, person, field="for") if person else who
         absence = declare_absence(session, actor=who, person=away,
@@ -40,7 +40,7 @@ def declare(*, actor: str | Identify, person: str | None, delegate: str, first: 
 
 
 def end(*, actor: str | Identify, absence_id: int) -> None:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         end_absence(session, actor=acting(session, actor), absence_id=row_id(absence_id, field="absence"),
                     now=ctx.now())
 
@@ -48,7 +48,7 @@ def end(*, actor: str | Identify, absence_id: int) -> None:
 def listed(*, person_id: int | None) -> list[AbsenceView]:
     """Absences not over yet: one person's (theirs and those they stand in for), or all."""
     now = ctx.now()
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         views = []
         for a in absences_of(session, person_id, now):
             p, d = session.get(Person, a.person_id), session.get(Person, a.delegate_id)

@@ -19,7 +19,7 @@ from store.db import reading, transaction
 
 
 def _queue_sign_in(email: str, target: str) -> bool:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         person = session.exec(select(Person).where(col(Person.email) == email)).first()
         if person is None or not person.active:
             return False
@@ -50,7 +50,7 @@ def console_sign_in() -> tuple[str, str] | None:
     from models.people.directory import holders
     from models.people.org import Role
 
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         admins = holders(session, Role.admin)
     if not admins:
         return None
@@ -71,7 +71,7 @@ def _sign_in_holder(session: Session, token: str) -> tuple[Person, Claim]:
 def sign_in_offer(token: str) -> Person:
     """Look at a sign-in link without using it (a mail gateway that opens every link only looks):
     whose it is, refused if it is invalid, expired or used."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         person, claim = _sign_in_holder(session, token)
         unspent(session, claim)
         return person
@@ -79,7 +79,7 @@ def sign_in_offer(token: str) -> Person:
 
 def sign_in(token: str) -> Person:
     """Use a sign-in link (the person's own click on its page): it works once, for an active person."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         person, claim = _sign_in_holder(session, token)
         spend(session, claim, now=ctx.now(), what="sign-in")
         return person
@@ -89,7 +89,7 @@ LinkHolder = Callable[[Session], tuple[Person, Claim]]
 
 
 def _queue_fresh(holder: LinkHolder) -> tuple[int | None, str]:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         person, claim = holder(session)
         finding = finding_by_code(session, claim.code)
         enqueue(session, dedupe_key=f"fresh:{claim.digest}", recipient_id=stored_id(person),

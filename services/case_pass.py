@@ -40,14 +40,14 @@ def _case(session: Session, finding: Finding, now: datetime) -> Case:
 
 def load_case(code: str, at: datetime | None = None) -> Case:
     """The item (at a moment, default now): state, owner, due date, colour, events, version."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         return _case(session, finding_by_code(session, code), at or ctx.now())
 
 
 def open_case(code: str) -> Case:
     """A pass's first step, in one transaction: assign the item if it is still filed (the
     system acting; a no-op once assigned), then read it as `load_case` does."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         finding = finding_by_code(session, code)
         now = ctx.now()
         if finding.state is State.filed:
@@ -59,7 +59,7 @@ def open_case(code: str) -> Case:
 def settle(code: str, version: int) -> bool:
     """Before the case run goes idle: record the version it acted on, unless the item has
     moved since it was loaded (then the run must go round again)."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         finding = finding_by_code(session, code)
         if finding.version != version:
             return False
@@ -81,7 +81,7 @@ def mirror_new_events(case_id: int, emit: Callable[[NewEvent], None]) -> int:
     """Hand each of the item's events not yet in Prefect's event feed to `emit`, oldest first,
     and note them as mirrored, in one transaction: if `emit` fails, none is noted and the
     next pass tries again. Returns how many."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         finding = session.get(Finding, case_id)
         assert finding is not None
         rows = session.exec(select(Event).where(col(Event.finding_id) == case_id,

@@ -22,7 +22,7 @@ from models.instance import instance_id
 from models.items.finding import Finding, State
 from models.people.directory import finding_by_code
 from models.people.org import Unit
-from services.context import ledger
+from services.context import database
 from services.context import now as ctx_now
 from store.db import reading, transaction
 
@@ -48,7 +48,7 @@ class Wake(StrEnum):
 
 def record_run(code: str, *, flow_run_id: str | None, note: str = "") -> None:
     """Remember the item's case run, or why it has none (reconcile starts it later)."""
-    with transaction(ledger()) as session:
+    with transaction(database()) as session:
         values: dict[str, str] = {"run_note": note[:500]}
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
@@ -56,7 +56,7 @@ def record_run(code: str, *, flow_run_id: str | None, note: str = "") -> None:
 
 
 def _labels(code: str) -> tuple[str, str, str, list[str]]:
-    with reading(ledger()) as session:
+    with reading(database()) as session:
         f = finding_by_code(session, code)
         ledger_id = instance_id(session)
         unit = session.get(Unit, f.unit_id)
@@ -176,7 +176,7 @@ async def wake_case_run(ref: CaseRef, *, settle_seconds: float = 10.0) -> Wake:
 
 
 def _open_items_with_runs() -> dict[str, str]:
-    with reading(ledger()) as session:
+    with reading(database()) as session:
         rows = session.exec(select(Finding.flow_run_id, Finding.code).where(
             col(Finding.flow_run_id).is_not(None),
             col(Finding.state).in_(OPEN_STATES))).all()
@@ -244,7 +244,7 @@ async def repair_case_runs(*, stuck_after: timedelta) -> dict[str, list[str]]:
 
 async def start_missing_case_runs() -> list[str]:
     """Start a run for every open item that has none (e.g. filed while Prefect was down)."""
-    with reading(ledger()) as session:
+    with reading(database()) as session:
         codes = list(session.exec(select(Finding.code).where(
             col(Finding.flow_run_id).is_(None),
             col(Finding.state).in_(OPEN_STATES))))
@@ -259,7 +259,7 @@ async def start_case_runs(codes: list[str]) -> list[str]:
     if not codes:
         return []
     if not await prefect_reachable():
-        with transaction(ledger()) as session:
+        with transaction(database()) as session:
             session.execute(update(Finding).where(col(Finding.code).in_(codes))
                             .values(run_note="case run not started: Prefect unreachable"))
         return []
@@ -322,7 +322,7 @@ async def prefect_reachable() -> bool:
 def drifted_items() -> list[CaseRef]:
     """Items whose case run has not acted on their latest change: a missed resume, a
     close made elsewhere, a run busy when it was woken."""
-    with reading(ledger()) as session:
+    with reading(database()) as session:
         return [CaseRef.of(f) for f in session.exec(select(Finding).where(
             col(Finding.flow_run_id).is_not(None),
             col(Finding.version) != Finding.suspended_version).order_by(col(Finding.id)))]

@@ -9,7 +9,7 @@ from models.catalogue import DeadlineClass
 from models.deadlines.escalation import DeadlinePolicy
 from models.links import Signer, signer_for
 from models.policy import Policy
-from services.opening import ledger_for
+from services.opening import database_for
 from services.opening import secret as secret_of
 from services.rulebook import load_deadline_policy
 from store import clock
@@ -20,8 +20,8 @@ def settings() -> Settings:
     return get_settings()
 
 
-def ledger() -> Engine:
-    return ledger_for(settings())
+def database() -> Engine:
+    return database_for(settings())
 
 
 def secret() -> str:

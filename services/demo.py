@@ -60,7 +60,7 @@ def _last_month(session: Session, policy: Policy) -> list[str]:
     first_mail = session.exec(select(func.max(Notification.id))).one() or 0
     for unit, manifestation, inspector, title, days in LAST_MONTH:
         at = datetime.combine(day, time(10), tz)
-        f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
+        f = commands.file(session, actor=person_by_email(session, inspector), unit=unit,
                                   manifestation=manifestation, title=title, detail="上月督察发现。", now=at,
                                   policy=policy, deadline_class="immediate")
         commands.assign(session, actor=None, finding=f, now=at, policy=policy, mail=False)
@@ -81,7 +81,7 @@ def load_demo() -> list[str]:
     """Load the demo organisation; file the sample findings once (none if any exist), in one
     transaction. Their case runs are started by the caller (or by reconcile)."""
     load(DEMO_ORG)
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         if session.exec(select(func.count()).select_from(Finding)).one():
             return []
         # 高鹏 reads his 企业微信 group robot too: the embedded stack's stand-in takes its posts.
@@ -97,7 +97,7 @@ def load_demo() -> list[str]:
         _last_month(session, policy)
         codes = []
         for unit, manifestation, inspector, title, detail in SAMPLES:
-            f = commands.file_finding(session, actor=person_by_email(session, inspector), unit=unit,
+            f = commands.file(session, actor=person_by_email(session, inspector), unit=unit,
                                       manifestation=manifestation, title=title, detail=detail,
                                       now=ctx.now(), policy=policy)
             codes.append(f.code)

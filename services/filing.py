@@ -52,9 +52,9 @@ class Batch:
 
 def _file_one(actor: str | Identify, actor_field: str, unit: str, manifestation: str, title: str, detail: str,
               deadline_class: str | None, owner: str | None) -> str:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         person = acting(session, actor, field=actor_field)
-        finding = commands.file_finding(
+        finding = commands.file(
             session, actor=person, unit=unit, manifestation=manifestation, title=title, detail=detail,
             deadline_class=deadline_class or None, owner=owner or None, now=ctx.now(), policy=ctx.policy())
         return finding.code
@@ -73,7 +73,7 @@ async def file_finding(*, actor: str | Identify, unit: str, manifestation: str, 
 def findings_template() -> bytes:
     """The sheet to fill in (立项表) with this bureau's branches, negative list, classes and
     inspectors as drop-down lists."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         units = list(session.exec(select(Unit).where(col(Unit.kind) == UnitKind.branch).order_by(col(Unit.code))))
         filers = select(Person).join(Membership, col(Membership.person_id) == Person.id).where(
             col(Membership.role).in_(FILERS), col(Person.active) == True).distinct()  # noqa: E712
@@ -90,7 +90,7 @@ def checked_sheet(path: Path) -> Sheet:
     """A spreadsheet read and checked row by row against the ledger: nothing is filed yet;
     `sheet.bad` lists every row at fault."""
     sheet = read_sheet(path)
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         validate(session, sheet, language=ctx.settings().language)
     return sheet
 
@@ -104,7 +104,7 @@ async def _after(codes: list[str]) -> tuple[list[str], str]:
 async def import_sheet(sheet: Sheet) -> Batch:
     """File and assign every new, valid row of a checked sheet in one transaction."""
     def file_all() -> list[str]:
-        with transaction(ctx.ledger()) as session:
+        with transaction(ctx.database()) as session:
             return file_sheet(session, sheet, now=ctx.now(), policy=ctx.policy())
 
     codes = await asyncio.to_thread(file_all)
@@ -114,7 +114,7 @@ async def import_sheet(sheet: Sheet) -> Batch:
 
 def open_round(month: str) -> str:
     """The month's round, which must be open to record results; its month (YYYY-MM)."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         return round_for(session, month).month
 
 
@@ -125,7 +125,7 @@ async def record_round_checklist(month: str, sheet: Sheet, *, source: str = "") 
         raise RuleError("no_result_column", field="file", value=source or sheet.name)
 
     def record() -> tuple[int, list[str], list[str]]:
-        with transaction(ctx.ledger()) as session:
+        with transaction(ctx.database()) as session:
             rnd = round_for(session, month)
             return record_checklist(session, rnd, sheet, now=ctx.now(), policy=ctx.policy())
 

@@ -106,7 +106,7 @@ def apply_action(action: Action, *, code: str, actor: str | Identify, link: Clai
     item's state, applied with its events and mail. A `link` (the portal's signed link) is
     spent in the same transaction, so it does one action. Returns the item as it left it."""
     try:
-        with transaction(ctx.ledger()) as session:
+        with transaction(ctx.database()) as session:
             finding = finding_by_code(session, code)
             person = acting(session, actor)
             if link is not None:
@@ -140,7 +140,7 @@ async def act(action: Action, *, code: str, actor: str | Identify, link: Claim |
 
 
 def _reassign_all(from_email: str, to: str, actor: str, reason: str) -> list[Changed]:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         moved = commands.reassign_all(session, actor=person_by_email(session, actor), from_email=from_email,
                                       to=to, now=ctx.now(), policy=ctx.policy(), reason=reason)
         session.flush()

@@ -60,7 +60,7 @@ def decide_sweep(at: datetime) -> SweepReport:
     """Reminders, escalations and one digest per person for the moment `at`, decided and
     queued (nothing is sent yet), committed a chunk at a time."""
     settings = ctx.settings()
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
 
         def checkpoint() -> None:  # commit each chunk: the portal never waits for a whole sweep
@@ -98,7 +98,7 @@ def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpeni
     """Open `month` (default: this month, but only on its first working day), assign its
     teams, and mail each inspector their checklist."""
     settings = ctx.settings()
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         today = local_date(at, settings.timezone)
         if not month:
             first = first_working_day(WorkCalendar.from_session(session), today.year, today.month)
@@ -114,7 +114,7 @@ def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpeni
 def close_month_round(month: str) -> tuple[str, int]:
     """Close the month's round by hand (the notice's scheduled run closes it otherwise).
     Returns the month and how many units it inspected."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         rnd = close_round(session, month=month, now=ctx.now())
         return rnd.month, len(teams_of(session, rnd))
 
@@ -133,7 +133,7 @@ def notice_due(at: datetime) -> NoticeDue:
     published when notices publish themselves; the draft it had was as of an earlier moment.
     Within a month, after its round closed: a draft, never published (the month runs on)."""
     settings = ctx.settings()
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         today = local_date(at, settings.timezone)
         if not WorkCalendar.from_session(session).is_workday(today):
             return NoticeDue(False, f"{today:%Y-%m}", f"{today} is not a working day")

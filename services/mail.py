@@ -18,7 +18,7 @@ def deliver_due(finding_id: int | None = None, *, at: datetime | None = None) ->
     when = ctx.now()
     if at is not None and at > when:
         when = at
-    return deliver(ctx.ledger(), settings=ctx.settings(), now=when, finding_id=finding_id)
+    return deliver(ctx.database(), settings=ctx.settings(), now=when, finding_id=finding_id)
 
 
 async def send_now(finding_id: int | None = None) -> DeliveryReport:
@@ -29,6 +29,6 @@ async def send_now(finding_id: int | None = None) -> DeliveryReport:
 def retry(ids: list[int], *, all_failed: bool) -> tuple[list[int], DeliveryReport]:
     """Give failed (or waiting) mail a fresh attempt budget and send it now."""
     ids = [row_id(i, field="id") for i in ids]
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         again = retry_mail(session, ids=ids, all_failed=all_failed, now=ctx.now())
     return again, deliver_due()

@@ -35,7 +35,7 @@ def _shown(channel: Channel) -> str:
 
 
 def my_channels(person_id: int, language: str = "zh") -> list[ChannelView]:
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         return [ChannelView(c.kind.value, labels.label(CHANNEL_LABELS, c.kind, language), _shown(c),
                             bool(c.secret), c.everything)
                 for c in session.exec(select(Channel).where(col(Channel.person_id) == person_id,
@@ -47,7 +47,7 @@ def set_my_channel(person_id: int, *, kind: str, target: str, secret: str, every
     settings = ctx.settings()
     the_kind, target, secret = check_channel(kind, target, secret, allowed_hosts=settings.allowed_webhook_hosts,
                                              field="channel")
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         set_channel(session, person_id=person_id, kind=the_kind, target=target, secret=secret,
                     everything=everything, now=ctx.now())
     return the_kind
@@ -58,5 +58,5 @@ def remove_my_channel(person_id: int, *, kind: str) -> None:
         the_kind = ChannelKind(kind)
     except ValueError:
         raise RuleError("bad_channel", field="channel.kind", value=kind[:40], detail=", ".join(ChannelKind)) from None
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         remove_channel(session, person_id=person_id, kind=the_kind, now=ctx.now())

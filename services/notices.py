@@ -48,7 +48,7 @@ def build_notice(month: str, at: datetime) -> NoticeSummary:
     first, _, _, month_end = month_bounds(year, mon, ZoneInfo(settings.timezone))
     if first > local_date(when, settings.timezone):
         raise RuleError("month_ahead", field="month", value=month)
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         refuse_if_published(notice_for(session, month))
         figures = month_figures(session, year=year, month=mon, now=when,
                                 compliance=load_compliance_policy(settings.compliance_file),
@@ -70,7 +70,7 @@ def build_notice(month: str, at: datetime) -> NoticeSummary:
                            copy_to=copy_to, draft=f"（草稿，数据截至 {figures.cutoff}，未发布）")
     xlsx = ledger_workbook(views, language=settings.language)
     folder = settings.notice_dir / month
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         refuse_if_published(notice_for(session, month, lock=True))  # published meanwhile: keep its files
         files = {"docx": replace_file(folder, f"通报-{month}.docx", docx),
                  "xlsx": replace_file(folder, f"整改台账-{month}.xlsx", xlsx),
@@ -101,7 +101,7 @@ def publish_notice(month: str, at: datetime, actor: str) -> NoticeSummary:
     file's draft mark removed, and queue one mail per recipient."""
     settings = ctx.settings()
     when = at
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         draft = notice_for(session, month)
         if draft is None:
             raise RuleError("no_notice", field="month", value=month)
@@ -110,7 +110,7 @@ def publish_notice(month: str, at: datetime, actor: str) -> NoticeSummary:
         docx = notice_document(dict(draft.figures), number=draft.number, title=draft.title, issuer=draft.issuer,
                                dated=local_date(draft.built_at, settings.timezone), copy_to=draft.copy_to,
                                chart_png=Path(draft.files["chart"]["path"]).read_bytes())
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         draft = notice_for(session, month, lock=True)
         refuse_if_published(draft)  # published meanwhile: keep its file
         assert draft is not None

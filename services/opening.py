@@ -29,20 +29,20 @@ def create_schema(engine: Engine) -> None:
     schema.upgrade(engine, rows=ensure_rows)
 
 
-def open_ledger(url: str) -> Engine:
+def open_database(url: str) -> Engine:
     """The process's engine for a ledger URL. A new, empty database is created by the
     migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
-    return schema.open_ledger(url, rows=ensure_rows)
+    return schema.open_database(url, rows=ensure_rows)
 
 
 def secret(settings: Settings) -> str:
     return load_secret(settings.secret_key, settings.data_dir)
 
 
-def ledger_for(settings: Settings | None = None) -> Engine:
+def database_for(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     use_anchor_key(anchor_key(secret(settings)))
-    return open_ledger(settings.ledger_url)
+    return open_database(settings.resolved_database_url)
 
 
 def upgrade_ledger(settings: Settings | None = None) -> tuple[str | None, str | None, bool]:
@@ -51,7 +51,7 @@ def upgrade_ledger(settings: Settings | None = None) -> tuple[str | None, str | 
     Returns (revision before: None for a new ledger, "0001" for one of rectiflow 0.1.0;
     after; whether the chain was anchored now). The shared folder gets the ledger's marker."""
     settings = settings or get_settings()
-    engine = make_engine(settings.ledger_url)
+    engine = make_engine(settings.resolved_database_url)
     try:
         before, after = schema.upgrade(engine, rows=ensure_rows)
         with transaction(engine) as session:

@@ -14,7 +14,7 @@ from store.db import transaction
 
 
 def load(path: Path) -> OrgSummary:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         load_negative_list(session, path=ctx.settings().negative_list_file)
         return load_org(session, path=path, allowed_hosts=ctx.settings().allowed_webhook_hosts, now=ctx.now())
 
@@ -23,12 +23,12 @@ def set_calendar_day(day: date, *, workday: bool, note: str = "") -> date:
     """Declare a day a working day or a holiday (for years chinesecalendar does not know yet)."""
     the_day = near_day(day, today=ctx.now().date(), window_days=ctx.settings().due_window_days, field="day")
     note = clean_text(note, field="note", limit=200, required=False)
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         session.merge(CalendarOverride(day=the_day, workday=workday, note=note))
     return the_day
 
 
 def refresh_negative_list() -> int:
     """The configured negative list into the ledger (every start of the embedded stack)."""
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         return load_negative_list(session, path=ctx.settings().negative_list_file)

@@ -63,7 +63,7 @@ def overview(*, now: datetime, trend_months: int = 12) -> Overview:
     local = now.astimezone(tz)
     deadlines = ctx.deadlines(settings)
     colour_of = {lv.level: lv.colour for lv in deadlines.levels}
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         figures: MonthFigures = month_figures(
             session, year=local.year, month=local.month, now=now,
             compliance=load_compliance_policy(settings.compliance_file), deadlines=deadlines,

@@ -27,7 +27,7 @@ class Split:
 
 
 def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | None) -> tuple[Changed, list[str]]:
-    with transaction(ctx.ledger()) as session:
+    with transaction(ctx.database()) as session:
         person = acting(session, actor)
         if link is not None:  # the portal's link does one action: a second click splits nothing twice
             spend(session, link, now=ctx.now(), what=Command.split_.value)

@@ -75,7 +75,7 @@ def upgrade(engine: Engine, *, rows: Rows) -> tuple[str | None, str]:
 _engines: dict[str, Engine] = {}
 
 
-def open_ledger(url: str, *, rows: Rows) -> Engine:
+def open_database(url: str, *, rows: Rows) -> Engine:
     """The process's engine for a ledger URL. A new, empty database is created by the
     migrations; an existing one must already be at this version (`rectiflow db upgrade`)."""
     if url not in _engines:

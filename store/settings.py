@@ -191,7 +191,7 @@ class Settings(BaseSettings):
         return value or None
 
     @property
-    def ledger_url(self) -> str:
+    def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
 
     @property

@@ -20,7 +20,7 @@ from app.cli import app
 from flows.case import rectification_case
 from models.people.directory import finding_by_code
 from notifications.sink import MailSink
-from services.opening import ledger_for
+from services.opening import database_for
 from store.db import transaction
 from store.settings import get_settings
 
@@ -34,7 +34,7 @@ class Stack:
 
     @property
     def engine(self) -> Engine:
-        return ledger_for(get_settings())
+        return database_for(get_settings())
 
     def cli(self, *args: str, expect: int = 0) -> str:
         result = runner.invoke(app, list(args))

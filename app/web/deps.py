@@ -23,7 +23,7 @@ NOT_READER, NOT_WATCHER, NOT_FILER = "not_reader", "not_watcher", "not_filer"
 
 def _reading() -> Iterator[Session]:
     # Closed as soon as the route returns (before the page is sent): a page holds no snapshot.
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         yield session
 
 
@@ -56,7 +56,7 @@ def _acting(roles: tuple[Role, ...] = (), denied: str = "") -> Callable[[Request
     checked in a read of its own, closed before the route reads the body and acts, so no
     read stays open while it works."""
     def check(request: Request) -> Visitor:
-        with reading(ctx.ledger()) as session:
+        with reading(ctx.database()) as session:
             return signed_in(session, request, roles, denied)
 
     return check
@@ -71,7 +71,7 @@ def _acting_by_link(token: str) -> Visitor:
     """For a link's form: the link's person while the link may still act (valid, where it was
     sent, not used), checked in a read of its own before the body is read: a bad or used link
     reads (and spools) nothing."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         visitor = link_visitor(session, token)
         assert visitor.claim is not None
         unspent(session, visitor.claim)

@@ -20,7 +20,7 @@ def _probe() -> dict[str, Any]:
 
     from store.schema import current
 
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         session.execute(text("SELECT 1"))
         return {"ok": True, "schema": current(session.connection())}
 

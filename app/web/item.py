@@ -189,7 +189,7 @@ async def staff_action(request: Request, code: str, action: str, visitor: Acting
 
 
 def _check_fresh(token: str) -> None:
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         link_visitor(session, token, allow_expired=True)
 
 
@@ -203,7 +203,7 @@ async def _fresh(request: Request, token: str) -> Response:
     """Mail the link's person a fresh link to the same item (once per old link)."""
     await run_in_threadpool(_check_fresh, token)
     form = await request.form()
-    with reading(ctx.ledger()) as session:  # the CSRF token belongs to the link's page
+    with reading(ctx.database()) as session:  # the CSRF token belongs to the link's page
         holder = link_visitor(session, token, allow_expired=True)
         require_csrf(holder.anchor, form.get("csrf"))
         language = language_of(holder)

@@ -100,7 +100,7 @@ async def logout(request: Request) -> Response:
     def check_and_end() -> None:
         cookie = request.cookies.get(SESSION_COOKIE)
         try:
-            with transaction(ctx.ledger()) as session:
+            with transaction(ctx.database()) as session:
                 visitor = session_visitor(session, cookie)
                 if visitor is not None:
                     require_csrf(visitor.anchor, form.get("csrf"))
@@ -159,7 +159,7 @@ FILE_FIELDS = {"unit": "field_unit", "manifestation": "manifestation", "title": 
 
 def _filing_form(request: Request, form: Any) -> tuple[Visitor, dict[str, Any]]:
     """The filer and the form's choices (on a worker thread)."""
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         visitor = signed_in(session, request, FILERS, NOT_FILER)
         require_csrf(visitor.anchor, form.get("csrf"))
         return visitor, _catalogue(session, language_of(visitor))
@@ -208,7 +208,7 @@ def _checklist_from_form(request: Request, form: Any) -> Response | tuple[Visito
     """The portal's checklist as a sheet, checked whole (on a worker thread); the form again
     with every problem when any row is at fault."""
     month = str(form.get("month") or "")
-    with reading(ctx.ledger()) as session:
+    with reading(ctx.database()) as session:
         visitor = signed_in(session, request)
         require_csrf(visitor.anchor, form.get("csrf"))
         rnd, units = _my_round(session, visitor, month)

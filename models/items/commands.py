@@ -34,7 +34,7 @@ from models.words import Words
 from models.words import deadline_class as class_named
 
 __all__ = [
-    "accept", "acknowledge", "assign", "file_finding", "finding_by_code", "reassign", "reassign_all", "return_item",
+    "accept", "acknowledge", "assign", "file", "finding_by_code", "reassign", "reassign_all", "return_item",
     "submit", "withdraw",
 ]
 
@@ -49,7 +49,7 @@ def earlier_finding(session: Session, *, unit_id: int, manifestation_id: str, no
         col(Finding.state) != State.withdrawn).order_by(col(Finding.filed_at).desc()).limit(1)).first()
 
 
-def file_finding(session: Session, *, actor: Person, unit: str, manifestation: str,
+def file(session: Session, *, actor: Person, unit: str, manifestation: str,
                  title: str, detail: str = "", deadline_class: str | None = None,
                  owner: str | None = None, now: datetime, policy: Policy, import_key: str | None = None,
                  code: str | None = None) -> Finding:

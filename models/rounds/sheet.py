@@ -217,7 +217,7 @@ def file_sheet(session: Session, sheet: Sheet, *, now: Any, policy: Any) -> list
     with batched_events(session), memberships_fixed(session):
         for row in new:
             v = row.values
-            finding = commands.file_finding(
+            finding = commands.file(
                 session, actor=people[v["inspector"].lower()], unit=v["unit"], manifestation=v["manifestation"],
                 title=v["title"], detail=v.get("detail", ""), deadline_class=v.get("deadline_class") or None,
                 owner=v.get("owner") or None, now=now, policy=policy, import_key=row.key, code=next(taken))

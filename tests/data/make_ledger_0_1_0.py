@@ -9,14 +9,14 @@ from models.items import commands as cmd
 from models.items.extension import decide_extension, request_extension
 from models.people.directory import finding_by_code, person_by_email
 from models.policy import Policy
-from services.opening import open_ledger
+from services.opening import open_database
 from services.rulebook import load_deadline_policy, load_negative_list, load_org
 from store.db import transaction
 
 
 def at(s): return datetime.fromisoformat(s).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
 url = f"sqlite:///{sys.argv[1]}"
-engine = open_ledger(url)
+engine = open_database(url)
 policy = Policy()
 with transaction(engine) as s:
     load_negative_list(s)
@@ -26,7 +26,7 @@ t0 = at("2026-10-12 09:00")
 with transaction(engine) as s:
     for i, (unit, man) in enumerate([("zb-xinxi", "lan-1"), ("zb-zhengce", "yong-2"), ("zb-shenpi1", "san-1"),
                                      ("zb-shenpi2", "fu-1"), ("zb-bangongshi", "tuo-1"), ("zb-xinxi", "lan-1")]):
-        f = cmd.file_finding(s, actor=person_by_email(s, "zhou.jing@example.org"), unit=unit, manifestation=man,
+        f = cmd.file(s, actor=person_by_email(s, "zhou.jing@example.org"), unit=unit, manifestation=man,
                              title=f"问题{i} 窗口推诿", detail="详细描述\n第二行", now=t0, policy=policy)
         cmd.assign(s, actor=None, finding=f, now=t0, policy=policy)
         codes.append(f.code)

@@ -23,7 +23,7 @@ def file_and_assign(engine: Engine, *, now: datetime, policy: Policy, owner: str
                     unit: str = "zb-xinxi", manifestation: str = "lan-1", acknowledged: bool = False) -> str:
     """File and assign an item; with `acknowledged`, its owner signs for it (签收) at once."""
     with transaction(engine) as s:
-        f = cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), unit=unit,
+        f = cmd.file(s, actor=person_by_email(s, INSPECTOR), unit=unit,
                              manifestation=manifestation, title="对群众诉求推诿", owner=owner,
                              now=now, policy=policy)
         cmd.assign(s, actor=None, finding=f, now=now, policy=policy)

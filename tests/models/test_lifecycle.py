@@ -145,7 +145,7 @@ def test_closed_and_withdrawn_are_final(engine, policy):
 
 def test_withdraw_from_filed_sends_no_mail(engine, policy):
     with transaction(engine) as s:
-        f = cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), unit="zb-zhengce",
+        f = cmd.file(s, actor=person_by_email(s, INSPECTOR), unit="zb-zhengce",
                              manifestation="san-1", title="迟到", now=NOW, policy=policy)
         cmd.withdraw(s, actor=person_by_email(s, INSPECTOR), finding=f, reason="重复立项",
                      now=NOW, policy=policy)
@@ -181,7 +181,7 @@ def test_filing_refusals_name_the_field(engine, policy):
     for override, field, key in cases:
         args = {"unit": "zb-xinxi", "manifestation": "lan-1", "title": "标题", **override}
         with pytest.raises(RuleError) as err, transaction(engine) as s:
-            cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), now=NOW, policy=policy, **args)
+            cmd.file(s, actor=person_by_email(s, INSPECTOR), now=NOW, policy=policy, **args)
         assert (err.value.field, err.value.key) == (field, key), override
         assert field in err.value.render("zh")
     assert count(engine, Finding) == 0 and count(engine, Event) == 0
@@ -189,11 +189,11 @@ def test_filing_refusals_name_the_field(engine, policy):
 
 def test_only_inspectors_supervisors_and_admins_file(engine, policy):
     with pytest.raises(RuleError) as err, transaction(engine) as s:
-        cmd.file_finding(s, actor=person_by_email(s, MEMBER), unit="zb-xinxi", manifestation="lan-1",
+        cmd.file(s, actor=person_by_email(s, MEMBER), unit="zb-xinxi", manifestation="lan-1",
                          title="t", now=NOW, policy=policy)
     assert err.value.key == "forbidden"
     with transaction(engine) as s:
-        f = cmd.file_finding(s, actor=person_by_email(s, SUPERVISOR), unit="zb-xinxi",
+        f = cmd.file(s, actor=person_by_email(s, SUPERVISOR), unit="zb-xinxi",
                              manifestation="lan-1", title="t", now=NOW, policy=policy)
         assert f.state is State.filed
 
@@ -201,7 +201,7 @@ def test_only_inspectors_supervisors_and_admins_file(engine, policy):
 def test_codes_are_gap_free_per_month_even_after_a_rollback(engine, policy):
     file_and_assign(engine, now=NOW, policy=policy)
     with pytest.raises(RuntimeError), transaction(engine) as s:
-        cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), unit="zb-xinxi", manifestation="lan-1",
+        cmd.file(s, actor=person_by_email(s, INSPECTOR), unit="zb-xinxi", manifestation="lan-1",
                          title="t", now=NOW, policy=policy)
         raise RuntimeError("crash after filing, before commit")
     assert file_and_assign(engine, now=NOW, policy=policy) == "ZG-2026-11-0002"

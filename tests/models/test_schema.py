@@ -21,7 +21,7 @@ from messages import RuleError
 from models.audit.chain import verify_chain
 from models.audit.items import item_mismatches
 from models.links import anchor_key
-from services.opening import create_schema, open_ledger
+from services.opening import create_schema, open_database
 from store.db import make_engine, reading
 from store.schema import head
 from tests.conftest import PG_URL
@@ -67,7 +67,7 @@ def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):
     assert len(before["finding"]) == 6 and len(before["event"]) == 25
 
     with pytest.raises(RuleError) as refused:  # every other command refuses until it is upgraded
-        open_ledger(url)
+        open_database(url)
     assert refused.value.key == "schema_behind" and "rectiflow db upgrade" in refused.value.render("zh")
 
     env = {**os.environ, "RECTIFLOW_DATA_DIR": str(tmp_path), "RECTIFLOW_SECRET_KEY": "k" * 40}
@@ -99,7 +99,7 @@ def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
     with sa.create_engine(url).begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(RuleError) as refused:
-        open_ledger(url)
+        open_database(url)
     assert refused.value.key == "schema_ahead"
 
 

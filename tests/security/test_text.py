@@ -28,7 +28,7 @@ BAD_CHARS = ["\x00", "\x07", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\u202e", "
 def file_with(engine, policy, **fields):
     with transaction(engine) as s:
         kw = {"unit": "zb-xinxi", "manifestation": "lan-1", "title": "窗口推诿", "detail": ""} | fields
-        return cmd.file_finding(s, actor=person_by_email(s, INSPECTOR), now=NOW, policy=policy, **kw)
+        return cmd.file(s, actor=person_by_email(s, INSPECTOR), now=NOW, policy=policy, **kw)
 
 
 @pytest.mark.parametrize("char", BAD_CHARS)
