@@ -1,1 +1,1 @@
-"""People's ways in: the CLI (and later the web portal)."""
+"""People's ways in: the CLI (cli.py) and the web portal (web/). Running the system is processes/'s."""

@@ -98,9 +98,7 @@ def _register() -> None:
     for name, fn in (("ahead", clock_ahead), ("show", clock_show), ("reset", clock_reset)):
         clock_app.command(name)(refusals(fn))
     app.add_typer(clock_app, name="clock")
-    for name, fn in (("up", operate.up), ("demo", operate.demo), ("rehearse", operate.rehearse),
-                     ("check", operate.check_cmd), ("portal", operate.portal)):
-        app.command(name)(fn)
+    app.command("demo")(operate.demo)
 
 
 _register()

@@ -34,8 +34,8 @@ def main() -> None:
     os.environ.update(PREFECT_API_URL=api, PREFECT_HOME=str(work / "prefect"), RECTIFLOW_DATA_DIR=str(work / "rf"),
                       RECTIFLOW_SMTP_PORT=str(free_port()), PREFECT_RUNNER_POLL_FREQUENCY="2",
                       PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
-    from app.stack import start_prefect_server
     from notifications.sink import MailSink
+    from processes.stack import start_prefect_server
 
     (work / "rf").mkdir(parents=True)
     sink = MailSink(work / "rf" / "mail", port=int(os.environ["RECTIFLOW_SMTP_PORT"])).start()

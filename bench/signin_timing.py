@@ -26,8 +26,8 @@ def main() -> None:
     os.environ.update(RECTIFLOW_DATA_DIR=str(data), RECTIFLOW_SMTP_PORT=str(free_port()))
     import httpx
 
-    from app.stack import start_portal
     from notifications.sink import MailSink
+    from processes.stack import start_portal
     from services.opening import database_for
     from services.rulebook import load_negative_list, load_org
     from store.db import transaction

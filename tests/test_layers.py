@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = ("app", "flows", "tasks", "services", "notifications", "models", "store", "messages")
+OURS = ("processes", "app", "flows", "tasks", "services", "notifications", "models", "store", "messages")
 MAY_IMPORT = {
     "messages": set(),
     "store": {"messages"},
@@ -15,6 +15,7 @@ MAY_IMPORT = {
     "tasks": {"services", "notifications", "models", "store", "messages"},
     "flows": {"tasks", "services", "notifications", "models", "store", "messages"},
     "app": {"flows", "tasks", "services", "notifications", "models", "store", "messages"},
+    "processes": {"app", "flows", "tasks", "services", "notifications", "models", "store", "messages"},
 }
 
 

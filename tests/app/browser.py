@@ -7,7 +7,7 @@ from pathlib import Path
 from shutil import which
 from typing import Any
 
-from app.stack import start_portal
+from processes.stack import start_portal
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "browser"

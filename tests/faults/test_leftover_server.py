@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.stack import SERVER_PID, stop_leftover_server
+from processes.stack import SERVER_PID, stop_leftover_server
 from tests.waiting import wait_until
 
 

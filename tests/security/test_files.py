@@ -8,9 +8,9 @@ import stat
 import subprocess
 from pathlib import Path
 
-from app.topology import Plan, state_file, write_state
 from notifications.messenger_sink import keep
 from notifications.sink import MailSink
+from processes.topology import Plan, state_file, write_state
 from tests.mail import free_port, wait_for_mail
 from tests.stack import Stack
 from tests.topology.rehearsal import BIN

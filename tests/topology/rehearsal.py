@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from app.topology import Plan
 from notifications.sink import MailSink, read_mail
+from processes.topology import Plan
 from tests.waiting import tail, wait_until
 
 BIN = Path(sys.executable).parent

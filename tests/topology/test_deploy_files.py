@@ -4,7 +4,7 @@ ExecStartPre) and every setting the rehearsal gives each kind of process."""
 import re
 from pathlib import Path
 
-from app.topology import BIN, Plan, processes
+from processes.topology import BIN, Plan, processes
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNITS = {"prefect-api": "prefect-api@.service", "prefect-services": "prefect-services.service",

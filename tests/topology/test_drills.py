@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.topology import Process
 from models.deadlines.calendar import WorkCalendar
 from notifications.messenger_sink import read_messages
 from notifications.sink import MailSink
+from processes.topology import Process
 from tests.app.web import link_in, use_sign_in_link
 from tests.models.test_sheet import book, row
 from tests.topology.rehearsal import (

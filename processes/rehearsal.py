@@ -4,10 +4,10 @@ import sys
 import time
 from pathlib import Path
 
-from app.balancer import Balancer
 from app.output import err, out
-from app.stack import stop_on_sigterm
-from app.topology import (
+from processes.balancer import Balancer
+from processes.stack import stop_on_sigterm
+from processes.topology import (
     POOL,
     Plan,
     Process,
