@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from tests.mail import free_port  # noqa: E402
-from tests.models.test_sheet import book, row  # noqa: E402
+from tests.models.rounds.test_sheet import book, row  # noqa: E402
 from tests.topology.rehearsal import descendants, start_topology, stop_topology  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -18,7 +18,7 @@ from store.db import make_engine
 BASELINE = "0001"
 # This version's newest migration, stated once so that a process opening the ledger checks its
 # version with one query and without importing Alembic (a third of a second at every case
-# pass); tests/models/test_schema.py checks it against the migrations.
+# pass); tests/store/test_schema.py checks it against the migrations.
 HEAD = "0004"
 LOCK_KEY = 727_000_001  # PostgreSQL advisory lock: one upgrader at a time per database
 

@@ -72,7 +72,7 @@ def test_recording_a_filled_checklist_files_the_failures_once(stack: Stack, tmp_
     stack.cli("round", "close", "2030-06")
     refused(stack, "round", "record", "2030-06", str(path), says="month: 2030-06 督察已结束")
     plain = tmp_path / "plain.xlsx"
-    from tests.models.test_sheet import book, row
+    from tests.models.rounds.test_sheet import book, row
 
     book(plain, [row()])
     stack.cli("round", "open", "2030-07")

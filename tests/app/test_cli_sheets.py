@@ -9,7 +9,7 @@ from models.items.finding import Finding
 from store.db import transaction
 from tests.app.test_cli import refused
 from tests.mail import wait_for_mail
-from tests.models.test_sheet import book, row
+from tests.models.rounds.test_sheet import book, row
 from tests.stack import Stack
 
 

@@ -12,7 +12,7 @@ from messages import RuleError
 from models.rounds.sheet import validate
 from services.filing import read_sheet
 from store.db import transaction
-from tests.models.test_sheet import GOOD, HEADER, book, row
+from tests.models.rounds.test_sheet import GOOD, HEADER, book, row
 from tests.security.ledger_state import fingerprint
 
 

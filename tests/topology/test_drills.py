@@ -22,7 +22,7 @@ from notifications.messenger_sink import read_messages
 from notifications.sink import MailSink
 from processes.topology import Process
 from tests.app.web import link_in, use_sign_in_link
-from tests.models.test_sheet import book, row
+from tests.models.rounds.test_sheet import book, row
 from tests.topology.rehearsal import (
     BIN,
     DEMO_ORG,

@@ -251,7 +251,7 @@ def test_the_readme_embeds_the_lifecycle_drawn_from_the_table():
 
     from models.items.lifecycle import diagram
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     assert f"```\n{diagram()}```" in readme
     assert "──accept──▶" in diagram() and "not by the owner" in diagram()
 

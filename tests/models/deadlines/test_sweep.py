@@ -39,7 +39,7 @@ LEADERSHIP = {"zhao.lihua@example.org", "qian.zhiyuan@example.org"}
 
 def run_sweep(engine, policy, day: date, deadlines=None):
     with transaction(engine) as s:
-        # 签收 reminders have tests of their own (tests/models/test_acknowledge.py).
+        # 签收 reminders have tests of their own (tests/models/items/test_acknowledge.py).
         return sweep(s, now=at(f"{day} 09:00"), policy=policy,
                      deadlines=deadlines or DeadlinePolicy(acknowledge_within=0))
 
