@@ -132,11 +132,15 @@ async def wake(changed: Changed) -> Acted:
     return Acted(changed.case.code, changed.state, outcome)
 
 
+async def apply(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Changed:
+    """The command alone, on a worker thread (a ledger busy with a long sweep holds only this).
+    The portal answers the person then, and wakes the run after its answer has gone."""
+    return await asyncio.to_thread(apply_action, action, code=code, actor=actor, link=link)
+
+
 async def act(action: Action, *, code: str, actor: str | Identify, link: Claim | None = None) -> Acted:
-    """A person's command on an item (on a worker thread: a ledger busy with a long sweep
-    holds only this), then its case run woken."""
-    changed = await asyncio.to_thread(apply_action, action, code=code, actor=actor, link=link)
-    return await wake(changed)
+    """A person's command on an item, then its case run woken and its mail sent."""
+    return await wake(await apply(action, code=code, actor=actor, link=link))
 
 
 def _reassign_all(from_email: str, to: str, actor: str, reason: str) -> list[Changed]:

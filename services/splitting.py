@@ -37,15 +37,34 @@ def _split(code: str, actor: str | Identify, parts: list[Part], link: Claim | No
         return Changed.of(parent), [s.code for s in subs]
 
 
-async def split_item(code: str, *, actor: str | Identify, parts: list[Part], link: Claim | None = None) -> Split:
+@dataclass(frozen=True)
+class SplitDone:
+    """The split as committed: the parent as it left it, and its parts' codes."""
+
+    parent: Changed
+    parts: list[str]
+
+
+async def split_now(code: str, *, actor: str | Identify, parts: list[Part], link: Claim | None = None) -> SplitDone:
+    """The split alone, in one transaction (on a worker thread)."""
     try:
         parent, codes = await asyncio.to_thread(_split, code, actor, parts, link)
     except IntegrityError:  # the same link used at the same moment elsewhere: that one won
         if link is None:
             raise
         raise RuleError("link_used", value=ctx.now(), what=action_words(Command.split_.value)) from None
-    await send_now(None)  # the parts' owners hear at once, Prefect or not
-    started = await start_case_runs(codes)
-    await wake(parent)
-    return Split(code, codes, started)
+    return SplitDone(parent, codes)
+
+
+async def start_parts(done: SplitDone) -> Split:
+    """After the split: the parts' owners told (at once, Prefect or not), the parts' case runs
+    started, the parent's run woken."""
+    await send_now(None)
+    started = await start_case_runs(done.parts)
+    await wake(done.parent)
+    return Split(done.parent.case.code, done.parts, started)
+
+
+async def split_item(code: str, *, actor: str | Identify, parts: list[Part], link: Claim | None = None) -> Split:
+    return await start_parts(await split_now(code, actor=actor, parts=parts, link=link))
 

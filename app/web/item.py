@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -40,7 +41,7 @@ from models.text import MAX_ID
 from services import context as ctx
 from services.access import send_fresh_link
 from services.evidence import store_upload
-from services.items import Action, act
+from services.items import Action, apply, wake
 from store.db import reading
 from store.evidence_files import blob_path
 
@@ -172,9 +173,11 @@ async def link_action(request: Request, token: str, action: str, visitor: Acting
     # the item out of the person's hands (submitted, decided): until then the same mail's link
     # keeps working for them (签收, then asking for time, then the evidence).
     spend = None if command.command in STAYS_WITH_ACTOR else visitor.claim
-    await act(command, code=visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
-              link=spend)
-    return RedirectResponse(f"/l/{token}?done={action}", status_code=303)
+    changed = await apply(command, code=visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
+                          link=spend)
+    # Answered once the ledger has it; the run is woken (it may be mid-pass: up to seconds)
+    # and the mail sent after the answer has gone.
+    return RedirectResponse(f"/l/{token}?done={action}", status_code=303, background=BackgroundTask(wake, changed))
 
 
 @router.post("/items/{code}/{action}")
@@ -184,8 +187,9 @@ async def staff_action(request: Request, code: str, action: str, visitor: Acting
     form = await _form(request)
     uploads = await _uploads(form) if action == "submit" else []
     command = await run_in_threadpool(_checked_form, visitor, action, form, uploads)
-    code = (await act(command, code=code, actor=session_person(request.cookies.get(SESSION_COOKIE)))).code
-    return RedirectResponse(f"/items/{quote(code)}?done={action}", status_code=303)
+    changed = await apply(command, code=code, actor=session_person(request.cookies.get(SESSION_COOKIE)))
+    return RedirectResponse(f"/items/{quote(changed.case.code)}?done={action}", status_code=303,
+                            background=BackgroundTask(wake, changed))
 
 
 def _check_fresh(token: str) -> None:

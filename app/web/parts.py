@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
+from starlette.background import BackgroundTask
 
 from app.web.deps import Acting, ActingByLink
 from app.web.security import SESSION_COOKIE, link_visitor, require_csrf, session_person
@@ -16,7 +17,7 @@ from models.items.evidence import Evidence, EvidenceFile
 from models.items.finding import STATE_LABELS, Finding
 from models.items.split import MAX_PARTS, Part, parts_of
 from models.people.org import Person, Unit, UnitKind
-from services.splitting import split_item
+from services.splitting import split_now, start_parts
 
 router = APIRouter()
 ROWS = 3  # empty rows the form offers; more by splitting again … or the CLI
@@ -63,14 +64,15 @@ async def split_by_link(request: Request, token: str, visitor: ActingByLink) -> 
     form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
     require_csrf(visitor.anchor, form.get("csrf"))
     assert visitor.claim is not None
-    await split_item(visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
-                     parts=_parts(form), link=visitor.claim)
-    return RedirectResponse(f"/l/{token}?done=split", status_code=303)
+    done = await split_now(visitor.claim.code, actor=lambda session: link_visitor(session, token).person,
+                           parts=_parts(form), link=visitor.claim)
+    return RedirectResponse(f"/l/{token}?done=split", status_code=303, background=BackgroundTask(start_parts, done))
 
 
 @router.post("/items/{code}/split")
 async def split_signed_in(request: Request, code: str, visitor: Acting) -> Response:
     form = await request.form(max_files=0, max_fields=4 * ROWS + 2)
     require_csrf(visitor.anchor, form.get("csrf"))
-    done = await split_item(code, actor=session_person(request.cookies.get(SESSION_COOKIE)), parts=_parts(form))
-    return RedirectResponse(f"/items/{quote(done.parent)}?done=split", status_code=303)
+    done = await split_now(code, actor=session_person(request.cookies.get(SESSION_COOKIE)), parts=_parts(form))
+    return RedirectResponse(f"/items/{quote(done.parent.case.code)}?done=split", status_code=303,
+                            background=BackgroundTask(start_parts, done))
