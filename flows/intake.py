@@ -3,7 +3,7 @@ and start its case run: the same use case as the CLI's `file` and the portal's f
 
 from prefect import flow, get_run_logger
 
-from services.filing import file_finding
+from tasks.filing import record_finding_task, start_case_run_task
 
 
 @flow(name="file-findings", persist_result=False)
@@ -12,8 +12,7 @@ async def file_findings(unit: str, manifestation: str, title: str, inspector: st
     """unit: unit code (e.g. zb-xinxi); manifestation: negative-list id (e.g. lan-1);
     inspector: the filer's email; deadline_class: immediate / limited / long (default: the
     manifestation's); owner: an email, default the unit's branch secretary."""
-    filed = await file_finding(actor=inspector, unit=unit, manifestation=manifestation, title=title,
-                               detail=detail, deadline_class=deadline_class, owner=owner,
-                               actor_field="inspector")
-    get_run_logger().info("filed %s, case run %s", filed.code, filed.run_id or "pending (reconcile starts it)")
-    return filed.code
+    code = record_finding_task(unit, manifestation, title, inspector, detail, deadline_class, owner)
+    run_id = await start_case_run_task(code)
+    get_run_logger().info("filed %s, case run %s", code, run_id or "pending (reconcile starts it)")
+    return code

@@ -50,8 +50,10 @@ class Batch:
     clean: list[str] = field(default_factory=list)  # units with nothing found this month
 
 
-def _file_one(actor: str | Identify, actor_field: str, unit: str, manifestation: str, title: str, detail: str,
-              deadline_class: str | None, owner: str | None) -> str:
+def record_finding(*, actor: str | Identify, unit: str, manifestation: str, title: str, detail: str = "",
+                   deadline_class: str | None = None, owner: str | None = None, actor_field: str = "as") -> str:
+    """The finding filed in the ledger (one transaction), its case run not yet started.
+    Returns its code."""
     with transaction(ctx.database()) as session:
         person = acting(session, actor, field=actor_field)
         finding = commands.file(
@@ -65,8 +67,9 @@ async def file_finding(*, actor: str | Identify, unit: str, manifestation: str, 
                        actor_field: str = "as") -> Filed:
     """File one finding; its case run assigns it and mails the owner. `actor`: the filer's
     email (`actor_field` names it in a refusal), or how to read them in the transaction."""
-    code = await asyncio.to_thread(_file_one, actor, actor_field, unit, manifestation, title, detail,
-                                   deadline_class, owner)
+    code = await asyncio.to_thread(lambda: record_finding(
+        actor=actor, unit=unit, manifestation=manifestation, title=title, detail=detail,
+        deadline_class=deadline_class, owner=owner, actor_field=actor_field))
     return Filed(code, await start_new_case_run(code))
 
 
