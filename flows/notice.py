@@ -9,7 +9,8 @@ from datetime import datetime
 from prefect import flow, get_run_logger
 
 from services.jobs import BuiltNotice, NoticeDue, job_moment
-from tasks.notice import notice_due_task, notice_task, show_notice
+from tasks.mail import deliver_mail
+from tasks.notice import build_notice_task, notice_due_task, publish_notice_task, show_notice
 
 
 @flow(name="monthly-notice", persist_result=False)
@@ -25,9 +26,11 @@ async def monthly_notice(month: str = "", now: datetime | None = None, publish: 
             log.info("%s: nothing to do (%s)", due.month, due.reason)
             return due
         month, publish = due.month, publish or due.publish
-    built = notice_task(month, at, publish, publisher)
-    notice = built.notice
+    notice = build_notice_task(month, at)
+    built = BuiltNotice(notice)
     if publish:
+        notice = publish_notice_task(notice.month, at, publisher)
+        built = BuiltNotice(notice, deliver_mail(at=at))
         log.info("%s published: %s mails queued, delivery %s", notice.month, notice.mails, built.mail)
     show_notice(notice)
     log.info("%s: notice %s (build %s), files in %s", notice.month, notice.status.value, notice.builds,

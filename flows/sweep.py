@@ -1,6 +1,7 @@
 """`deadline-sweep`: every morning at 09:00 in the bureau's time zone. On working days it
 reminds, escalates, sends each person one digest, and shows the overdue items in the UI."""
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,9 @@ from flows.case import show_case
 from services import context as ctx
 from services.jobs import SweepReport, job_moment
 from tasks.ledger import load_case
+from tasks.mail import deliver_mail
 from tasks.overview import publish_overview
-from tasks.sweep import publish_overdue_ledger, sweep_task
+from tasks.sweep import decide_sweep_task, publish_overdue_ledger
 
 
 def _run_name() -> str:
@@ -31,10 +33,11 @@ async def deadline_sweep(now: datetime | None = None) -> SweepReport:
     clock; within the due window of today); empty: the current time."""
     moment = job_moment(now)
     log = get_run_logger()
-    report = sweep_task(moment)
+    report = decide_sweep_task(moment)
     if not report.workday:
         log.info("%s is not a working day: nothing to do", report.day)
         return report
+    report = replace(report, mail=deliver_mail(at=moment))  # the digests (mail decided for `moment`)
     for code in report.escalated:
         show_case(load_case(code, moment))  # a new colour on the case: its tags, artifact, event
     publish_overdue_ledger(report)

@@ -97,6 +97,13 @@ class RoundOpening:
 def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpening:
     """Open `month` (default: this month, but only on its first working day), assign its
     teams, and mail each inspector their checklist."""
+    opening = decide_round(at, month, team)
+    return opening if opening.reason else replace(opening, mail=deliver_due(at=at))
+
+
+def decide_round(at: datetime, month: str = "", team: int = 0) -> RoundOpening:
+    """The round opened in the ledger (once) with its teams, each inspector's checklist mail
+    queued, nothing sent yet; or why it is not opened today."""
     settings = ctx.settings()
     with transaction(ctx.database()) as session:
         today = local_date(at, settings.timezone)
@@ -107,8 +114,7 @@ def open_month_round(at: datetime, month: str = "", team: int = 0) -> RoundOpeni
             month = f"{today:%Y-%m}"
         rnd, new = open_round(session, month=month, now=at, policy=ctx.policy(settings),
                               team=team or settings.round_team_size, close_day=settings.round_close_day)
-        opening = RoundOpening(rnd.month, new, rnd.closes_on, teams_of(session, rnd))
-    return replace(opening, mail=deliver_due(at=at))
+        return RoundOpening(rnd.month, new, rnd.closes_on, teams_of(session, rnd))
 
 
 def close_month_round(month: str) -> tuple[str, int]:

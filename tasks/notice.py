@@ -7,8 +7,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from models.notices.notice import NoticeSummary
-from services.jobs import BuiltNotice, NoticeDue, notice_due, notice_month
-from services.notices import notice_markdown
+from services.jobs import NoticeDue, notice_due
+from services.notices import build_notice, notice_markdown, publish_notice
 from tasks.ledger import ledger_task
 
 
@@ -19,9 +19,16 @@ def notice_due_task(at: datetime) -> NoticeDue:
 
 
 @ledger_task
-def notice_task(month: str, at: datetime, publish: bool, publisher: str) -> BuiltNotice:
-    """Build the month's notice (and publish it): services.jobs.notice_month."""
-    return notice_month(month, at, publish=publish, publisher=publisher)
+def build_notice_task(month: str, at: datetime) -> NoticeSummary:
+    """The month's notice built as of `at`: its files in the shared folder, its draft in the
+    ledger (replacing the earlier draft)."""
+    return build_notice(month, at)
+
+
+@ledger_task
+def publish_notice_task(month: str, at: datetime, publisher: str) -> NoticeSummary:
+    """The draft frozen as reviewed, one mail per recipient queued (sent by the next task)."""
+    return publish_notice(month, at, publisher or "system")
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

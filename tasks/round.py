@@ -6,14 +6,14 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from services.jobs import RoundOpening, open_month_round
+from services.jobs import RoundOpening, decide_round
 from tasks.ledger import ledger_task
 
 
 @ledger_task
 def open_round_task(at: datetime, month: str = "", team: int = 0) -> RoundOpening:
-    """Open the month's round and mail its checklists (services.jobs.open_month_round)."""
-    return open_month_round(at, month, team)
+    """Open the month's round in the ledger, its checklist mails queued (services.jobs.decide_round)."""
+    return decide_round(at, month, team)
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

@@ -7,14 +7,15 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from messages.labels import colour_label
-from services.jobs import SweepReport, sweep_day
+from services.jobs import SweepReport, decide_sweep
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
-def sweep_task(at: datetime) -> SweepReport:
-    """Reminders, escalations and digests for the moment `at` in one transaction, then the
-    digests sent (services.jobs.sweep_day)."""
-    return sweep_day(at)
+def decide_sweep_task(at: datetime) -> SweepReport:
+    """Reminders, escalations and one digest per person for the moment `at`, decided and
+    queued in the ledger, a chunk at a time (services.jobs.decide_sweep): safe to run again,
+    nothing decided twice. The digests are sent by the flow's next task."""
+    return decide_sweep(at)
 
 
 @task(cache_policy=NO_CACHE)
