@@ -83,3 +83,34 @@ def test_a_link_form_checks_the_link_before_the_body_and_acts_in_one_more_transa
     # each in a session of its own, 8 transactions in all; now the CSRF token needs no read.
     assert len(spent_checks) == 2, spent_checks  # before the body; spent in the command's transaction
     assert walk.transactions <= 4, walk.transactions  # the check; the command; claim and send the mail
+
+
+def test_the_sweeps_moment_is_read_once_where_it_enters(stack: Stack, monkeypatch):
+    """`rectiflow sweep --now`: the CLI reads the typed moment (parse, zone, bounds) and hands
+    the flow a datetime; the flow's entry localises and bounds it again (a form's value enters
+    there too) without parsing; its run name reads the datetime Prefect validated."""
+    from datetime import datetime as real_datetime
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    import flows.sweep
+    import models.deadlines.dates as dates
+    from services import context as ctx
+
+    parsed: list[str] = []
+
+    class Counting(real_datetime):
+        @classmethod
+        def fromisoformat(cls, text: str) -> real_datetime:  # type: ignore[override]
+            parsed.append(text)
+            return real_datetime.fromisoformat(text)
+
+    for module in (dates, flows.sweep):
+        monkeypatch.setattr(module, "datetime", Counting)
+    day = (ctx.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    typed = f"{day}T09:00"  # tomorrow morning, the bureau's wall clock: no zone typed
+    with walked() as walk:
+        out = stack.cli("sweep", "--now", typed)
+    assert str(day) in out
+    print(f"sweep --now: {len(parsed)} parses of the moment, {walk.transactions} transactions")
+    assert parsed == [typed]  # before: the CLI's, the flow's, and the run name's
