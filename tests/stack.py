@@ -23,6 +23,7 @@ from notifications.sink import MailSink
 from services.opening import database_for
 from store.db import transaction
 from store.settings import get_settings
+from tests.waiting import wait_until
 
 runner = CliRunner()
 
@@ -51,8 +52,17 @@ class Stack:
         return asyncio.run(read_run(self.run_id(code)))
 
     def step(self, code: str) -> FlowRun:
-        """Act as the worker: execute the run's next pass, return its state afterwards."""
-        return asyncio.run(execute(self.run_id(code)))
+        """Act as the worker: execute the run's next pass, return its state afterwards. A
+        command through a served portal wakes the run just after its answer has gone: the
+        pass waits (briefly) for the run to be woken."""
+        run_id = self.run_id(code)
+
+        def woken() -> bool:
+            state = asyncio.run(read_run(run_id)).state
+            return state is not None and state.is_scheduled()
+
+        wait_until(woken, timeout=20, what=f"the case run of {code} woken (Scheduled)")
+        return asyncio.run(execute(run_id))
 
 
 async def read_run(run_id: UUID) -> FlowRun:
