@@ -85,6 +85,8 @@ def _register() -> None:
     absence_app.command("list")(refusals(absence_list))
     app.add_typer(absence_app, name="absence")
     audit_app.command("verify")(refusals(operate.audit_verify))
+    audit_app.command("export")(refusals(operate.audit_export))
+    audit_app.command("key")(refusals(operate.audit_key))
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))
     db_app.command("upgrade")(refusals(operate.db_upgrade))

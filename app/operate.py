@@ -3,6 +3,7 @@ outbox, the schema, the calendar, the demo data. Running the system (up, portal,
 rehearse) is processes/'s."""
 
 import asyncio
+from pathlib import Path
 
 import typer
 from sqlmodel import col
@@ -65,6 +66,23 @@ def audit_verify() -> None:
     if bad is not None or mismatches:
         raise typer.Exit(1)
     out.print(f"[green]✓[/] audit chain intact and anchored: {checked} events; every item agrees with its history")
+
+
+def audit_export(out_dir: Path = typer.Argument(..., help="a new (or empty) folder for the bundle")) -> None:
+    """The whole audit trail, signed, for the discipline inspection group: events, the chain's
+    head and anchor, and verify.py to check it away from the system."""
+    from services.audit_export import export_audit
+
+    done = export_audit(out_dir)
+    out.print(said("audit_exported", n=done.events, folder=done.folder, public=done.public_key), soft_wrap=True,
+              highlight=False)
+
+
+def audit_key() -> None:
+    """The public key that verifies this deployment's audit bundles (hex)."""
+    from services.audit_export import audit_key as key
+
+    out.print(said("audit_key", public=key()), soft_wrap=True, highlight=False)
 
 
 def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail that failed for good")) -> None:

@@ -114,6 +114,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已有待审批的延期申请（至 {value}）", "an extension request is already pending (to {value})",
     ),
     "no_extension": ("没有待审批的延期申请", "no extension request is pending"),
+    "folder_not_empty": ("目录已存在且不为空，未写入任何内容：{value}",
+                         "the folder exists and is not empty; nothing was written: {value}"),
     # errors
     "not_xlsx": ("不是有效的 Excel（.xlsx）文件：{value}", "not a valid Excel (.xlsx) file: {value}"),
     "no_header": (

@@ -3,6 +3,16 @@ RECTIFLOW_LANGUAGE, one language per line, never both. `{name}` fields are fille
 (Operator commands that start and check processes, `up`, `check`, `rehearse`, speak English.)"""
 
 CONSOLE: dict[str, tuple[str, str]] = {
+    # the audit trail for the discipline inspection group
+    "audit_exported": ("审计记录已导出并签名：{n} 条事件，至 {folder}。\n"
+                       "在任何装有 Python 与 cryptography 的电脑上核验：\n"
+                       "  python3 {folder}/verify.py {folder} --key {public}",
+                       "audit trail exported and signed: {n} events, in {folder}.\n"
+                       "Verify it on any computer with Python and cryptography:\n"
+                       "  python3 {folder}/verify.py {folder} --key {public}"),
+    "audit_key": ("审计导出的公钥（请交纪检组另行留存，用于核验每次导出）：\n{public}",
+                  "the public key of audit exports (give it to the discipline inspection group once, apart from any "
+                  "bundle):\n{public}"),
     # filing and acting
     "recorded_prefect_away": ("已记入台账；流程服务暂不可达，稍后由 reconcile 自动补发。",
                               "recorded; Prefect is unreachable, reconcile catches the run up later."),
