@@ -87,6 +87,7 @@ def _register() -> None:
     audit_app.command("verify")(refusals(operate.audit_verify))
     audit_app.command("export")(refusals(operate.audit_export))
     audit_app.command("key")(refusals(operate.audit_key))
+    org_app.command("export-person")(refusals(operate.person_export))
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))
     db_app.command("upgrade")(refusals(operate.db_upgrade))

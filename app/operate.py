@@ -3,6 +3,7 @@ outbox, the schema, the calendar, the demo data. Running the system (up, portal,
 rehearse) is processes/'s."""
 
 import asyncio
+import json
 from pathlib import Path
 
 import typer
@@ -83,6 +84,24 @@ def audit_key() -> None:
     from services.audit_export import audit_key as key
 
     out.print(said("audit_key", public=key()), soft_wrap=True, highlight=False)
+
+
+def person_export(email: str = typer.Argument(..., help="the person's e-mail"),
+                  out_file: Path | None = typer.Option(None, "--out", help="write the JSON here (default: print it)")
+                  ) -> None:
+    """Everything the ledger holds about one person, as JSON (个人信息: a person may ask for it)."""
+    from app.output import print_json
+    from models.people.directory import person_by_email
+    from models.people.personal_data import personal_data
+    from store.files import write_whole
+
+    with reading(ctx.database()) as session:
+        document = personal_data(session, person_by_email(session, email, field="email"))
+    if out_file is None:
+        print_json(document)
+        return
+    write_whole(out_file, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode())
+    out.print(said("person_exported", email=email, path=out_file), soft_wrap=True, highlight=False)
 
 
 def mail_list(failed: bool = typer.Option(False, "--failed", help="only mail that failed for good")) -> None:

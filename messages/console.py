@@ -3,6 +3,7 @@ RECTIFLOW_LANGUAGE, one language per line, never both. `{name}` fields are fille
 (Operator commands that start and check processes, `up`, `check`, `rehearse`, speak English.)"""
 
 CONSOLE: dict[str, tuple[str, str]] = {
+    "person_exported": ("{email} 的个人信息已导出至 {path}", "the personal data of {email} is in {path}"),
     # the audit trail for the discipline inspection group
     "audit_exported": ("审计记录已导出并签名：{n} 条事件，至 {folder}。\n"
                        "在任何装有 Python 与 cryptography 的电脑上核验：\n"

@@ -82,3 +82,31 @@ def test_an_export_never_writes_over_a_folder_in_use(stack: Stack, tmp_path: Pat
     refused(stack, "audit", "export", str(taken), says="目录已存在且不为空")
     assert [p.name for p in taken.iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-built bundle left
+
+
+def test_a_person_gets_what_the_ledger_holds_about_them_and_no_ones_keys(stack: Stack, tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from models.people.channels import ChannelKind, set_channel
+    from models.people.directory import person_by_email
+    from store.db import transaction
+
+    code = file(stack)
+    stack.step(code)
+    stack.cli("ack", code, "--as", OWNER)
+    robot_key = "3f2a9c7e-robot-key-of-gaopeng"
+    with transaction(stack.engine) as s:
+        set_channel(s, person_id=person_by_email(s, OWNER).id, kind=ChannelKind.wecom, target=robot_key, secret="",
+                    everything=False, now=datetime.now(UTC))
+    out = tmp_path / "高鹏.json"
+    assert str(out) in stack.cli("org", "export-person", OWNER, "--out", str(out))
+    mine = json.loads(out.read_text(encoding="utf-8"))
+    assert mine["person"]["email"] == OWNER and {"unit": "zb-xinxi", "role": "secretary"} in mine["roles"]
+    assert [(i["code"], i["owner"], i["filed_by_me"]) for i in mine["items"]] == [(code, True, False)]
+    assert [(a["kind"], a["item"]) for a in mine["actions"]] == [("acknowledge", code)]
+    assert [m["template"] for m in mine["mail"]] == ["assigned"]
+    assert [c["kind"] for c in mine["channels"]] == ["wecom"] and robot_key not in out.read_text(encoding="utf-8")
+    inspector = json.loads(stack.cli("org", "export-person", INSPECTOR))
+    assert [(i["code"], i["owner"], i["filed_by_me"]) for i in inspector["items"]] == [(code, False, True)]
+    assert [a["kind"] for a in inspector["actions"]] == ["file"]
+    refused(stack, "org", "export-person", "nobody@example.org", says="email: 未知人员：nobody@example.org")
