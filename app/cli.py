@@ -64,12 +64,13 @@ def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, pe
 
 
 def _register() -> None:
-    from app import items, operate
+    from app import items, operate, security
     from app.absences import absence_app, absence_declare, absence_end, absence_list
     from app.clock import clock_ahead, clock_app, clock_reset, clock_show
     from app.compliance import compliance
     from app.notice import notice_app, notice_build, notice_show
     from app.round import round_app, round_assign, round_close, round_open
+    from app.security import secrets_app
     from app.sheets import import_findings, record_round
 
     org_app.command("load")(refusals(org_load))
@@ -88,6 +89,9 @@ def _register() -> None:
     audit_app.command("export")(refusals(operate.audit_export))
     audit_app.command("key")(refusals(operate.audit_key))
     org_app.command("export-person")(refusals(operate.person_export))
+    secrets_app.command("seal")(refusals(security.secrets_seal))
+    secrets_app.command("rotate")(refusals(security.secrets_rotate))
+    app.add_typer(secrets_app, name="secrets")
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))
     db_app.command("upgrade")(refusals(operate.db_upgrade))

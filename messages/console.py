@@ -11,6 +11,15 @@ CONSOLE: dict[str, tuple[str, str]] = {
                        "audit trail exported and signed: {n} events, in {folder}.\n"
                        "Verify it on any computer with Python and cryptography:\n"
                        "  python3 {folder}/verify.py {folder} --key {public}"),
+    "secrets_rotated": ("已用当前密钥重新加密 {n} 项机密；审计链已按新密钥重新锚定：{anchored}",
+                        "{n} secrets re-sealed under the current key; audit chain re-anchored under it: {anchored}"),
+    "secrets_remove_previous": ("旧密钥签发的链接与会话在其设置期间仍然有效；待其到期后（RECTIFLOW_LINK_DAYS 天）"
+                                "删除 RECTIFLOW_PREVIOUS_SECRET_KEY 并重启各进程。",
+                                "links and sessions signed by the old secret keep working while it is set; once they "
+                                "have expired (RECTIFLOW_LINK_DAYS), remove RECTIFLOW_PREVIOUS_SECRET_KEY and restart "
+                                "every process."),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
     "audit_key": ("审计导出的公钥（请交纪检组另行留存，用于核验每次导出）：\n{public}",
                   "the public key of audit exports (give it to the discipline inspection group once, apart from any "
                   "bundle):\n{public}"),

@@ -54,13 +54,21 @@ def _unb64(text: str) -> bytes:
 
 
 class Signer:
-    def __init__(self, secret: str) -> None:
+    """Signs with the current secret; reads what the previous one signed too (during a key
+    rotation the links already in people's mail keep working)."""
+
+    def __init__(self, secret: str, previous: str = "") -> None:
         if len(secret) < 32:
             raise ValueError("the secret key must be at least 32 characters")
         self._key = secret.encode()
+        self._previous = previous.encode() if previous and previous != secret else b""
 
-    def _mac(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+    def _mac(self, body: str, key: bytes | None = None) -> str:
+        return _b64(hmac.new(key or self._key, body.encode(), hashlib.sha256).digest())
+
+    def _signed(self, body: str, mac: str) -> bool:
+        return hmac.compare_digest(mac, self._mac(body)) or bool(
+            self._previous and hmac.compare_digest(mac, self._mac(body, self._previous)))
 
     def issue(self, purpose: str, person_id: int, *, expires_at: datetime, code: str = "") -> str:
         body = _b64(json.dumps({"p": purpose, "u": person_id, "c": code, "e": int(expires_at.timestamp()),
@@ -69,7 +77,7 @@ class Signer:
 
     def read(self, token: str, purpose: str, *, now: datetime, allow_expired: bool = False) -> Claim:
         body, _, mac = token.partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
+        if not body or not self._signed(body, mac):
             raise RuleError("link_invalid")
         try:
             raw = json.loads(_unb64(body))
@@ -121,6 +129,6 @@ def anchor_key(secret: str) -> bytes:
 
 
 @lru_cache
-def signer_for(secret: str) -> Signer:
+def signer_for(secret: str, previous: str = "") -> Signer:
     """The signer of a deployment (cached: the secret file is read once)."""
-    return Signer(secret)
+    return Signer(secret, previous)

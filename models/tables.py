@@ -1,5 +1,8 @@
 """Every ledger table, imported in one place so the metadata is complete."""
 
+from models.access.attempts import SignInAttempt
+from models.access.second_factor import SecondFactor
+from models.access.sessions import PortalSession
 from models.audit.chain import ChainHead, Event
 from models.catalogue import Group, Manifestation
 from models.deadlines.alerts import Alert
@@ -19,5 +22,6 @@ from models.rounds.round import Round, RoundAssignment, RoundResult
 __all__ = [
     "Alert", "CalendarOverride", "ChainHead", "CodeCounter", "Escalation", "Event", "Evidence", "EvidenceFile",
     "Extension", "Finding", "Group", "LedgerInstance", "Manifestation", "Membership", "Notice", "Notification",
-    "Person", "Review", "Round", "RoundAssignment", "RoundResult", "SpentToken", "Unit",
+    "Person", "PortalSession", "Review", "Round", "RoundAssignment", "RoundResult", "SecondFactor", "SignInAttempt",
+    "SpentToken", "Unit",
 ]

@@ -29,7 +29,7 @@ def secret() -> str:
 
 
 def signer() -> Signer:
-    return signer_for(secret())
+    return signer_for(secret(), settings().previous_secret_key)
 
 
 def deadlines(s: Settings | None = None) -> DeadlinePolicy:

@@ -35,6 +35,9 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            # What is deleted or overwritten is zeroed, not left in free pages (等保 2.0,
+            # residual information: a wiped robot key must not linger in a copied file).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         # Every transaction takes the write lock up front: a command reads, then writes,
@@ -50,6 +53,17 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def forget_plain_text(engine: Engine) -> None:
+    """After overwriting secrets: SQLite's write-ahead log still holds the pages as they were
+    until a checkpoint; fold it into the database (whose freed space is zeroed) and empty it."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run in one
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
 
 @contextmanager

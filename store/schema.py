@@ -19,7 +19,7 @@ BASELINE = "0001"
 # This version's newest migration, stated once so that a process opening the ledger checks its
 # version with one query and without importing Alembic (a third of a second at every case
 # pass); tests/store/test_schema.py checks it against the migrations.
-HEAD = "0004"
+HEAD = "0005"
 LOCK_KEY = 727_000_001  # PostgreSQL advisory lock: one upgrader at a time per database
 
 

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     portal_host: str = "127.0.0.1"
     portal_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = ""
+    # During a key rotation only: the secret being replaced. Links and sessions it signed keep
+    # working and what it sealed still opens until `rectiflow secrets rotate` has re-sealed
+    # everything under the new one; then remove it (deploy/SECURITY.md).
+    previous_secret_key: str = ""
     link_days: int = Field(default=14, ge=1, le=90)
     signin_minutes: int = Field(default=15, ge=1, le=1440)
     session_hours: int = Field(default=12, ge=1, le=720)
@@ -117,7 +121,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a time zone: {value!r} (e.g. Asia/Shanghai)") from None
         return value
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "previous_secret_key")
     @classmethod
     def _secret(cls, value: str) -> str:
         if value and len(value) < 32:

@@ -11,11 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from models.policy import Policy
+from models.sealed import sealing_key, use_sealing_keys
 from services.opening import create_schema
 from services.rulebook import load_negative_list, load_org
 from store.db import make_engine, transaction
 
 PG_URL = os.environ.get("RECTIFLOW_TEST_DATABASE_URL", "")
+# Ledgers the tests open directly (not through a deployment's settings) seal under this key.
+TEST_SEALING = sealing_key("tests' own deployment secret, 40 characters")
+use_sealing_keys(TEST_SEALING)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_ORG = os.path.join(os.path.dirname(__file__), "..", "models", "data", "demo_org.yaml")
 

@@ -182,3 +182,20 @@ def anchor_chain(session: Session, *, key: bytes) -> bool:
     session.add(head)
     session.flush()
     return True
+
+
+def reanchor_chain(session: Session, *, old_key: bytes, new_key: bytes) -> bool:
+    """After the deployment's secret changed: anchor the chain under the new key, only if it
+    verifies whole under the old one (a rotation never blesses a broken chain)."""
+    head = session.get(ChainHead, 1)
+    if head is None or head.seq == 0:
+        return False
+    if head.mac and hmac.compare_digest(head.mac, anchor_mac(new_key, head.seq, head.last_hash)):
+        return False  # already under the new key
+    checked, bad = verify_chain(session, key=old_key if head.mac else None)
+    if bad is not None:
+        return False
+    head.mac = anchor_mac(new_key, head.seq, head.last_hash)
+    session.add(head)
+    session.flush()
+    return True

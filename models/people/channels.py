@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, UniqueConstraint, col, select
 
 from messages import RuleError
 from models.columns import enum_type, utc
+from models.sealed import Sealed
 
 
 class ChannelKind(StrEnum):
@@ -44,8 +45,10 @@ class Channel(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     kind: ChannelKind = Field(sa_type=enum_type(ChannelKind))
     # The robot's key (WeCom), access token (DingTalk) or the full address (webhook).
-    target: str = Field(max_length=500)
-    secret: str = Field(default="", max_length=200)  # DingTalk's signing secret; the webhook's HMAC key
+    # Sealed at rest (models/sealed.py): a copied ledger shows neither.
+    target: str = Field(sa_type=Sealed("channel.target", 500), max_length=500)
+    secret: str = Field(default="", sa_type=Sealed("channel.secret", 200),
+                        max_length=200)  # DingTalk's signing secret; the webhook's HMAC key
     everything: bool = False  # assignment, return and decision messages too, not only digests
     # Removed channels stay as rows (the outbox refers to them) with their key and secret wiped.
     active: bool = True

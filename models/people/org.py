@@ -40,6 +40,8 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=100)
     active: bool = True
     language: str | None = Field(default=None, max_length=5)
+    # The employee number (工号), for an identity platform that names people by it.
+    staff_no: str | None = Field(default=None, unique=True, index=True, max_length=40)
 
 
 class Membership(SQLModel, table=True):

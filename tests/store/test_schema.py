@@ -56,7 +56,8 @@ def test_the_stated_head_is_the_newest_migration(engine):
 
 
 # Columns later migrations add, and what they hold in a row that was there before.
-ADDED = {"finding": (None, None), "notification": (None,)}  # 0004: acknowledged_at (not signed for); channel_id (mail)
+# 0004: acknowledged_at (not signed for); channel_id (mail). 0005: staff_no (none given).
+ADDED = {"finding": (None, None), "notification": (None,), "person": (None,)}
 
 
 def test_a_0_1_0_ledger_upgrades_keeping_every_row_and_its_chain(tmp_path):

@@ -1,0 +1,68 @@
+"""Every sign-in, good or bad, with its method and address (等保 2.0, security audit), and
+the lock-out it feeds: after `limit` failures within `window` for one person or from one
+address, sign-in is refused until `window` has passed since the last of them, whichever
+method is tried. A success clears a person's count (not an address's: many people share a
+bureau's address, and an attacker's own account must not unlock it)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.access.sessions import SignInMethod
+from models.columns import enum_type, utc
+
+
+class SignInAttempt(SQLModel, table=True):
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=utc, index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # What was typed, when it names nobody known (bounded; an unknown identity is recorded too).
+    identity: str = Field(default="", max_length=254)
+    address: str = Field(default="", max_length=64, index=True)
+    method: SignInMethod = Field(sa_type=enum_type(SignInMethod))
+    ok: bool = False
+    why: str = Field(default="", max_length=40)  # e.g. bad_password, bad_code, unknown, locked
+
+
+@dataclass(frozen=True)
+class LockOut:
+    limit: int
+    window: timedelta
+
+
+def record(session: Session, *, now: datetime, method: SignInMethod, ok: bool, why: str = "",
+           person_id: int | None = None, identity: str = "", address: str = "") -> None:
+    session.add(SignInAttempt(at=now, person_id=person_id, identity=identity[:254], address=address[:64],
+                              method=method, ok=ok, why=why[:40]))
+
+
+def _last_success(session: Session, person_id: int) -> datetime | None:
+    return session.exec(select(func.max(SignInAttempt.at)).where(
+        col(SignInAttempt.person_id) == person_id, col(SignInAttempt.ok) == True)).first()  # noqa: E712
+
+
+def locked_until(session: Session, *, now: datetime, rule: LockOut, person_id: int | None = None,
+                 address: str = "") -> datetime | None:
+    """When sign-in opens again for this person or address, or None if it is open now."""
+    since = now - rule.window
+    until: datetime | None = None
+    scopes = []
+    if person_id is not None:
+        last_ok = _last_success(session, person_id)
+        scopes.append(col(SignInAttempt.person_id) == person_id
+                      if last_ok is None or last_ok < since
+                      else (col(SignInAttempt.person_id) == person_id) & (col(SignInAttempt.at) > last_ok))
+    if address:
+        scopes.append(col(SignInAttempt.address) == address)
+    for scope in scopes:
+        failures = list(session.exec(select(SignInAttempt.at).where(
+            scope, col(SignInAttempt.ok) == False, col(SignInAttempt.at) > since,  # noqa: E712
+            col(SignInAttempt.why) != "locked").order_by(col(SignInAttempt.at).desc()).limit(rule.limit)))
+        if len(failures) >= rule.limit:
+            opens = failures[0] + rule.window
+            until = opens if until is None or opens > until else until
+    return until
