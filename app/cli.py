@@ -70,7 +70,7 @@ def _register() -> None:
     from app.compliance import compliance
     from app.notice import notice_app, notice_build, notice_show
     from app.round import round_app, round_assign, round_close, round_open
-    from app.security import secrets_app
+    from app.security import admin_app, secrets_app
     from app.sheets import import_findings, record_round
 
     org_app.command("load")(refusals(org_load))
@@ -92,6 +92,10 @@ def _register() -> None:
     secrets_app.command("seal")(refusals(security.secrets_seal))
     secrets_app.command("rotate")(refusals(security.secrets_rotate))
     app.add_typer(secrets_app, name="secrets")
+    for name, fn in (("second-factor", security.admin_second_factor), ("sign-in", security.admin_sign_in),
+                     ("sessions", security.admin_sessions), ("end-session", security.admin_end_session)):
+        admin_app.command(name)(refusals(fn))
+    app.add_typer(admin_app, name="admin")
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))
     db_app.command("upgrade")(refusals(operate.db_upgrade))

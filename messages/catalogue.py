@@ -157,6 +157,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "you may not decide evidence or an extension you submitted yourself (separation of duties)",
     ),
     # links
+    "signin_locked": ("登录失败次数过多，已暂时锁定，请于 {value} 后再试",
+                      "too many failed sign-ins: locked until {value}"),
+    "bad_session_ref": ("没有与 {value} 唯一对应的有效会话（请用 rectiflow admin sessions 列出的编号）",
+                        "no single live session matches {value} (use a reference `rectiflow admin sessions` lists)"),
+    "not_admin": ("{value} 不是系统管理员", "{value} is not an administrator"),
+    "second_factor_missing": ("管理员登录须使用第二重验证（动态口令），{value} 尚未登记；请系统运维人员执行 "
+                              "rectiflow admin second-factor {value} 后再登录（此链接未使用，仍可再用）",
+                              "an administrator signs in with a second factor (a one-time code), and {value} has none "
+                              "yet: ask the operator to run `rectiflow admin second-factor {value}`, then use this "
+                              "link again (it was not used)"),
+    "bad_second_factor": ("动态口令不正确或已使用过", "that code is wrong or was used already"),
+    "second_factor_expired": ("验证超时，请重新登录", "this sign-in took too long: please sign in again"),
     "link_invalid": ("链接无效（可能被修改或不完整）", "this link is not valid (altered or incomplete)"),
     "link_expired": ("链接已于 {value} 过期", "this link expired on {value}"),
     "link_used": ("链接已使用过（{value}，{what}）", "this link has already been used ({value}, {what})"),

@@ -18,6 +18,22 @@ CONSOLE: dict[str, tuple[str, str]] = {
                                 "links and sessions signed by the old secret keep working while it is set; once they "
                                 "have expired (RECTIFLOW_LINK_DAYS), remove RECTIFLOW_PREVIOUS_SECRET_KEY and restart "
                                 "every process."),
+    "second_factor_enrolled": ("已为 {email} 登记第二重验证。请当面交其添加到身份验证器（仅显示这一次）：\n"
+                               "  密钥：{seed}\n  {uri}",
+                               "second factor enrolled for {email}. Have them add it to their authenticator app, "
+                               "in person (shown this once):\n  key: {seed}\n  {uri}"),
+    "break_glass": ("应急登录链接（一次有效，仅显示在此；使用将记入登录记录，仍须第二重验证）：\n{link}",
+                    "break-glass sign-in link (works once, shown only here; its use is recorded, and the second "
+                    "factor is still asked):\n{link}"),
+    "sessions_title": ("当前有效的会话", "sessions that hold now"),
+    "col_ref": ("编号", "ref"),
+    "col_email": ("邮箱", "e-mail"),
+    "col_name": ("姓名", "name"),
+    "col_method": ("方式", "method"),
+    "col_address": ("地址", "address"),
+    "col_started": ("开始", "started"),
+    "col_last_seen": ("最近活动", "last seen"),
+    "sessions_ended": ("已结束 {n} 个会话", "{n} session(s) ended"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "audit_key": ("审计导出的公钥（请交纪检组另行留存，用于核验每次导出）：\n{public}",

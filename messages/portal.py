@@ -20,6 +20,10 @@ PORTAL: dict[str, tuple[str, str]] = {
                      "If this address is registered, a sign-in link is on its way: open it from the mail "
                      "(valid {minutes} minutes, once)."),
     "work_email": ("工作邮箱", "Work e-mail"),
+    "second_factor": ("第二重验证", "Second factor"),
+    "second_factor_prompt": ("管理员登录还须输入身份验证器（动态口令应用）上显示的 6 位数字。",
+                             "An administrator also enters the 6-digit code their authenticator app shows."),
+    "second_factor_code": ("动态口令", "One-time code"),
     "send_link": ("发送登录链接", "Send the sign-in link"),
     "sign_in_note": ("无需密码：系统将向您的邮箱发送一次性登录链接。责任人请直接使用通知邮件中的链接办理。",
                      "No password: a one-time sign-in link is mailed to you. Owners act from the link in "

@@ -173,10 +173,16 @@ def start_portal(host: str, port: int, *, mail_folder: bool) -> Portal:
 
 def admin_sign_in() -> str:
     """For the demo: a sign-in link for the first admin, printed on this machine's console."""
+    from services import context as ctx
     from services.access import console_sign_in
+    from services.second_factor import demo_key
 
     found = console_sign_in()
-    return f"  sign in as    {found[0]} (admin): {found[1]}\n" if found else ""
+    if not found:
+        return ""
+    second = (f"  second factor {demo_key(found[2])} (the admin's authenticator key: add it to an app, "
+              "or `oathtool --totp -b KEY`)\n") if ctx.settings().admin_second_factor else ""
+    return f"  sign in as    {found[0]} (admin): {found[1]}\n{second}"
 
 
 def stop_on_sigterm() -> None:

@@ -2,19 +2,23 @@
 mail in the outbox in one transaction (deduplicated), then sends it at once."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
 from messages import RuleError
+from models.access.sessions import SignInMethod
 from models.columns import stored_id
 from models.links import SIGN_IN, Claim, spend, unspent
 from models.outbox import enqueue
 from models.people.directory import finding_by_code
 from models.people.org import Person
 from services import context as ctx
+from services import second_factor
 from services.mail import send_now
+from services.signin import Where, begin_session, check_open, failed
 from store.db import reading, transaction
 
 
@@ -44,9 +48,9 @@ async def send_sign_in(email: str, target: str) -> bool:
     return True
 
 
-def console_sign_in() -> tuple[str, str] | None:
-    """The first admin's name and a sign-in link for them, to print on the operator's own
-    console (the embedded demo); None without an admin. Nothing is mailed."""
+def console_sign_in() -> tuple[str, str, str] | None:
+    """The first admin's name, a sign-in link for them and their e-mail, to print on the
+    operator's own console (the embedded demo); None without an admin. Nothing is mailed."""
     from models.people.directory import holders
     from models.people.org import Role
 
@@ -55,9 +59,28 @@ def console_sign_in() -> tuple[str, str] | None:
     if not admins:
         return None
     settings = ctx.settings()
-    token = ctx.signer().issue(SIGN_IN, stored_id(admins[0]),
+    token = ctx.signer().issue(SIGN_IN, stored_id(admins[0]), code=CONSOLE,
                                expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
-    return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}"
+    return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}", admins[0].email
+
+
+CONSOLE = "console"  # a sign-in link printed on the server's console, not mailed (break-glass)
+
+
+def break_glass(email: str) -> str:
+    """A one-time sign-in link for an administrator, to print on the operator's console when
+    the identity platform or the mail relay is down; its use is recorded as a `code` sign-in."""
+    from models.people.directory import person_by_email, roles_of
+    from models.people.org import Role
+
+    with reading(ctx.database()) as session:
+        person = person_by_email(session, email, field="email")
+        if not person.active or Role.admin not in roles_of(session, person):
+            raise RuleError("not_admin", field="email", value=person.email)
+    settings = ctx.settings()
+    token = ctx.signer().issue(SIGN_IN, stored_id(person), code=CONSOLE,
+                               expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
+    return f"{settings.portal_url.rstrip('/')}/login/{token}"
 
 
 def _sign_in_holder(session: Session, token: str) -> tuple[Person, Claim]:
@@ -77,12 +100,37 @@ def sign_in_offer(token: str) -> Person:
         return person
 
 
-def sign_in(token: str) -> Person:
-    """Use a sign-in link (the person's own click on its page): it works once, for an active person."""
-    with transaction(ctx.database()) as session:
-        person, claim = _sign_in_holder(session, token)
-        spend(session, claim, now=ctx.now(), what="sign-in")
-        return person
+@dataclass(frozen=True)
+class Entry:
+    """A first step that worked: a session began (its cookie), or an admin's second factor is
+    asked next (the token that carries them there)."""
+
+    person: Person
+    session: str = ""
+    second_step: str = ""
+
+
+def sign_in(token: str, *, where: Where) -> Entry:
+    """Use a sign-in link (the person's own click on its page): it works once, for an active
+    person, unless sign-in is locked for them or their address; a bad link counts against both."""
+    with reading(ctx.database()) as session:
+        check_open(session, where=where)
+    person_id = None
+    try:
+        with transaction(ctx.database()) as session:
+            person, claim = _sign_in_holder(session, token)
+            person_id = person.id
+            check_open(session, where=where, person_id=person.id)
+            method = SignInMethod.code if claim.code == CONSOLE else SignInMethod.link
+            two_steps = second_factor.needed(session, person, method)
+            spend(session, claim, now=ctx.now(), what="sign-in")
+            if two_steps:
+                return Entry(person, second_step=second_factor.pending(person, method))
+            return Entry(person, session=begin_session(session, person, method=method, where=where))
+    except RuleError as exc:
+        if exc.key in ("link_invalid", "link_expired", "link_used"):
+            failed(SignInMethod.link, exc.key, where=where, person_id=person_id)
+        raise
 
 
 LinkHolder = Callable[[Session], tuple[Person, Claim]]

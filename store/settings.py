@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     link_days: int = Field(default=14, ge=1, le=90)
     signin_minutes: int = Field(default=15, ge=1, le=1440)
     session_hours: int = Field(default=12, ge=1, le=720)
+    # 等保 2.0: a session unused this long ends; this many failed sign-ins for one person or from
+    # one address within `lockout_minutes` lock both out for that long; admins signing in by a
+    # mailed link or a break-glass code give a second factor (TOTP) too.
+    idle_minutes: int = Field(default=30, ge=1, le=1440)
+    lockout_failures: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    admin_second_factor: bool = True
     # The mail folder page (the embedded SMTP sink's mail): `rectiflow up` turns it on.
     portal_mail_folder: bool = False
     prefect_api_url: str = "http://127.0.0.1:4200/api"

@@ -4,20 +4,20 @@ every form carries, bound to that link or session."""
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session
 
 from messages import RuleError
-from models.columns import stored_id
 from models.items.finding import Finding
 from models.items.lifecycle import READERS, Who, standing
-from models.links import ITEM, SESSION, Claim, spend, spent
+from models.links import ITEM, Claim
 from models.people.directory import finding_by_code, roles_of
 from models.people.org import Person, Role
 from services import context as ctx
+from services.signin import Where, session_row, touch
+from services.signin import end_session as ended
 
 SESSION_COOKIE, ANCHOR_COOKIE = "rf_session", "rf_anchor"
 
@@ -65,20 +65,17 @@ def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -
 
 
 def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
-    """The person of a session cookie (given, or read off the request), if it is valid."""
+    """The person of a session cookie (given, or read off the request), if its session holds
+    (not logged out, idle, revoked or expired) and the person is still active."""
     token = request.cookies.get(SESSION_COOKIE) if isinstance(request, Request) else request
-    if not token:
+    row = session_row(session, token)
+    if row is None:
         return None
-    try:
-        claim = ctx.signer().read(token, SESSION, now=ctx.now())
-    except RuleError:  # a stale or forged cookie is simply no session
-        return None
-    if spent(session, claim) is not None:  # logged out: the cookie is dead wherever it was copied to
-        return None
-    person = session.get(Person, claim.person_id)
+    person = session.get(Person, row.person_id)
     if person is None or not person.active:
         return None
-    return Visitor(person, roles_of(session, person), anchor=f"session|{claim.digest}")
+    touch(row)
+    return Visitor(person, roles_of(session, person), anchor=f"session|{row.digest}")
 
 
 def session_person(cookie: str | None) -> Callable[[Session], Person]:
@@ -125,23 +122,21 @@ def require_csrf(anchor: str, token: Any) -> None:
         raise CsrfFailed()
 
 
-def start_session(response: Response, request: Request, person: Person) -> None:
-    hours = ctx.settings().session_hours
-    token = ctx.signer().issue(SESSION, stored_id(person), expires_at=ctx.now() + timedelta(hours=hours))
-    response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
-                        secure=_secure(request), path="/")
+def where(request: Request) -> Where:
+    """The browser's address (the proxy's X-Forwarded-For, as uvicorn reads it from a trusted
+    proxy) and user agent, for the sign-in record and the lock-out."""
+    return Where(request.client.host if request.client else "", request.headers.get("user-agent", "")[:200])
+
+
+def start_session(response: Response, request: Request, token: str) -> None:
+    """Give the browser its session cookie (the session itself is in the ledger)."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=ctx.settings().session_hours * 3600, httponly=True,
+                        samesite="lax", secure=_secure(request), path="/")
 
 
 def end_session(session: Session, response: Response, cookie: str | None) -> None:
-    """Log out for good: the session's token is spent in the ledger, not only forgotten by this
-    browser. (Spent tokens stay in the ledger; nothing prunes them yet.)"""
-    if cookie:
-        try:
-            claim = ctx.signer().read(cookie, SESSION, now=ctx.now())
-        except RuleError:
-            claim = None
-        if claim is not None and spent(session, claim) is None:
-            spend(session, claim, now=ctx.now(), what="logout")
+    """Log out for good: the session ends in the ledger, not only in this browser."""
+    ended(session, cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -24,6 +24,7 @@ from app.web.security import (
     session_visitor,
     signed_in,
     start_session,
+    where,
 )
 from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
@@ -37,9 +38,11 @@ from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
 from services.access import send_sign_in, sign_in, sign_in_offer
 from services.filing import file_finding, findings_template, record_round_checklist
+from services.second_factor import STEP_MINUTES, confirm
 from store.db import reading, transaction
 
 router = APIRouter()
+PENDING_COOKIE = "rf_second_step"
 
 
 def _safe_next(target: str) -> str:
@@ -85,9 +88,32 @@ def login_offer(request: Request, token: str, next: str = "/") -> Response:
 async def login_with(request: Request, token: str) -> Response:
     form = await request.form()
     require_csrf(anchor(request), form.get("csrf"))
-    person = await run_in_threadpool(sign_in, token)
+    entry = await run_in_threadpool(sign_in, token, where=where(request))
+    target = _safe_next(str(form.get("next") or "/"))
+    if entry.second_step:  # an admin: the code from their authenticator next
+        response = RedirectResponse(f"/second-factor?next={quote(target)}", status_code=303)
+        response.set_cookie(PENDING_COOKIE, entry.second_step, max_age=STEP_MINUTES * 60, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https", path="/second-factor")
+        return response
+    response = RedirectResponse(target, status_code=303)
+    start_session(response, request, entry.session)
+    return response
+
+
+@router.get("/second-factor", response_class=HTMLResponse)
+def second_factor_form(request: Request, next: str = "/") -> Response:
+    return page(request, "second_factor.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": _safe_next(next)})
+
+
+@router.post("/second-factor")
+async def second_factor_check(request: Request) -> Response:
+    form = await request.form()
+    require_csrf(anchor(request), form.get("csrf"))
+    token = await run_in_threadpool(confirm, request.cookies.get(PENDING_COOKIE, ""), str(form.get("code") or "")[:20],
+                                    where=where(request))
     response = RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
-    start_session(response, request, person)
+    response.delete_cookie(PENDING_COOKIE, path="/second-factor")
+    start_session(response, request, token)
     return response
 
 

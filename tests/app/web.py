@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.web.main import create_app
+from tests.app.second_factor import key_in, next_code
 from tests.mail import mails
 from tests.stack import Stack
 
@@ -68,7 +69,25 @@ def assigned_item(stack: Stack, *, title: str = "群众诉求推诿", detail: st
     return code, link_in(last_mail(stack, to=to, subject=code))
 
 
+def admin_key(stack: Stack, email: str = "sun.hongmei@example.org") -> str:
+    """The admin's second-factor key, enrolled once per stack by the operator's command."""
+    keys = stack.__dict__.setdefault("admin_keys", {})
+    if email not in keys:
+        keys[email] = key_in(stack.cli("admin", "second-factor", email))
+    return keys[email]
+
+
+def second_step(client: TestClient | Any, response: Any, key: str) -> Any:
+    """After an admin's link: the second-factor page, and the code their authenticator shows."""
+    assert response.status_code == 303 and response.headers["location"].startswith("/second-factor"), response.text
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200, page.text[:500]
+    return client.post("/second-factor", data={"csrf": csrf(page.text), "code": next_code(key), "next": re.search(
+        r'name="next" value="([^"]*)"', page.text).group(1)})  # type: ignore[union-attr]
+
+
 def sign_in(stack: Stack, client: TestClient, email: str) -> None:
+    key = admin_key(stack, email) if email == ADMIN else ""
     page = client.get("/login")
     client.post("/login", data={"email": email, "csrf": csrf(page.text), "next": "/"})
     sent = [m for m in mails(stack.sink.folder)
@@ -76,7 +95,9 @@ def sign_in(stack: Stack, client: TestClient, email: str) -> None:
     assert sent, f"no sign-in mail to {email}"
     mail = sent[-1]
     response = use_sign_in_link(client, link_in(mail))
-    assert response.status_code == 303, response.text
+    if key:
+        response = second_step(client, response, key)
+    assert response.status_code == 303 and "second-factor" not in response.headers["location"], response.text
 
 
 def use_sign_in_link(client: TestClient | Any, path: str) -> Any:
