@@ -52,19 +52,18 @@ def admin_sign_in(email: str = typer.Argument(..., help="the administrator's e-m
 
 
 def admin_sessions(email: str = typer.Option("", "--email", help="only this person's sessions")) -> None:
-    """The portal sessions that hold now, newest first."""
-    from rich.table import Table
-
+    """The portal sessions that hold now, newest first (one line each, to read or to grep)."""
     from services.signin import list_sessions
 
     zone = ZoneInfo(ctx.settings().timezone)
-    table = Table(title=said("sessions_title"))
-    for column in ("ref", "email", "name", "method", "address", "started", "last_seen"):
-        table.add_column(said(f"col_{column}"))
+    out.print(escape(said("sessions_title")), highlight=False)
+    out.print("\t".join(said(f"col_{c}") for c in ("ref", "email", "name", "method", "address", "started",
+                                                   "last_seen")), highlight=False)
     for s in list_sessions(email):
-        table.add_row(s.ref, s.email, escape(s.name), s.method, s.address,
-                      f"{s.started_at.astimezone(zone):%m-%d %H:%M}", f"{s.last_seen_at.astimezone(zone):%m-%d %H:%M}")
-    out.print(table)
+        out.print(escape("\t".join((s.ref, s.email, s.name, s.method, s.address or "-",
+                                    f"{s.started_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                                    f"{s.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M}"))),
+                  soft_wrap=True, highlight=False)
 
 
 def admin_end_session(ref: str = typer.Argument("", help="a session's reference (from `admin sessions`)"),
