@@ -157,6 +157,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "you may not decide evidence or an extension you submitted yourself (separation of duties)",
     ),
     # links
+    "unknown_identity": ("身份认证通过，但本系统的组织名册中没有与之对应的在岗人员（{value}）。"
+                         "请联系机关党委的系统管理员核对名册。",
+                         "your identity was confirmed, but no active person in this system's organisation file "
+                         "matches it ({value}). Ask the administrator to check the organisation file."),
+    "identity_down": ("{value} 暂时无法访问，请稍后再试；管理员可使用应急登录（rectiflow admin sign-in）。",
+                      "{value} cannot be reached now: try again later (an administrator can use the break-glass "
+                      "sign-in, `rectiflow admin sign-in`)."),
+    "identity_refused": ("{value} 未完成认证：{detail}", "{value} did not confirm who you are: {detail}"),
+    "bad_password": ("用户名或密码不正确", "wrong user name or password"),
     "signin_locked": ("登录失败次数过多，已暂时锁定，请于 {value} 后再试",
                       "too many failed sign-ins: locked until {value}"),
     "bad_session_ref": ("没有与 {value} 唯一对应的有效会话（请用 rectiflow admin sessions 列出的编号）",

@@ -20,6 +20,11 @@ PORTAL: dict[str, tuple[str, str]] = {
                      "If this address is registered, a sign-in link is on its way: open it from the mail "
                      "(valid {minutes} minutes, once)."),
     "work_email": ("工作邮箱", "Work e-mail"),
+    "sign_in_with": ("使用{name}登录", "Sign in with {name}"),
+    "directory_sign_in": ("工作账号（域账号）登录", "Sign in with your work account"),
+    "mail_sign_in": ("或通过邮件登录", "Or sign in by mail"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
     "second_factor": ("第二重验证", "Second factor"),
     "second_factor_prompt": ("管理员登录还须输入身份验证器（动态口令应用）上显示的 6 位数字。",
                              "An administrator also enters the 6-digit code their authenticator app shows."),

@@ -85,6 +85,27 @@ class Settings(BaseSettings):
     lockout_failures: int = Field(default=5, ge=1, le=100)
     lockout_minutes: int = Field(default=15, ge=1, le=1440)
     admin_second_factor: bool = True
+    # Signing in through the bureau's identity system (deploy/SECURITY.md): the person it names
+    # is matched by `identity_match` (email, or staff_no: the 工号 of the organisation file);
+    # nobody unknown to the organisation gets in. The mailed link stays unless turned off.
+    mail_sign_in: bool = True
+    identity_match: str = Field(default="email", pattern="^(email|staff_no)$")
+    # OIDC (统一身份认证): the provider's discovery address, this client's id and secret (the
+    # secret may be given sealed: `rectiflow secrets seal`), the claim that names the person.
+    oidc_discovery_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_claim: str = Field(default="email", pattern="^[A-Za-z0-9_:.-]{1,60}$")
+    oidc_scopes: str = "openid email profile"
+    oidc_name: str = "统一身份认证"  # the button's words: the platform as staff know it
+    # LDAP / Active Directory: bind as the person (TLS verified: ldaps://, or ldap:// with
+    # StartTLS), `ldap_user_dn` naming them from what they type ({username}), and the
+    # attribute of their entry that names them to the organisation (mail, employeeNumber).
+    ldap_url: str = ""
+    ldap_user_dn: str = ""
+    ldap_attribute: str = Field(default="mail", pattern="^[A-Za-z][A-Za-z0-9-]{0,60}$")
+    ldap_ca_file: str = ""
+    ldap_timeout: float = Field(default=5.0, gt=0, le=60)
     # The mail folder page (the embedded SMTP sink's mail): `rectiflow up` turns it on.
     portal_mail_folder: bool = False
     prefect_api_url: str = "http://127.0.0.1:4200/api"

@@ -7,8 +7,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
-from app.web import absences, channels, dashboard, health, icon, item, mailfolder, parts, staff
+from app.web import absences, channels, dashboard, health, icon, item, login, mailfolder, oidc, parts, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodyLimit, BodyTooLarge
 from app.web.pages import language_of, refusal, words
@@ -58,10 +59,16 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     async def sign_in_needed(request: Request, exc: SignInNeeded) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    if oidc.configured():  # the OIDC flow's state, nonce and PKCE verifier: a signed cookie of its own
+        app.add_middleware(SessionMiddleware, secret_key=ctx.secret(), session_cookie=oidc.FLOW_COOKIE,
+                           max_age=ctx.settings().session_hours * 3600, same_site="lax",
+                           https_only=ctx.settings().portal_url.startswith("https://"))
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(health.router)
     app.include_router(icon.router)
+    app.include_router(login.router)
+    app.include_router(oidc.router)
     app.include_router(parts.router)  # before item's /l/{token}/{action}
     app.include_router(item.router)
     app.include_router(staff.router)

@@ -73,6 +73,12 @@ def page(request: Request, template: str, context: dict[str, Any], *, status: in
     return response
 
 
+def safe_next(target: str) -> str:
+    """Where to go after signing in: only a path on this site ("//host" and "/\\host" would
+    send the browser elsewhere)."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
 def back_from(path: str) -> str:
     """Where a refusal's "back" link leads: the item page the form came from, else home."""
     parts = path.strip("/").split("/")

@@ -8,23 +8,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import FILERS, NOT_FILER, Acting, ActingFiler, Filer, LedgerReader, Now, Reading, SignedIn
 from app.web.pages import field_labels, language_of, page, refusal, say, words
 from app.web.security import (
-    SESSION_COOKIE,
     Visitor,
-    anchor,
-    end_session,
     require_csrf,
-    session_visitor,
     signed_in,
-    start_session,
-    where,
 )
 from messages import RuleError, labels
 from models.catalogue import DeadlineClass, manifestations
@@ -36,106 +28,10 @@ from models.people.org import Role, Unit, UnitKind
 from models.rounds.round import Round, RoundAssignment, RoundStatus
 from models.rounds.sheet import Sheet, SheetRow, validate
 from services import context as ctx
-from services.access import send_sign_in, sign_in, sign_in_offer
 from services.filing import file_finding, findings_template, record_round_checklist
-from services.second_factor import STEP_MINUTES, confirm
-from store.db import reading, transaction
+from store.db import reading
 
 router = APIRouter()
-PENDING_COOKIE = "rf_second_step"
-
-
-def _safe_next(target: str) -> str:
-    # Only a path on this site: "//host" and "/\\host" would send the browser elsewhere.
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> Response:
-    return page(request, "login.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": _safe_next(next),
-                                        "sent": False, "minutes": ctx.settings().signin_minutes})
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login_send(request: Request) -> Response:
-    form = await request.form()
-    require_csrf(anchor(request), form.get("csrf"))
-    email = str(form.get("email") or "").strip().lower()[:254]
-    target = _safe_next(str(form.get("next") or "/"))
-
-    async def queue_and_send() -> None:
-        await send_sign_in(email, target)
-
-    # The same answer either way, and at the same moment: the lookup and the mail happen after
-    # the page is sent, so neither the page nor its timing tells who is registered.
-    response = page(request, "login.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": target, "sent": True,
-                                            "minutes": ctx.settings().signin_minutes})
-    response.background = BackgroundTask(queue_and_send)
-    return response
-
-
-@router.get("/login/{token}", response_class=HTMLResponse)
-def login_offer(request: Request, token: str, next: str = "/") -> Response:
-    """The sign-in link's page: it only looks, and offers one button. Mail gateways and virus
-    scanners open every link of a mail before the person does; a GET that signed in would spend
-    the link for them."""
-    person = sign_in_offer(token)
-    return page(request, "login_confirm.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": _safe_next(next),
-                                                "name": person.name})
-
-
-@router.post("/login/{token}")
-async def login_with(request: Request, token: str) -> Response:
-    form = await request.form()
-    require_csrf(anchor(request), form.get("csrf"))
-    entry = await run_in_threadpool(sign_in, token, where=where(request))
-    target = _safe_next(str(form.get("next") or "/"))
-    if entry.second_step:  # an admin: the code from their authenticator next
-        response = RedirectResponse(f"/second-factor?next={quote(target)}", status_code=303)
-        response.set_cookie(PENDING_COOKIE, entry.second_step, max_age=STEP_MINUTES * 60, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https", path="/second-factor")
-        return response
-    response = RedirectResponse(target, status_code=303)
-    start_session(response, request, entry.session)
-    return response
-
-
-@router.get("/second-factor", response_class=HTMLResponse)
-def second_factor_form(request: Request, next: str = "/") -> Response:
-    return page(request, "second_factor.html", {"csrf": ctx.signer().csrf(anchor(request)), "next": _safe_next(next)})
-
-
-@router.post("/second-factor")
-async def second_factor_check(request: Request) -> Response:
-    form = await request.form()
-    require_csrf(anchor(request), form.get("csrf"))
-    token = await run_in_threadpool(confirm, request.cookies.get(PENDING_COOKIE, ""), str(form.get("code") or "")[:20],
-                                    where=where(request))
-    response = RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
-    response.delete_cookie(PENDING_COOKIE, path="/second-factor")
-    start_session(response, request, token)
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request) -> Response:
-    form = await request.form()
-
-    response = RedirectResponse("/login", status_code=303)
-
-    def check_and_end() -> None:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        try:
-            with transaction(ctx.database()) as session:
-                visitor = session_visitor(session, cookie)
-                if visitor is not None:
-                    require_csrf(visitor.anchor, form.get("csrf"))
-                end_session(session, response, cookie)
-        except IntegrityError:  # the same session logged out in another tab at the same moment
-            pass
-
-    await run_in_threadpool(check_and_end)
-    return response
 
 
 @router.get("/", response_class=HTMLResponse)
