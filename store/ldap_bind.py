@@ -39,7 +39,7 @@ def bind_as(directory: Directory, username: str, password: str) -> str:
                     connect_timeout=directory.timeout)
     dn = directory.user_dn.format(username=escape_rdn(username))
     try:
-        conn = Connection(server, user=dn, password=password, receive_timeout=directory.timeout,
+        conn = Connection(server, user=dn, password=password, receive_timeout=max(1, int(directory.timeout)),
                           raise_exceptions=True, auto_bind=False)
         conn.open()
         if not directory.url.startswith("ldaps://"):

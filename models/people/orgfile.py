@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from messages import RuleError
 from models.columns import stored_id
@@ -34,6 +34,7 @@ class OrgSummary:
     roles: int
 
 
+STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,40}")
 EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 
@@ -102,6 +103,7 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
             problems.append(f"units[{i}]: unknown parent {parent!r}")
 
     emails: set[str] = set()
+    numbers: set[str] = set()
     for i, p in enumerate(people_raw, start=1):
         where = f"people[{i}]"
         if not isinstance(p, dict) or not p.get("email") or not p.get("name"):
@@ -116,6 +118,13 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
         if email in emails:
             problems.append(f"{where}: duplicate email {email}")
         emails.add(email)
+        staff_no = str(p.get("staff_no") or "").strip()
+        if staff_no and not STAFF_NO.fullmatch(staff_no):
+            problems.append(f"{where}: staff_no must be 1–40 letters, digits, '-' or '_': {staff_no[:40]!r}")
+        elif staff_no in numbers:
+            problems.append(f"{where}: duplicate staff_no {staff_no}")
+        elif staff_no:
+            numbers.add(staff_no)
         problems += _channels(where, p.get("channels"), allowed_hosts)[1]
         for j, r in enumerate(p.get("roles") or [], start=1):
             rwhere = f"{where}.roles[{j}]"
@@ -126,6 +135,9 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
                 problems.append(f"{rwhere}: unknown unit {r.get('unit')!r}")
             if r.get("role") not in Role.__members__:
                 problems.append(f"{rwhere}: role must be one of {', '.join(Role)}")
+    taken = session.exec(select(Person.email, Person.staff_no).where(col(Person.staff_no).in_(sorted(numbers)))).all()
+    problems += [f"people: staff_no {number} is {email}'s, who is not in this file" for email, number in taken
+                 if email not in emails]
     if problems:
         raise OrgFileError(source, problems)
 
@@ -139,6 +151,11 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
     for code, u in codes.items():
         by_code[code].parent_id = by_code[u["parent"]].id if u.get("parent") else None
     roles = 0
+    # Employee numbers may move between people in one file: cleared first, so the unique index
+    # never sees one number twice mid-way.
+    listed = [str(p["email"]).strip().lower() for p in people_raw]
+    for i in range(0, len(listed), 500):
+        session.execute(update(Person).where(col(Person.email).in_(listed[i:i + 500])).values(staff_no=None))
     for p in people_raw:
         email = str(p["email"]).strip().lower()
         person = session.exec(select(Person).where(col(Person.email) == email)).first()
@@ -146,6 +163,7 @@ def apply_org(session: Session, raw: Any, *, source: str, now: datetime,
         person.name = str(p["name"])
         person.active = bool(p.get("active", True))
         person.language = p.get("language")
+        person.staff_no = str(p.get("staff_no") or "").strip() or None
         session.add(person)
         session.flush()
         session.execute(delete(Membership).where(col(Membership.person_id) == person.id))
