@@ -63,7 +63,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
         app.add_middleware(SessionMiddleware, secret_key=ctx.secret(), session_cookie=oidc.FLOW_COOKIE,
                            max_age=ctx.settings().session_hours * 3600, same_site="lax",
                            https_only=ctx.settings().portal_url.startswith("https://"))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, form_origin=oidc.origin())
     app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(health.router)
     app.include_router(icon.router)

@@ -5,7 +5,7 @@ live in a short signed cookie of their own (Starlette's session), never in the l
 
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -28,6 +28,14 @@ FLOW_COOKIE = "rf_oidc"  # the flow's state between the redirect and the callbac
 
 def configured() -> bool:
     return bool(ctx.settings().oidc_discovery_url)
+
+
+def origin() -> str:
+    """The platform's origin (scheme://host:port), or "" without one."""
+    if not configured():
+        return ""
+    parts = urlsplit(ctx.settings().oidc_discovery_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @lru_cache(maxsize=4)
@@ -88,6 +96,11 @@ async def callback(request: Request) -> Response:
     except httpx.HTTPError:
         return _down(request)
     claims = dict(token.get("userinfo") or {})
+    audience = claims.get("aud")
+    if ctx.settings().oidc_client_id not in ([audience] if isinstance(audience, str) else list(audience or [])):
+        # An ID token must name this client (Authlib lets an empty audience through).
+        await run_in_threadpool(failed, SignInMethod.oidc, "audience", where=where(request))
+        return refusal(request, _said("identity_refused", value=name, detail="aud"), status=400)
     identity = str(claims.get(ctx.settings().oidc_claim) or "")
     cookie = await run_in_threadpool(enter, SignInMethod.oidc, identity, where=where(request))
     request.session.clear()
