@@ -28,7 +28,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei
 
-test: $(STAMP) $(CHROMIUM)
+# The directory sign-in tests start their own OpenLDAP server (Debian's slapd; never the system's).
+SLAPD := /usr/sbin/slapd
+$(SLAPD):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd
+
+test: $(STAMP) $(CHROMIUM) $(SLAPD)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadfile
@@ -40,7 +46,7 @@ $(FAKETIME_LIB):
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime
 
-test-dates: $(STAMP) $(CHROMIUM) $(FAKETIME_LIB)
+test-dates: $(STAMP) $(CHROMIUM) $(SLAPD) $(FAKETIME_LIB)
 	bash tests/on_dates.sh $(DATES)
 
 lint: $(STAMP)

@@ -164,3 +164,12 @@ def demo() -> None:
     codes = load_demo()
     started = asyncio.run(start_missing_case_runs())
     out.print(f"demo: filed {', '.join(codes) or 'nothing (findings exist)'}; case runs started: {len(started)}")
+
+
+def person_forget(email: str = typer.Argument(..., help="the departed person's e-mail"),
+                  as_: str = typer.Option(..., "--as", help="the administrator doing it")) -> None:
+    """After a person has left: erase their data but what the audit needs (个人信息保护法)."""
+    from services.organisation import forget_person
+
+    done = forget_person(email, by_email=as_)
+    out.print(said("forgotten", id=done.person_id, channels=done.channels, mails=done.mails, sign_ins=done.sign_ins))

@@ -77,3 +77,13 @@ def admin_end_session(ref: str = typer.Argument("", help="a session's reference 
     with reading(ctx.database()) as session:
         admin = person_by_email(session, as_)
     out.print(escape(said("sessions_ended", n=revoke(by=admin, ref=ref, email=email))))
+
+
+def audit_prune(keep_days: int = typer.Option(None, "--keep-days", help="at least RECTIFLOW_AUDIT_RETENTION_DAYS")
+                ) -> None:
+    """Remove sign-in records, ended sessions and used links older than the retention period."""
+    from services.retention import prune
+
+    done = prune(keep_days)
+    out.print(escape(said("pruned", days=done.days, attempts=done.attempts, sessions=done.sessions,
+                          tokens=done.tokens)))

@@ -34,6 +34,14 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "col_started": ("开始", "started"),
     "col_last_seen": ("最近活动", "last seen"),
     "sessions_ended": ("已结束 {n} 个会话", "{n} session(s) ended"),
+    "pruned": ("已删除 {days} 天以前的访问记录：登录记录 {attempts} 条，会话 {sessions} 个，已用链接 {tokens} 个"
+               "（审计链不删减）",
+               "access records older than {days} days removed: {attempts} sign-in records, {sessions} sessions, "
+               "{tokens} used links (the audit chain is never pruned)"),
+    "forgotten": ("已删除离职人员的个人信息（人员编号 {id}）：通道 {channels} 个，邮件 {mails} 封，"
+                  "登录记录 {sign_ins} 条；审计链中的记录按审计需要保留",
+                  "a departed person's data erased (person #{id}): {channels} channels, {mails} mails, {sign_ins} "
+                  "sign-in records; the audit chain keeps what the audit needs"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "audit_key": ("审计导出的公钥（请交纪检组另行留存，用于核验每次导出）：\n{public}",

@@ -4,8 +4,10 @@ overrides: what an operator loads or declares, each in one transaction."""
 from datetime import date
 from pathlib import Path
 
+from messages import RuleError
 from models.deadlines.calendar import CalendarOverride
 from models.deadlines.dates import near_day
+from models.people.leaving import Forgotten
 from models.people.orgfile import OrgSummary
 from models.text import clean_text
 from services import context as ctx
@@ -32,3 +34,16 @@ def refresh_negative_list() -> int:
     """The configured negative list into the ledger (every start of the embedded stack)."""
     with transaction(ctx.database()) as session:
         return load_negative_list(session, path=ctx.settings().negative_list_file)
+
+
+def forget_person(email: str, *, by_email: str) -> Forgotten:
+    """`rectiflow org forget`: an administrator erases a departed person's data (models/people/leaving.py)."""
+    from models.people.directory import person_by_email, roles_of
+    from models.people.leaving import forget
+    from models.people.org import Role
+
+    with transaction(ctx.database()) as session:
+        admin = person_by_email(session, by_email)
+        if Role.admin not in roles_of(session, admin):
+            raise RuleError("not_admin", field="as", value=admin.email)
+        return forget(session, person_by_email(session, email, field="email"), by=admin, now=ctx.now())

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # is matched by `identity_match` (email, or staff_no: the 工号 of the organisation file);
     # nobody unknown to the organisation gets in. The mailed link stays unless turned off.
     mail_sign_in: bool = True
+    # The sign-in record, ended sessions and used links are kept at least this long (等保 2.0:
+    # audit records six months or more); `rectiflow audit prune` removes only what is older.
+    # The audit chain itself is never pruned.
+    audit_retention_days: int = Field(default=180, ge=180, le=3650)
     identity_match: str = Field(default="email", pattern="^(email|staff_no)$")
     # OIDC (统一身份认证): the provider's discovery address, this client's id and secret (the
     # secret may be given sealed: `rectiflow secrets seal`), the claim that names the person.
