@@ -76,4 +76,5 @@ def portal(
 
     settings = ctx.settings()
     uvicorn.run(create_app(), host=host or settings.portal_host, port=port or settings.portal_port,
-                log_level="info", proxy_headers=True)
+                log_level="info", proxy_headers=True, ssl_certfile=settings.portal_tls_cert or None,
+                ssl_keyfile=settings.portal_tls_key or None)

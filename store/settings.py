@@ -1,5 +1,6 @@
 """One settings object, read from RECTIFLOW_* environment variables."""
 
+import os
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     # portal processes run). Links in mail expire after `link_days`; sign-in links after
     # `signin_minutes`; a session after `session_hours`.
     portal_host: str = "127.0.0.1"
+    # TLS on the portal process itself (between the balancer and the portal machines, not only
+    # at the balancer): a PEM certificate chain and its key; both or neither.
+    portal_tls_cert: str = ""
+    portal_tls_key: str = ""
     portal_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = ""
     # During a key rotation only: the secret being replaced. Links and sessions it signed keep
@@ -178,6 +183,41 @@ class Settings(BaseSettings):
     def allowed_webhook_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(ip_network(n.strip(), strict=False) for n in self.webhook_networks.split(",") if n.strip())
 
+    @field_validator("portal_tls_cert", "portal_tls_key", "ldap_ca_file")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("portal_tls_key")
+    @classmethod
+    def _pair(cls, value: str, info: ValidationInfo) -> str:
+        if bool(value) != bool(info.data.get("portal_tls_cert")):
+            raise ValueError("set both RECTIFLOW_PORTAL_TLS_CERT and RECTIFLOW_PORTAL_TLS_KEY, or neither")
+        return value
+
+    @field_validator("ldap_url")
+    @classmethod
+    def _ldap(cls, value: str) -> str:
+        if value and not value.startswith(("ldaps://", "ldap://")):
+            raise ValueError("must be ldaps://host[:port] (or ldap://, upgraded by StartTLS)")
+        return value
+
+    @field_validator("ldap_user_dn")
+    @classmethod
+    def _user_dn(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("ldap_url") and "{username}" not in value:
+            raise ValueError("must contain {username}, e.g. uid={username},ou=people,dc=bureau,dc=gov")
+        return value
+
+    @field_validator("oidc_discovery_url")
+    @classmethod
+    def _discovery(cls, value: str) -> str:
+        if value and (not value.startswith(("https://", "http://")) or len(value) > 300):
+            raise ValueError("must be the provider's https://…/.well-known/openid-configuration")
+        return value
+
     @field_validator("portal_url", "wecom_base_url", "dingtalk_base_url")
     @classmethod
     def _url(cls, value: str, info: ValidationInfo) -> str:
@@ -279,7 +319,11 @@ def placeholders(environ: Mapping[str, str]) -> list[str]:
 
 @lru_cache
 def get_settings() -> Settings:
+    # Under systemd, secrets come as credentials (LoadCredential=rectiflow_secret_key:/etc/…):
+    # a file per setting, named like its variable, readable by the service alone, in the folder
+    # systemd names; a variable that is set still wins (deploy/SECURITY.md).
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY", "")
     try:
-        return Settings()
+        return Settings(_secrets_dir=credentials) if credentials and Path(credentials).is_dir() else Settings()
     except ValidationError as exc:
         raise SettingsError(problems_of(exc)) from None
