@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # portal processes run). Links in mail expire after `link_days`; sign-in links after
     # `signin_minutes`; a session after `session_hours`.
     portal_host: str = "127.0.0.1"
+    # `/metrics` for the bureau's monitoring: off unless set; the scraper sends it as a bearer token.
+    metrics_token: str = Field(default="", max_length=200)
     # TLS on the portal process itself (between the balancer and the portal machines, not only
     # at the balancer): a PEM certificate chain and its key; both or neither.
     portal_tls_cert: str = ""

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.web import absences, channels, dashboard, health, icon, item, login, mailfolder, oidc, parts, staff
+from app.web import absences, channels, dashboard, health, icon, item, login, mailfolder, metrics, oidc, parts, staff
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodyLimit, BodyTooLarge
 from app.web.pages import language_of, refusal, words
@@ -66,6 +66,7 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     app.add_middleware(SecurityHeaders, form_origin=oidc.origin())
     app.add_middleware(BodyLimit)  # outermost: counts every byte before anything else reads it
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(icon.router)
     app.include_router(login.router)
     app.include_router(oidc.router)
