@@ -36,3 +36,21 @@ def test_metrics_need_their_token_and_tell_the_ledgers_and_prefects_figures(stac
     assert found[("rectiflow_mail", (("status", "failed"),))] == 0
     assert found[("rectiflow_prefect_up", ())] == 1
     assert found[("rectiflow_runs_stuck", ())] == 0 and found[("rectiflow_runs_late", ())] == 0
+
+
+def test_the_alert_rules_name_only_figures_the_portal_exports():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from app.web.metrics import _exposition
+    from services.metrics import Figures
+
+    rules = yaml.safe_load((Path(__file__).resolve().parents[2] / "deploy/prometheus/alerts.yml").read_text())
+    exported = {f.name for f in text_string_to_metric_families(_exposition(Figures({}, 0, {}, True)).decode())}
+    named = {m for group in rules["groups"] for rule in group["rules"]
+             for m in re.findall(r"rectiflow_[a-z_]+", rule["expr"])}
+    assert named and named <= exported | {"rectiflow_last_sweep_timestamp_seconds"}, named - exported
+    assert {r["alert"] for g in rules["groups"] for r in g["rules"]} >= {
+        "RectiflowWorkerOffline", "RectiflowServicesDown", "RectiflowMailFailing", "RectiflowRunStuck"}

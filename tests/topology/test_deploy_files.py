@@ -16,8 +16,15 @@ def unit_lines(name: str, key: str) -> list[str]:
     return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
 
 
+# A unit that hands Prefect a credential runs the command through `sh -c '… exec COMMAND'`
+# (deploy/SECURITY.md 2.2): the command is what follows `exec`.
+CREDENTIAL_WRAPPER = re.compile(r"""^/bin/sh -c '(?:[A-Z_]+="\$\(cat "\$CREDENTIALS_DIRECTORY/[a-z_]+"\)" )+exec (.*)'$""")
+
+
 def normal(command: list[str] | str, *, port: str = "", name: str = "") -> str:
     text = command if isinstance(command, str) else " ".join(command)
+    wrapped = CREDENTIAL_WRAPPER.match(text)
+    text = wrapped.group(1) if wrapped else text
     text = text.replace(f"{BIN}/", "").replace("/opt/rectiflow/.venv/bin/", "")
     text = text.replace("0.0.0.0", "127.0.0.1").replace("%i", port).replace("%H", name)
     return text
