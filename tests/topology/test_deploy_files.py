@@ -18,7 +18,8 @@ def unit_lines(name: str, key: str) -> list[str]:
 
 # A unit that hands Prefect a credential runs the command through `sh -c '… exec COMMAND'`
 # (deploy/SECURITY.md 2.2): the command is what follows `exec`.
-CREDENTIAL_WRAPPER = re.compile(r"""^/bin/sh -c '(?:[A-Z_]+="\$\(cat "\$CREDENTIALS_DIRECTORY/[a-z_]+"\)" )+exec (.*)'$""")
+CREDENTIAL_WRAPPER = re.compile(r"""^/bin/sh -c '(?:[A-Z_]+="\$\(cat "\$CREDENTIALS_DIRECTORY/[a-z_]+"\)" )+"""
+                                r"""exec (.*)'$""")
 
 
 def normal(command: list[str] | str, *, port: str = "", name: str = "") -> str:
