@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from messages import RuleError
+from models.access.sessions import PortalSession
 from models.items.finding import Finding
 from models.items.lifecycle import READERS, Who, standing
 from models.links import ITEM, Claim
@@ -64,9 +65,7 @@ def link_visitor(session: Session, token: str, *, allow_expired: bool = False) -
     return visitor
 
 
-def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
-    """The person of a session cookie (given, or read off the request), if its session holds
-    (not logged out, idle, revoked or expired) and the person is still active."""
+def _session(session: Session, request: Request | str | None) -> tuple[Visitor, PortalSession] | None:
     token = request.cookies.get(SESSION_COOKIE) if isinstance(request, Request) else request
     row = session_row(session, token)
     if row is None:
@@ -74,8 +73,14 @@ def session_visitor(session: Session, request: Request | str | None) -> Visitor 
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
         return None
-    touch(row)
-    return Visitor(person, roles_of(session, person), anchor=f"session|{row.digest}")
+    return Visitor(person, roles_of(session, person), anchor=f"session|{row.digest}"), row
+
+
+def session_visitor(session: Session, request: Request | str | None) -> Visitor | None:
+    """The person of a session cookie (given, or read off the request), if its session holds
+    (not logged out, idle, revoked or expired) and the person is still active."""
+    found = _session(session, request)
+    return found[0] if found else None
 
 
 def session_person(cookie: str | None) -> Callable[[Session], Person]:
@@ -108,10 +113,14 @@ class Forbidden(Exception):
 
 def signed_in(session: Session, request: Request | str | None, roles: tuple[Role, ...] = (),
               denied: str = "") -> Visitor:
-    """The signed-in person, holding one of `roles` when given; else SignInNeeded / Forbidden."""
-    visitor = session_visitor(session, request)
-    if visitor is None:
+    """The signed-in person, holding one of `roles` when given; else SignInNeeded / Forbidden.
+    Called in a read of the ledger (never inside a command's transaction: the session's
+    last-seen time is written in a transaction of its own)."""
+    found = _session(session, request)
+    if found is None:
         raise SignInNeeded()
+    visitor, row = found
+    touch(row)
     if roles and not visitor.has(*roles):
         raise Forbidden(denied)
     return visitor

@@ -167,3 +167,20 @@ def test_the_break_glass_link_is_printed_not_mailed_and_recorded_as_such(stack: 
     assert client.get("/").status_code == 200
     assert [(a.method, a.ok) for a in attempts(stack)][-1] == ("code", True)
     stack.cli("admin", "sign-in", OWNER, expect=2)  # only an admin has a break-glass link
+
+
+def test_logging_out_after_a_pause_ends_the_session_at_once(stack: Stack):
+    """The session's last-seen time is written in a transaction of its own, never inside the
+    logout's (on SQLite that would wait on itself until the busy timeout)."""
+    import time
+
+    client = portal()
+    sign_in(stack, client, OWNER)
+    later(stack, 5)  # past the minute after which a page would move last-seen
+    home = client.get("/")
+    later(stack, 5)
+    started = time.monotonic()
+    out = client.post("/logout", data={"csrf": csrf(home.text)})
+    assert out.status_code == 303 and time.monotonic() - started < 10
+    with reading(stack.engine) as s:
+        assert s.exec(select(PortalSession)).one().ended_why == "logout"
