@@ -68,11 +68,18 @@ def register(provider, base: str) -> None:
 
 
 def use(monkeypatch, provider, port: int) -> str:
+    """The portal configured as the IT office would: the client secret given sealed
+    (`rectiflow secrets seal`), so rectiflow.env holds nothing another machine could use."""
+    from services.secrets import seal_setting
+
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("RECTIFLOW_PORTAL_URL", base)
     monkeypatch.setenv("RECTIFLOW_OIDC_DISCOVERY_URL", f"{provider.url}.well-known/openid-configuration")
     monkeypatch.setenv("RECTIFLOW_OIDC_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("RECTIFLOW_OIDC_CLIENT_SECRET", CLIENT_SECRET)
+    get_settings.cache_clear()
+    sealed = seal_setting(CLIENT_SECRET)
+    assert CLIENT_SECRET not in sealed and sealed.startswith("sealed:1:")
+    monkeypatch.setenv("RECTIFLOW_OIDC_CLIENT_SECRET", sealed)
     get_settings.cache_clear()
     return base
 
