@@ -9,7 +9,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.web import absences, channels, dashboard, health, icon, item, login, mailfolder, metrics, oidc, parts, staff
+from app.web import (
+    absences,
+    channels,
+    dashboard,
+    health,
+    icon,
+    item,
+    login,
+    mailfolder,
+    metrics,
+    oidc,
+    parts,
+    sessions,
+    staff,
+)
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodyLimit, BodyTooLarge
 from app.web.pages import language_of, refusal, words
@@ -77,4 +91,5 @@ def create_app(*, mail_folder: bool = False) -> FastAPI:
     app.include_router(mailfolder.router)
     app.include_router(channels.router)
     app.include_router(absences.router)
+    app.include_router(sessions.router)
     return app

@@ -41,7 +41,8 @@ def home(request: Request, visitor: SignedIn, session: Reading, now: Now) -> Res
         owner_id=visitor.person.id, states=(State.assigned, State.submitted)))
     return page(request, "home.html", {"visitor": visitor, "mine": mine, "filer": visitor.has(*FILERS),
                                        "reader": visitor.has(*READERS), "watcher": visitor.has(*WATCHERS),
-                                       "mail_folder": request.app.state.mail_folder and visitor.has(Role.admin)})
+                                       "mail_folder": request.app.state.mail_folder and visitor.has(Role.admin),
+                                       "admin": visitor.has(Role.admin)})
 
 
 def _catalogue(session: Session, language: str = "zh") -> dict[str, Any]:

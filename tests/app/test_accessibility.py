@@ -85,7 +85,7 @@ def test_every_page_for_every_role_has_no_serious_violation(stack: Stack, monkey
     stack.cli("round", "open", "2030-06")  # the checklist with its radio buttons and fields
     owner_link = link_in(last_mail(stack, to=OWNER, subject=code))
     pages = {"owner": [owner_link], INSPECTOR: ["/", "/file", "/round?month=2030-06", "/ledger", f"/items/{code}"],
-             SUPERVISOR: ["/dashboard", "/ledger"], ADMIN: ["/mail", "/me/channels", "/me/absence"]}
+             SUPERVISOR: ["/dashboard", "/ledger"], ADMIN: ["/mail", "/me/channels", "/me/absence", "/admin/sessions"]}
     figures: dict[str, list[dict]] = {}
     with served_portal(port) as base, browser() as chromium:
         for who, paths in pages.items():

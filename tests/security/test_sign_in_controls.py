@@ -184,3 +184,20 @@ def test_logging_out_after_a_pause_ends_the_session_at_once(stack: Stack):
     assert out.status_code == 303 and time.monotonic() - started < 10
     with reading(stack.engine) as s:
         assert s.exec(select(PortalSession)).one().ended_why == "logout"
+
+
+def test_an_admin_ends_a_session_from_the_portal(stack: Stack):
+    owner = portal()
+    sign_in(stack, owner, OWNER)
+    admin = portal()
+    sign_in(stack, admin, ADMIN)
+    assert owner.get("/admin/sessions").status_code == 403  # an owner sees nobody's sessions
+    listed = admin.get("/admin/sessions")
+    assert listed.status_code == 200 and "刘洋" not in listed.text and "高鹏" in listed.text
+    with reading(stack.engine) as s:
+        ref = next(r.digest[:12] for r in s.exec(select(PortalSession))
+                   if r.person_id == person_by_email(s, OWNER).id)
+    ended = admin.post("/admin/sessions", data={"csrf": csrf(listed.text), "ref": ref})
+    assert ended.status_code == 303 and "会话已结束" in admin.get(ended.headers["location"]).text
+    assert owner.get("/").status_code == 303  # signed out
+    assert "高鹏" not in admin.get("/admin/sessions").text and admin.get("/").status_code == 200
