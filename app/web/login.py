@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from services.directory import sign_in_by_directory
 from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +23,7 @@ from app.web.security import (
 )
 from services import context as ctx
 from services.access import send_sign_in, sign_in, sign_in_offer
+from services.directory import sign_in_by_directory
 from services.second_factor import STEP_MINUTES, confirm
 from store.db import transaction
 
