@@ -5,7 +5,7 @@ sent), and reading one attribute of the person's own entry."""
 import ssl
 from dataclasses import dataclass
 
-from ldap3 import BASE, Connection, Server, Tls
+from ldap3 import BASE, DSA, NONE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPInvalidCredentialsResult
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
@@ -35,9 +35,11 @@ def bind_as(directory: Directory, username: str, password: str) -> str:
     if not username or not password:
         raise WrongPassword()
     tls = Tls(validate=ssl.CERT_REQUIRED, version=ssl.PROTOCOL_TLS_CLIENT, ca_certs_file=directory.ca_file or None)
-    server = Server(directory.url, use_ssl=directory.url.startswith("ldaps://"), tls=tls,
-                    connect_timeout=directory.timeout)
     dn = directory.user_dn.format(username=escape_rdn(username))
+    # Active Directory's user@domain form: the entry is found under the domain's naming
+    # context, which the server's root entry (DSA info) names.
+    server = Server(directory.url, use_ssl=directory.url.startswith("ldaps://"), tls=tls,
+                    connect_timeout=directory.timeout, get_info=NONE if "=" in dn else DSA)
     try:
         conn = Connection(server, user=dn, password=password, receive_timeout=max(1, int(directory.timeout)),
                           raise_exceptions=True, auto_bind=False)
