@@ -175,8 +175,12 @@ def anchor_chain(session: Session, *, key: bytes) -> bool:
     head = session.get(ChainHead, 1)
     if head is None or head.mac or head.seq == 0:  # an empty chain is anchored by its first event
         return False
-    checked, bad = verify_chain(session)
-    if bad is not None:
+    return _anchor_if_intact(session, head, check_with=None, key=key)
+
+
+def _anchor_if_intact(session: Session, head: ChainHead, *, check_with: bytes | None, key: bytes) -> bool:
+    """Anchor the chain under `key` if it verifies whole (under `check_with`, when given)."""
+    if verify_chain(session, key=check_with)[1] is not None:
         return False
     head.mac = anchor_mac(key, head.seq, head.last_hash)
     session.add(head)
@@ -192,10 +196,4 @@ def reanchor_chain(session: Session, *, old_key: bytes, new_key: bytes) -> bool:
         return False
     if head.mac and hmac.compare_digest(head.mac, anchor_mac(new_key, head.seq, head.last_hash)):
         return False  # already under the new key
-    checked, bad = verify_chain(session, key=old_key if head.mac else None)
-    if bad is not None:
-        return False
-    head.mac = anchor_mac(new_key, head.seq, head.last_hash)
-    session.add(head)
-    session.flush()
-    return True
+    return _anchor_if_intact(session, head, check_with=old_key if head.mac else None, key=new_key)

@@ -1,6 +1,9 @@
 """A real browser for portal tests: Debian's chromium driven by Playwright, the portal on a
 real port (uvicorn in a thread), screenshots kept under test-artifacts/browser/."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +32,34 @@ def served_portal(port: int, *, mail_folder: bool = True) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         portal.stop()
+
+
+@contextmanager
+def portal_alone(tmp_path: Path, port: int, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`rectiflow portal` in a process of its own, with only the settings given (and a data
+    folder in tmp_path/rf), as a portal machine runs it."""
+    from tests.processes import stop_group
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
+    clean.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), **env)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "rectiflow"), "portal", "--port", str(port)],
+                            cwd=tmp_path, env=clean, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        yield proc
+    finally:
+        stop_group(proc)
+        proc.wait(20)
+
+
+def answer(url: str, **options: Any) -> Any:
+    """The page at `url`, or None while nothing answers there."""
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2, **options)
+    except httpx.HTTPError:
+        return None
 
 
 @contextmanager

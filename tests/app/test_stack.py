@@ -18,7 +18,7 @@ import pytest
 from messages.labels import COLOURS
 from models.deadlines.calendar import WorkCalendar
 from notifications.messenger_sink import read_messages
-from tests.app.browser import PHONE, browser, shot
+from tests.app.browser import PHONE, answer, browser, portal_alone, shot
 from tests.app.second_factor import next_code
 from tests.app.web import ADMIN, jpeg, link_in
 from tests.mail import free_port, mails
@@ -276,22 +276,8 @@ def test_up_refuses_a_port_in_use(tmp_path):
 
 def test_the_portal_runs_alone(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECTIFLOW_"))}
-    env.update(RECTIFLOW_DATA_DIR=str(tmp_path / "rf"), RECTIFLOW_SECRET_KEY="k" * 40)
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "rectiflow"), "portal", "--port", str(port)],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        def login_page():
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
-            except httpx.HTTPError:
-                return None
-
-        page = wait_until(login_page, timeout=60, what="the portal")
+    with portal_alone(tmp_path, port, RECTIFLOW_SECRET_KEY="k" * 40):
+        page = wait_until(lambda: answer(f"http://127.0.0.1:{port}/login"), timeout=60, what="the portal")
         assert page.status_code == 200 and "发送登录链接" in page.text
         assert page.headers["x-frame-options"] == "DENY" and "rf_anchor" in page.headers["set-cookie"]
         assert not (tmp_path / "rf" / "secret.key").exists()  # the configured secret is used
-    finally:
-        stop_group(proc)
-        proc.wait(20)
