@@ -65,6 +65,12 @@ def benches(scale: int) -> list[Bench]:
             ("ms per row, mail + WeCom + DingTalk", r"DingTalk: \d+ rows in [\d.]+ s \(([\d.]+) ms/row\)", ""),
             ("ratio per row", r"ratio per row with messengers / mail only: ([\d.]+)", ""),
         ]),
+        Bench("access controls", ["bench/access.py"], [
+            ("µs, lock-out check, 200,000 attempts", r"lock-out check, busy\s+([\d.]+) µs", "<= 2 ms"),
+            ("ratio to an empty record", r"lock-out check, 200,000 attempts / empty: ([\d.]+)", ""),
+            ("µs, session check, 20,000 sessions", r"session check, busy\s+([\d.]+) µs", ""),
+            ("µs, open a sealed robot key", r"open a robot key\s+([\d.]+) µs", ""),
+        ]),
         Bench("portal submit", ["bench/portal_submit.py", str(10 * scale)], [
             ("ms, portal answered, median", r"portal answered[^\n]*?median\s+(\d+) ms", ""),
             ("ms, run resumed in the API, median", r"run resumed in the API\s+median\s+(\d+) ms", "<= 300"),
