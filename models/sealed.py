@@ -11,7 +11,7 @@ and sealed on the next upgrade."""
 
 import base64
 import hashlib
-import os
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -75,7 +75,7 @@ def seal(value: str, *, purpose: str, keys: tuple[SealingKey, ...]) -> str:
     if not keys:
         raise SealingError("no sealing key: the ledger was not opened through the deployment's secret")
     key = keys[0]
-    nonce = os.urandom(12)
+    nonce = secrets.token_bytes(12)
     sealed = AESGCM(key.key).encrypt(nonce, value.encode(), purpose.encode())
     return f"{PREFIX}{key.ident}:{base64.b64encode(nonce + sealed).decode()}"
 

@@ -45,8 +45,12 @@ def printable(path: Path) -> str:
 
 
 @pytest.fixture
-def plain_ledger(tmp_path: Path) -> Path:
-    """A ledger whose channels were kept in plain text (as before sealing), with an audit chain."""
+def plain_ledger(tmp_path: Path, monkeypatch) -> Path:
+    """A ledger whose channels were kept in plain text (as before sealing), with an audit chain
+    anchored under the deployment's (old) secret."""
+    from models.audit import chain
+
+    monkeypatch.setattr(chain, "_anchor_key", anchor_key(OLD))  # as its own processes would have
     ledger = tmp_path / "ledger.db"
     engine = make_engine(f"sqlite:///{ledger}")
     create_schema(engine)
