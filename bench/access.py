@@ -43,13 +43,13 @@ def ledger(folder: Path, name: str, attempts: int, sessions: int):  # type: igno
     create_schema(engine)
     seed(engine)
     with transaction(engine) as s:
-        rows = [dict(at=NOW - timedelta(seconds=i * 7), person_id=(i % 30) + 1, identity="",
+        rows = [dict(at=NOW - timedelta(seconds=i * 7), person_id=(i % 20) + 1, identity="",
                      address=f"10.0.{i % 250}.{i % 200}", method="link", ok=i % 3 == 0,
                      why="" if i % 3 == 0 else "link_invalid") for i in range(attempts)]
         if rows:
             s.execute(SignInAttempt.__table__.insert(), rows)  # type: ignore[attr-defined]
         s.execute(PortalSession.__table__.insert(), [  # type: ignore[attr-defined]
-            dict(digest=session_digest(f"s{i}"), person_id=(i % 30) + 1, method="link", address="", agent="",
+            dict(digest=session_digest(f"s{i}"), person_id=(i % 20) + 1, method="link", address="", agent="",
                  started_at=NOW - timedelta(minutes=i % 600), last_seen_at=NOW - timedelta(minutes=i % 40),
                  expires_at=NOW + timedelta(hours=6)) for i in range(sessions)])
     return engine

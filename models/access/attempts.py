@@ -7,7 +7,7 @@ bureau's address, and an attacker's own account must not unlock it)."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import Index, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access.sessions import SignInMethod
@@ -16,13 +16,16 @@ from models.columns import enum_type, utc
 
 class SignInAttempt(SQLModel, table=True):
     __tablename__ = "sign_in_attempt"
+    # The lock-out reads a person's, or an address's, latest attempts: by (who, when).
+    __table_args__ = (Index("ix_sign_in_attempt_person_at", "person_id", "at"),
+                      Index("ix_sign_in_attempt_address_at", "address", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=utc, index=True)
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     # What was typed, when it names nobody known (bounded; an unknown identity is recorded too).
     identity: str = Field(default="", max_length=254)
-    address: str = Field(default="", max_length=64, index=True)
+    address: str = Field(default="", max_length=64)
     method: SignInMethod = Field(sa_type=enum_type(SignInMethod))
     ok: bool = False
     why: str = Field(default="", max_length=40)  # e.g. bad_password, bad_code, unknown, locked

@@ -64,8 +64,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_sign_in_attempt_at", "sign_in_attempt", ["at"])
-    op.create_index("ix_sign_in_attempt_person_id", "sign_in_attempt", ["person_id"])
-    op.create_index("ix_sign_in_attempt_address", "sign_in_attempt", ["address"])
+    op.create_index("ix_sign_in_attempt_person_at", "sign_in_attempt", ["person_id", "at"])
+    op.create_index("ix_sign_in_attempt_address_at", "sign_in_attempt", ["address", "at"])
     op.create_table(
         "second_factor",
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -79,8 +79,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("second_factor")
-    op.drop_index("ix_sign_in_attempt_address", table_name="sign_in_attempt")
-    op.drop_index("ix_sign_in_attempt_person_id", table_name="sign_in_attempt")
+    op.drop_index("ix_sign_in_attempt_address_at", table_name="sign_in_attempt")
+    op.drop_index("ix_sign_in_attempt_person_at", table_name="sign_in_attempt")
     op.drop_index("ix_sign_in_attempt_at", table_name="sign_in_attempt")
     op.drop_table("sign_in_attempt")
     op.drop_index("ix_portal_session_ended_at", table_name="portal_session")
