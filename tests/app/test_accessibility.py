@@ -93,6 +93,8 @@ def test_every_page_for_every_role_has_no_serious_violation(stack: Stack, monkey
             if who == "owner":
                 page.goto(f"{base}/login")
                 figures[f"{size} /login"] = axe(page)
+                page.goto(f"{base}/second-factor")  # an administrator's second step
+                figures[f"{size} /second-factor"] = axe(page)
             else:
                 used = sign_in(page, stack, base, who)
             for path in paths:

@@ -13,6 +13,7 @@ from models.access.attempts import SignInAttempt
 from store.db import reading
 from store.settings import get_settings
 from tests.app.browser import browser, served_portal, shot
+from tests.app.test_accessibility import axe, new_page
 from tests.app.web import csrf, message, portal
 from tests.mail import free_port
 from tests.security.directory_server import USER_DN, DirectoryServer, directory_server
@@ -51,6 +52,9 @@ def test_a_person_signs_in_with_their_directory_password_in_a_browser(stack: Sta
     monkeypatch.setenv("RECTIFLOW_PORTAL_URL", f"http://127.0.0.1:{port}")
     use(monkeypatch, directory)
     with served_portal(port) as base, browser() as chromium:
+        checker = new_page(chromium, "desktop")  # the directory's form and the mail's, for everyone
+        checker.goto(f"{base}/login")
+        assert axe(checker) == []
         page = chromium.new_page()
         page.goto(f"{base}/login")
         page.fill("#username", "zhoujing")
