@@ -64,8 +64,9 @@ def org_load(file: Path = typer.Argument(..., help="organisation YAML (units, pe
 
 
 def _register() -> None:
-    from app import items, operate, security
+    from app import backup, items, operate, security
     from app.absences import absence_app, absence_declare, absence_end, absence_list
+    from app.backup import backup_app
     from app.clock import clock_ahead, clock_app, clock_reset, clock_show
     from app.compliance import compliance
     from app.notice import notice_app, notice_build, notice_show
@@ -98,6 +99,10 @@ def _register() -> None:
                      ("sessions", security.admin_sessions), ("end-session", security.admin_end_session)):
         admin_app.command(name)(refusals(fn))
     app.add_typer(admin_app, name="admin")
+    for name, fn in (("create", backup.backup_create), ("verify", backup.backup_verify),
+                     ("restore", backup.backup_restore)):
+        backup_app.command(name)(refusals(fn))
+    app.add_typer(backup_app, name="backup")
     mail_app.command("list")(refusals(operate.mail_list))
     mail_app.command("retry")(refusals(operate.mail_retry))
     db_app.command("upgrade")(refusals(operate.db_upgrade))

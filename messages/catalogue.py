@@ -172,6 +172,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "{value} still owns open items: {detail} (reassign them first)"),
     "still_delegate": ("{value} 仍在代他人办理（委托未结束）",
                        "{value} still stands in for someone (an absence not over)"),
+    "backup_tool": ("备份工具出错：{value}", "the backup tool failed: {value}"),
+    "backup_damaged": ("备份已损坏或不完整：{value}（与清单中的哈希不符或缺失）",
+                       "the backup is damaged or incomplete: {value} (missing, or not what its manifest says)"),
+    "backup_other_secret": ("此备份属于另一个部署密钥（密钥标识 {value}）："
+                            "请先将当时的 RECTIFLOW_SECRET_KEY 配置好再恢复",
+                            "this backup was made under another deployment secret (key id {value}): set that "
+                            "RECTIFLOW_SECRET_KEY before restoring"),
+    "restore_not_empty": ("恢复只写入空的位置，{value} 已有数据（未做任何改动）",
+                          "a restore writes only into an empty place, and {value} holds data (nothing was changed)"),
     "retention_too_short": ("审计记录至少保存 {limit} 天，不能只保留 {value} 天",
                             "access records are kept at least {limit} days, not {value}"),
     "signin_locked": ("登录失败次数过多，已暂时锁定，请于 {value} 后再试",

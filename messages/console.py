@@ -42,6 +42,19 @@ CONSOLE: dict[str, tuple[str, str]] = {
                   "登录记录 {sign_ins} 条；审计链中的记录按审计需要保留",
                   "a departed person's data erased (person #{id}): {channels} channels, {mails} mails, {sign_ins} "
                   "sign-in records; the audit chain keeps what the audit needs"),
+    "backup_made": ("已备份至 {folder}（{seconds:.1f} 秒）：{items} 个事项，{events} 条审计事件，{files} 个文件。"
+                    "部署密钥不在备份中，请另行保管。",
+                    "backed up to {folder} in {seconds:.1f} s: {items} items, {events} audit events, {files} files. "
+                    "The deployment secret is not in the backup: keep it apart."),
+    "backup_verified": ("备份完好：{events} 条审计事件链完整并已锚定，{items} 个事项与其历史一致，"
+                        "{files} 个佐证文件哈希相符",
+                        "the backup is sound: {events} audit events intact and anchored, {items} items agree with "
+                        "their history, {files} evidence files match their hashes"),
+    "restored": ("已恢复（{seconds:.1f} 秒）：{items} 个事项，{events} 条审计事件，{files} 个文件，截至备份时刻 {at}；"
+                 "此后的变更不在其中。运行 rectiflow reconcile 为未办结事项补建流程。",
+                 "restored in {seconds:.1f} s: {items} items, {events} audit events, {files} files, as at the "
+                 "backup ({at}); what changed after it is not there. Run `rectiflow reconcile` to give open items "
+                 "their runs."),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "audit_key": ("审计导出的公钥（请交纪检组另行留存，用于核验每次导出）：\n{public}",
