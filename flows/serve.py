@@ -12,6 +12,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
 
+from flows.backup import nightly_backup
 from flows.case import rectification_case
 from flows.inspection import monthly_inspection
 from flows.intake import file_findings
@@ -94,6 +95,9 @@ DEPLOYMENTS = (
              "When a case run ends under an open item (automation), and hourly as a safety net: start "
              "missing case runs, replace ended ones, wake missed ones, retry mail.",
              every_seconds=3600, triggers=(REPAIR_TRIGGER, SILENT_TRIGGER), concurrency_limit=1),
+    Declared(nightly_backup, "flows.backup:nightly_backup",
+             "02:30 every day: the ledger, the shared folder's files and a manifest of hashes (the secret kept "
+             "apart); the newest RECTIFLOW_BACKUP_KEEP kept.", cron="30 2 * * *", concurrency_limit=1),
 )
 
 

@@ -5,6 +5,7 @@ secret they hold is not this backup's (the sealed robot keys and the chain's anc
 `verify` restores into a scratch place and checks the chain, every item against its history
 and every evidence file against the hash the ledger recorded for it."""
 
+import json
 import shutil
 import tempfile
 import time
@@ -12,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -29,6 +31,7 @@ from services.opening import sealing_keys
 from store import schema
 from store.backup_files import (
     FILES,
+    MANIFEST,
     PG_FILE,
     SQLITE_FILE,
     BackupDamaged,
@@ -95,6 +98,30 @@ def create(folder: Path) -> BackupMade:
         raise RuleError("backup_tool", value=str(exc)) from None
     return BackupMade(folder.resolve(), manifest["made_at"], counts["items"], counts["events"], manifest["files"],
                       time.monotonic() - started)
+
+
+def nightly() -> BackupMade:
+    """The scheduled backup: a new folder named by the moment under the backup folder, then
+    the oldest beyond `backup_keep` removed (only folders that are rectiflow backups)."""
+    settings = ctx.settings()
+    stamp = ctx.now().astimezone(ZoneInfo(settings.timezone)).strftime("%Y%m%d-%H%M%S")
+    made = create(settings.backups / stamp)
+    for old in made_backups(settings.backups)[settings.backup_keep:]:
+        shutil.rmtree(old)
+    return made
+
+
+def made_backups(root: Path) -> list[Path]:
+    """The backups under `root`, newest first (by the moment their manifest says)."""
+    found: list[tuple[str, Path]] = []
+    for folder in root.iterdir() if root.is_dir() else ():
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
+            found.append((str(manifest.get("made_at", "")), folder))
+    return [folder for _, folder in sorted(found, reverse=True)]
 
 
 def restore(folder: Path) -> Restored:

@@ -3,6 +3,7 @@ waiting and failed, and from Prefect runs stuck or late, workers online and the 
 sweep. Read fresh at most every `FRESH` seconds, whatever the number of scrapers."""
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,7 @@ class Figures:
     runs_late: int = 0
     workers_online: int = 0
     last_sweep: float = 0.0  # seconds since the epoch of the last completed daily sweep; 0: none
+    last_backup: float = 0.0  # when the newest backup under RECTIFLOW_BACKUP_DIR was made; 0: none
     read_at: float = field(default_factory=time.time)
 
 
@@ -51,11 +53,24 @@ def _read() -> Figures:
             select(Notification.status, func.count()).where(
                 col(Notification.status).in_([MailStatus.pending, MailStatus.sending, MailStatus.failed]))
             .group_by(col(Notification.status)))}
+    backup = _last_backup()
     try:
         stuck, late, online, sweep = asyncio.run(_prefect())
     except Exception:  # Prefect not answering is itself the figure (rectiflow_prefect_up 0)
-        return Figures(colours, ov.unacknowledged, mail, False)
-    return Figures(colours, ov.unacknowledged, mail, True, stuck, late, online, sweep)
+        return Figures(colours, ov.unacknowledged, mail, False, last_backup=backup)
+    return Figures(colours, ov.unacknowledged, mail, True, stuck, late, online, sweep, backup)
+
+
+def _last_backup() -> float:
+    from datetime import datetime
+
+    from services.backup import made_backups
+
+    newest = made_backups(ctx.settings().backups)[:1]
+    if not newest:
+        return 0.0
+    manifest = json.loads((newest[0] / "manifest.json").read_text(encoding="utf-8"))
+    return datetime.fromisoformat(manifest["made_at"]).timestamp()
 
 
 async def _prefect() -> tuple[int, int, int, float]:

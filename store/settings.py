@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # portal processes run). Links in mail expire after `link_days`; sign-in links after
     # `signin_minutes`; a session after `session_hours`.
     portal_host: str = "127.0.0.1"
+    # The nightly backup (the `backup` deployment, 02:30): a folder per night under `backup_dir`
+    # (empty: <data_dir>/backups; beyond one machine, storage on another machine), the newest
+    # `backup_keep` kept. The secret is never in them (keep it apart).
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=366)
     # `/metrics` for the bureau's monitoring: off unless set; the scraper sends it as a bearer token.
     metrics_token: str = Field(default="", max_length=200)
     # TLS on the portal process itself (between the balancer and the portal machines, not only
@@ -256,7 +261,7 @@ class Settings(BaseSettings):
             raise ValueError("must be one email address")
         return value
 
-    @field_validator("files_dir", mode="before")
+    @field_validator("files_dir", "backup_dir", mode="before")
     @classmethod
     def _optional_dir(cls, value: object) -> object:
         return value or None  # set but empty: the data folder
@@ -271,6 +276,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def mail_dir(self) -> Path:

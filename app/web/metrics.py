@@ -35,6 +35,8 @@ def _exposition(f: Figures) -> bytes:
           registry=registry).set(f.workers_online)
     Gauge("rectiflow_last_sweep_timestamp_seconds", "When the last daily deadline sweep completed",
           registry=registry).set(f.last_sweep)
+    Gauge("rectiflow_last_backup_timestamp_seconds", "When the newest backup under RECTIFLOW_BACKUP_DIR was made",
+          registry=registry).set(f.last_backup)
     return generate_latest(registry)
 
 

@@ -167,7 +167,7 @@ def test_up_demo_serves_case_runs_and_stops_on_ctrl_c(up):
     deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
     by_name = {d["name"]: d for d in deps}
     assert set(by_name) == {"rectification-case", "file-findings", "deadline-sweep", "monthly-inspection",
-                            "monthly-notice", "reconcile"}
+                            "monthly-notice", "reconcile", "backup"}
     [cron] = [s["schedule"] for s in by_name["deadline-sweep"]["schedules"]]
     assert (cron["cron"], cron["timezone"]) == ("0 9 * * *", "Asia/Shanghai")
     [every] = [s["schedule"] for s in by_name["reconcile"]["schedules"]]
