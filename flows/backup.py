@@ -4,8 +4,7 @@ removed. Restore with `rectiflow backup restore FOLDER` (deploy/SECURITY.md)."""
 
 from prefect import flow, get_run_logger
 
-from services.backup import BackupMade
-from tasks.backup import make_backup
+from tasks.backup import BackupMade, make_backup
 
 
 @flow(name="backup", flow_run_name="备份 backup", persist_result=False)

@@ -4,6 +4,8 @@ from prefect import task
 
 from services.backup import BackupMade, nightly
 
+__all__ = ["BackupMade", "make_backup"]
+
 
 @task(name="make-backup", persist_result=False)
 def make_backup() -> BackupMade:
