@@ -40,27 +40,28 @@ def bind_as(directory: Directory, username: str, password: str) -> str:
     # context, which the server's root entry (DSA info) names.
     server = Server(directory.url, use_ssl=directory.url.startswith("ldaps://"), tls=tls,
                     connect_timeout=directory.timeout, get_info=NONE if "=" in dn else DSA)
-    try:
-        conn = Connection(server, user=dn, password=password, receive_timeout=max(1, int(directory.timeout)),
-                          raise_exceptions=True, auto_bind=False)
-        conn.open()
-        if not directory.url.startswith("ldaps://"):
-            conn.start_tls()  # before the password crosses the network
-        conn.bind()
-    except (LDAPBindError, LDAPInvalidCredentialsResult):
-        raise WrongPassword() from None
-    except (LDAPException, OSError, ssl.SSLError) as exc:
-        raise DirectoryDown(str(exc)[:200]) from None
-    try:
-        base = dn if "=" in dn else ""  # AD's user@domain: read the entry by a search instead
-        if base:
-            conn.search(base, "(objectClass=*)", search_scope=BASE, attributes=[directory.attribute])
-        else:
-            conn.search(conn.server.info.other.get("defaultNamingContext", [""])[0] if conn.server.info else "",
-                        f"(userPrincipalName={escape_filter_chars(dn)})", attributes=[directory.attribute])
-        values = conn.entries[0][directory.attribute].values if conn.entries else []
-        return str(values[0]) if values else ""
-    except (LDAPException, OSError) as exc:
-        raise DirectoryDown(str(exc)[:200]) from None
+    conn = Connection(server, user=dn, password=password, receive_timeout=max(1, int(directory.timeout)),
+                      raise_exceptions=True, auto_bind=False)
+    try:  # the connection is closed whatever happens: a brute-force run must not leak sockets
+        try:
+            conn.open()
+            if not directory.url.startswith("ldaps://"):
+                conn.start_tls()  # before the password crosses the network
+            conn.bind()
+        except (LDAPBindError, LDAPInvalidCredentialsResult):
+            raise WrongPassword() from None
+        except (LDAPException, OSError, ssl.SSLError) as exc:
+            raise DirectoryDown(str(exc)[:200]) from None
+        try:
+            if "=" in dn:
+                conn.search(dn, "(objectClass=*)", search_scope=BASE, attributes=[directory.attribute])
+            else:  # AD's user@domain: found under the domain's naming context
+                base = conn.server.info.other.get("defaultNamingContext", [""])[0] if conn.server.info else ""
+                conn.search(base, f"(userPrincipalName={escape_filter_chars(dn)})", attributes=[directory.attribute])
+            values = conn.entries[0][directory.attribute].values if conn.entries else []
+            return str(values[0]) if values else ""
+        except (LDAPException, OSError) as exc:
+            raise DirectoryDown(str(exc)[:200]) from None
     finally:
-        conn.unbind()
+        if not conn.closed:
+            conn.unbind()

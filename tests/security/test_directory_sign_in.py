@@ -110,3 +110,23 @@ def test_people_matched_by_their_employee_number(stack: Stack, directory, monkey
     assert "周静" in client.get("/").text
     refused = directory_sign_in(portal(), "gaopeng", "Gp-2026-pass")  # X2002: nobody's number here
     assert "X2002" in message(refused.text)
+
+
+def test_wrong_passwords_leave_no_connection_open(directory):
+    """A brute-force run against the directory must not leak a socket per attempt."""
+    import os
+
+    from store.ldap_bind import Directory, WrongPassword, bind_as
+
+    where = Directory(directory.starttls_url, USER_DN, "mail", str(directory.ca_file))
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with pytest.raises(WrongPassword):
+        bind_as(where, "zhoujing", "warm-up")
+    before = open_files()
+    for _ in range(30):
+        with pytest.raises(WrongPassword):
+            bind_as(where, "zhoujing", "guess")
+    assert open_files() <= before + 2
