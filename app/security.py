@@ -86,4 +86,4 @@ def audit_prune(keep_days: int = typer.Option(None, "--keep-days", help="at leas
 
     done = prune(keep_days)
     out.print(escape(said("pruned", days=done.days, attempts=done.attempts, sessions=done.sessions,
-                          tokens=done.tokens)))
+                          tokens=done.tokens, mails=done.mail_texts)))

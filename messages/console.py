@@ -34,10 +34,11 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "col_started": ("开始", "started"),
     "col_last_seen": ("最近活动", "last seen"),
     "sessions_ended": ("已结束 {n} 个会话", "{n} session(s) ended"),
-    "pruned": ("已删除 {days} 天以前的访问记录：登录记录 {attempts} 条，会话 {sessions} 个，已用链接 {tokens} 个"
-               "（审计链不删减）",
+    "pruned": ("已删除 {days} 天以前的访问记录：登录记录 {attempts} 条，会话 {sessions} 个，已用链接 {tokens} 个；"
+               "已清空 {mails} 封已送达邮件的正文（记录保留）。审计链不删减。",
                "access records older than {days} days removed: {attempts} sign-in records, {sessions} sessions, "
-               "{tokens} used links (the audit chain is never pruned)"),
+               "{tokens} used links; the text of {mails} delivered mails emptied (their record kept). The audit "
+               "chain is never pruned."),
     "forgotten": ("已删除离职人员的个人信息（人员编号 {id}）：通道 {channels} 个，邮件 {mails} 封，"
                   "登录记录 {sign_ins} 条；审计链中的记录按审计需要保留",
                   "a departed person's data erased (person #{id}): {channels} channels, {mails} mails, {sign_ins} "

@@ -11,6 +11,7 @@ from models.access.attempts import SignInAttempt, record
 from models.access.sessions import PortalSession, SignInMethod
 from models.audit.chain import Event, verify_chain
 from models.links import SpentToken
+from models.outbox import MailStatus, Notification
 from models.people.channels import Channel, ChannelKind, set_channel
 from models.people.directory import person_by_email
 from models.people.org import Membership, Person
@@ -32,6 +33,9 @@ def test_access_records_are_pruned_only_past_the_retention_period(stack: Stack):
             s.add(PortalSession(digest=f"{days:064d}", person_id=person_id, method=SignInMethod.link, started_at=at,
                                 last_seen_at=at, expires_at=at + timedelta(hours=12), ended_at=at + timedelta(hours=1)))
             s.add(SpentToken(digest=f"t{days:063d}", purpose="sign-in", spent_at=at, what="sign-in"))
+            s.add(Notification(dedupe_key=f"old-mail-{days}", recipient_id=person_id, recipient_email=LEAVER,
+                               template="assigned", context={"recipient": "刘洋", "title": f"{days} 天前"},
+                               status=MailStatus.sent, created_at=at, next_attempt_at=at, sent_at=at))
     events_before = count(stack, Event)
 
     refused = stack.cli("audit", "prune", "--keep-days", "30", expect=2)
@@ -41,6 +45,10 @@ def test_access_records_are_pruned_only_past_the_retention_period(stack: Stack):
     printed = stack.cli("audit", "prune")
     assert "180" in printed
     assert (count(stack, SignInAttempt), count(stack, PortalSession), count(stack, SpentToken)) == (1, 1, 1)
+    with reading(stack.engine) as s:  # the old mail's record stays, its text goes; the recent one keeps it
+        texts = {n.dedupe_key: n.context for n in s.exec(select(Notification).where(
+            col(Notification.dedupe_key).like("old-mail-%")))}
+    assert texts == {"old-mail-200": {}, "old-mail-10": {"recipient": "刘洋", "title": "10 天前"}}
     with reading(stack.engine) as s:
         assert s.exec(select(SignInAttempt)).one().at > now - timedelta(days=11)
     assert count(stack, Event) == events_before  # the audit chain is never pruned
