@@ -58,13 +58,18 @@ def console_sign_in() -> tuple[str, str, str] | None:
         admins = holders(session, Role.admin)
     if not admins:
         return None
-    settings = ctx.settings()
-    token = ctx.signer().issue(SIGN_IN, stored_id(admins[0]), code=CONSOLE,
-                               expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
-    return admins[0].name, f"{settings.portal_url.rstrip('/')}/login/{token}", admins[0].email
+    return admins[0].name, _console_link(admins[0]), admins[0].email
 
 
 CONSOLE = "console"  # a sign-in link printed on the server's console, not mailed (break-glass)
+
+
+def _console_link(person: Person) -> str:
+    """A one-time sign-in link for the operator's console (its use is a `code` sign-in)."""
+    settings = ctx.settings()
+    token = ctx.signer().issue(SIGN_IN, stored_id(person), code=CONSOLE,
+                               expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
+    return f"{settings.portal_url.rstrip('/')}/login/{token}"
 
 
 def break_glass(email: str) -> str:
@@ -77,10 +82,7 @@ def break_glass(email: str) -> str:
         person = person_by_email(session, email, field="email")
         if not person.active or Role.admin not in roles_of(session, person):
             raise RuleError("not_admin", field="email", value=person.email)
-    settings = ctx.settings()
-    token = ctx.signer().issue(SIGN_IN, stored_id(person), code=CONSOLE,
-                               expires_at=ctx.now() + timedelta(minutes=settings.signin_minutes))
-    return f"{settings.portal_url.rstrip('/')}/login/{token}"
+    return _console_link(person)
 
 
 def _sign_in_holder(session: Session, token: str) -> tuple[Person, Claim]:
@@ -113,14 +115,13 @@ class Entry:
 def sign_in(token: str, *, where: Where) -> Entry:
     """Use a sign-in link (the person's own click on its page): it works once, for an active
     person, unless sign-in is locked for them or their address; a bad link counts against both."""
-    with reading(ctx.database()) as session:
-        check_open(session, where=where)
     person_id = None
     try:
         with transaction(ctx.database()) as session:
+            check_open(session, where=where)  # a locked address: refused before the link is read
             person, claim = _sign_in_holder(session, token)
             person_id = person.id
-            check_open(session, where=where, person_id=person.id)
+            check_open(session, where=Where(), person_id=person.id)
             method = SignInMethod.code if claim.code == CONSOLE else SignInMethod.link
             two_steps = second_factor.needed(session, person, method)
             spend(session, claim, now=ctx.now(), what="sign-in")

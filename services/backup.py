@@ -113,6 +113,11 @@ def nightly() -> BackupMade:
 
 def made_backups(root: Path) -> list[Path]:
     """The backups under `root`, newest first (by the moment their manifest says)."""
+    return [folder for _, folder in backups_by_moment(root)]
+
+
+def backups_by_moment(root: Path) -> list[tuple[str, Path]]:
+    """(the moment it was made, its folder) of each backup under `root`, newest first."""
     found: list[tuple[str, Path]] = []
     for folder in root.iterdir() if root.is_dir() else ():
         try:
@@ -121,7 +126,7 @@ def made_backups(root: Path) -> list[Path]:
             continue
         if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
             found.append((str(manifest.get("made_at", "")), folder))
-    return [folder for _, folder in sorted(found, reverse=True)]
+    return sorted(found, reverse=True)
 
 
 def restore(folder: Path) -> Restored:

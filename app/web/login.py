@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +16,7 @@ from app.web.security import (
     anchor,
     end_session,
     require_csrf,
+    secure_cookie,
     session_visitor,
     start_session,
     where,
@@ -36,8 +36,7 @@ def _choices(request: Request, next: str, **extra: object) -> dict[str, object]:
     s = ctx.settings()
     return {"csrf": ctx.signer().csrf(anchor(request)), "next": safe_next(next), "sent": False,
             "minutes": s.signin_minutes, "mail": s.mail_sign_in, "oidc": s.oidc_name if oidc.configured() else "",
-            "oidc_start": f"/oidc/start?next={quote(safe_next(next))}", "directory": bool(s.ldap_url),
-            "problem": "", **extra}
+            "oidc_start": f"/oidc/start?next={quote(safe_next(next))}", "directory": bool(s.ldap_url), **extra}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -100,7 +99,7 @@ async def login_with(request: Request, token: str) -> Response:
     if entry.second_step:  # an admin: the code from their authenticator next
         response = RedirectResponse(f"/second-factor?next={quote(target)}", status_code=303)
         response.set_cookie(PENDING_COOKIE, entry.second_step, max_age=STEP_MINUTES * 60, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https", path="/second-factor")
+                            samesite="strict", secure=secure_cookie(request), path="/second-factor")
         return response
     response = RedirectResponse(target, status_code=303)
     start_session(response, request, entry.session)
@@ -132,14 +131,11 @@ async def logout(request: Request) -> Response:
 
     def check_and_end() -> None:
         cookie = request.cookies.get(SESSION_COOKIE)
-        try:
-            with transaction(ctx.database()) as session:
-                visitor = session_visitor(session, cookie)
-                if visitor is not None:
-                    require_csrf(visitor.anchor, form.get("csrf"))
-                end_session(session, response, cookie)
-        except IntegrityError:  # the same session logged out in another tab at the same moment
-            pass
+        with transaction(ctx.database()) as session:  # ending a session is an update: two tabs at once agree
+            visitor = session_visitor(session, cookie)
+            if visitor is not None:
+                require_csrf(visitor.anchor, form.get("csrf"))
+            end_session(session, response, cookie)
 
     await run_in_threadpool(check_and_end)
     away = await oidc.logout_redirect(request)  # signed in through the platform: out of it too

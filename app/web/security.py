@@ -140,7 +140,7 @@ def where(request: Request) -> Where:
 def start_session(response: Response, request: Request, token: str) -> None:
     """Give the browser its session cookie (the session itself is in the ledger)."""
     response.set_cookie(SESSION_COOKIE, token, max_age=ctx.settings().session_hours * 3600, httponly=True,
-                        samesite="lax", secure=_secure(request), path="/")
+                        samesite="lax", secure=secure_cookie(request), path="/")
 
 
 def end_session(session: Session, response: Response, cookie: str | None) -> None:
@@ -161,8 +161,11 @@ def anchor(request: Request) -> str:
 def set_anchor(request: Request, response: Response) -> None:
     value = getattr(request.state, "new_anchor", None)
     if value:
-        response.set_cookie(ANCHOR_COOKIE, value, httponly=True, samesite="strict", secure=_secure(request), path="/")
+        response.set_cookie(ANCHOR_COOKIE, value, httponly=True, samesite="strict", secure=secure_cookie(request),
+                            path="/")
 
 
-def _secure(request: Request) -> bool:
+def secure_cookie(request: Request) -> bool:
+    """Cookies only over HTTPS: the request's own scheme, or the portal's address behind a
+    balancer that ends TLS."""
     return request.url.scheme == "https" or ctx.settings().portal_url.startswith("https://")

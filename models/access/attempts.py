@@ -52,19 +52,17 @@ def locked_until(session: Session, *, now: datetime, rule: LockOut, person_id: i
                  address: str = "") -> datetime | None:
     """When sign-in opens again for this person or address, or None if it is open now."""
     since = now - rule.window
-    until: datetime | None = None
-    scopes = []
+    scopes = []  # (whose attempts, counted after when)
     if person_id is not None:
         last_ok = _last_success(session, person_id)
-        scopes.append(col(SignInAttempt.person_id) == person_id
-                      if last_ok is None or last_ok < since
-                      else (col(SignInAttempt.person_id) == person_id) & (col(SignInAttempt.at) > last_ok))
+        scopes.append((col(SignInAttempt.person_id) == person_id, max(since, last_ok) if last_ok else since))
     if address:
-        scopes.append(col(SignInAttempt.address) == address)
-    for scope in scopes:
+        scopes.append((col(SignInAttempt.address) == address, since))
+    until: datetime | None = None
+    for scope, after in scopes:
         failures = list(session.exec(select(SignInAttempt.at).where(
-            scope, col(SignInAttempt.ok) == False, col(SignInAttempt.at) > since,  # noqa: E712
-            col(SignInAttempt.why) != "locked").order_by(col(SignInAttempt.at).desc()).limit(rule.limit)))
+            scope, col(SignInAttempt.ok) == False, col(SignInAttempt.at) > after)  # noqa: E712
+            .order_by(col(SignInAttempt.at).desc()).limit(rule.limit)))
         if len(failures) >= rule.limit:
             opens = failures[0] + rule.window
             until = opens if until is None or opens > until else until
